@@ -1,0 +1,111 @@
+# conch: Linux container building blocks.
+.SUFFIXES:
+.SECONDARY:
+
+VERSION = 0.1.0
+
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
+DESTDIR =
+
+CC = cc
+CFLAGS = -O2 -g
+CPPFLAGS =
+LDFLAGS =
+
+# The project's own flags come after the user's, never instead of them.
+CONCH_CPPFLAGS = -D_GNU_SOURCE -DCONCH_VERSION='"$(VERSION)"' -Ilib
+CONCH_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP
+
+# Each tool links only what it uses.
+LDLIBS_capset = -lcap
+LDLIBS_scfilter = -lseccomp -ljansson
+
+TOOLS = $(basename $(notdir $(wildcard cmd/*.c)))
+LIBSRC = $(wildcard lib/*.c)
+LIBOBJ = $(LIBSRC:%.c=build/%.o)
+BINS = $(TOOLS:%=bin/%)
+STATICS = $(TOOLS:%=static/%)
+
+# Debian package each build, test and demo dependency comes from.
+DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
+	shunit2 uidmap util-linux iproute2 procps busybox-static bubblewrap \
+	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
+	passwd kmod qemu-system-x86 shellcheck hyperfine
+
+all: $(BINS)
+
+build/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/libconch.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
+
+bin/%: build/cmd/%.o build/libconch.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< build/libconch.a $(LDLIBS_$*)
+
+# Static glibc (no NSS is used) with Debian's libcap.a and libseccomp.a,
+# stripped: for initramfs and embedded images.
+static: $(STATICS)
+
+static/%: build/cmd/%.o build/libconch.a
+	@mkdir -p $(@D)
+	$(CC) -static -s $(LDFLAGS) -o $@ $< build/libconch.a $(LDLIBS_$*)
+
+# Installs what is missing, with apt-get; quiet when nothing is.
+deps:
+	@missing=$$(for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "run as root: apt-get install" $$missing >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+check: deps all
+	tests/run
+
+check-vm: deps static
+	tests/vm/run
+
+bench: deps all static
+	tests/bench.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR)
+	for t in $(TOOLS); do \
+		cp -f bin/$$t $(DESTDIR)$(BINDIR)/$$t && \
+		chmod 755 $(DESTDIR)$(BINDIR)/$$t || exit 1; \
+		if [ -f man/$$t.1 ]; then cp -f man/$$t.1 $(DESTDIR)$(MANDIR)/man1/ && \
+			chmod 644 $(DESTDIR)$(MANDIR)/man1/$$t.1 || exit 1; fi; \
+		if [ -f completions/bash/$$t ]; then \
+			cp -f completions/bash/$$t $(DESTDIR)$(BASHCOMPDIR)/ || exit 1; fi; \
+		if [ -f completions/zsh/_$$t ]; then \
+			cp -f completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/ || exit 1; fi; \
+	done
+	if [ -f man/conch.7 ]; then cp -f man/conch.7 $(DESTDIR)$(MANDIR)/man7/; fi
+
+uninstall:
+	for t in $(TOOLS); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
+			$(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
+	done
+	rm -f $(DESTDIR)$(MANDIR)/man7/conch.7
+
+clean:
+	rm -rf build bin static
+
+.PHONY: all static deps check check-vm bench install uninstall clean
+
+-include $(LIBOBJ:.o=.d) $(TOOLS:%=build/cmd/%.d)

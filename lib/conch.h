@@ -1,0 +1,112 @@
+/*
+ * conch: the small library shared by the tools (libconch.a).
+ *
+ * Only what two or more tools need lives here: messages and tracing,
+ * exec of PROG, fork-and-supervise, strict parsing, /etc/passwd and
+ * /etc/group lookup without NSS, /proc file I/O, the namespace table
+ * and ID-map writing.
+ */
+#ifndef CONCH_H
+#define CONCH_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#ifndef CONCH_VERSION
+#define CONCH_VERSION "0"
+#endif
+
+/* Exit statuses, as env(1), chroot(1) and docker run. */
+enum {
+	EXIT_TOOL = 125,	/* the tool itself failed; nothing of PROG ran */
+	EXIT_CANNOT_EXEC = 126,	/* PROG found but not executable */
+	EXIT_NOT_FOUND = 127,	/* PROG not found */
+};
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* msg.c: one line on stderr, "TOOL: what: why". */
+extern const char *conch_tool;
+extern int conch_verbose;
+
+void conch_init(const char *tool);
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warnm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_err(int err, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void die_err(int err, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define die_sys(...) die_err(errno, NULL, __VA_ARGS__)
+noreturn void die_option(int c, char **argv);
+noreturn void print_version(void);
+noreturn void print_help(const char *text);
+
+/* exec.c: become PROG; argv NULL or empty runs $SHELL, else /bin/sh. */
+noreturn void exec_prog(char **argv, const char *notfound_hint);
+
+/* child.c: fork a child that dies with us; supervise it. */
+pid_t fork_child(void);
+noreturn void supervise(pid_t child, bool reap_all);
+int status_code(int wstatus);
+
+/* parse.c: strict numbers; 0 on success, -1 on error. */
+int parse_ulong(const char *s, unsigned long max, unsigned long *out);
+int parse_long(const char *s, long min, long max, long *out);
+int parse_size(const char *s, unsigned long long *out);
+
+/* file.c: whole-file I/O with one system call each way. */
+ssize_t read_file(const char *path, char *buf, size_t size);
+ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t size);
+int write_file(const char *path, const char *buf);
+int write_fileat(int dirfd, const char *path, const char *buf);
+void xwrite_file(const char *path, const char *buf);
+
+/* ids.c: /etc/passwd and /etc/group, read directly (static builds). */
+struct passwd_ent {
+	char name[64];
+	uid_t uid;
+	gid_t gid;
+	char home[256];
+};
+int user_lookup(const char *name_or_id, struct passwd_ent *pw);
+int user_by_uid(uid_t uid, struct passwd_ent *pw);
+int group_lookup(const char *name_or_id, gid_t *gid);
+
+/* ns.c: the namespace types, user first. */
+struct nstype {
+	const char *name;	/* as in /proc/PID/ns, and on the command line */
+	int flag;		/* CLONE_NEW* */
+	char opt;		/* nsnew/nsjoin short option */
+};
+extern const struct nstype nstypes[];
+extern const size_t nstypes_len;
+const struct nstype *nstype_byname(const char *name);
+int ns_flags_parse(const char *list, int *flags);
+void ns_flags_str(int flags, char *buf, size_t size);
+
+/* idmap.c: uid_map/gid_map ranges, subordinate IDs, writing maps. */
+#define IDMAP_MAX 340	/* lines the kernel accepts since Linux 4.15 */
+struct idrange {
+	unsigned long inside, outside, count;
+};
+struct idmap {
+	size_t n;
+	struct idrange r[IDMAP_MAX];
+};
+void caller_passwd(struct passwd_ent *pw);
+void idmap_parse(struct idmap *m, const char *spec, const char *what);
+void idmap_add(struct idmap *m, struct idrange r, const char *what);
+int subid_ranges(const char *file, const struct passwd_ent *pw,
+    struct idrange *out, size_t max);
+void idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw);
+void idmap_check_subid(const struct idmap *m, char kind,
+    const struct passwd_ent *pw);
+void idmap_write(pid_t pid, char kind, const struct idmap *m);
+void setgroups_write(pid_t pid, const char *mode);
+void idmap_format(const struct idmap *m, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * Small files of /proc, /sys and cgroupfs: one read(2) or one write(2),
+ * because the kernel takes a map or a limit in a single write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conch.h"
+
+ssize_t
+read_fileat(int dirfd, const char *path, char *buf, size_t size)
+{
+	ssize_t n = 0, len = 0;
+	int fd, err;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return -1;
+	while ((size_t)len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	err = errno;
+	close(fd);
+	if (n == -1) {
+		errno = err;
+		return -1;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+ssize_t
+read_file(const char *path, char *buf, size_t size)
+{
+	return read_fileat(AT_FDCWD, path, buf, size);
+}
+
+int
+write_fileat(int dirfd, const char *path, const char *buf)
+{
+	size_t len = strlen(buf);
+	ssize_t n;
+	int fd, err;
+
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return -1;
+	n = write(fd, buf, len);
+	err = errno;
+	if (close(fd) == -1 && n != -1) {
+		err = errno;
+		n = -1;
+	}
+	if (n == -1) {
+		errno = err;
+		return -1;
+	}
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int
+write_file(const char *path, const char *buf)
+{
+	return write_fileat(AT_FDCWD, path, buf);
+}
+
+void
+xwrite_file(const char *path, const char *buf)
+{
+	trace("write %s: %.*s", path, (int)strcspn(buf, "\n"), buf);
+	if (write_file(path, buf) == -1)
+		die_sys("write %s", path);
+}

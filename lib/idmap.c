@@ -1,0 +1,298 @@
+/*
+ * User namespace ID maps: parse and check ranges, find subordinate IDs,
+ * and write /proc/PID/{uid,gid}_map, directly when we may, else through
+ * the system's set-user-ID newuidmap/newgidmap (Debian package uidmap).
+ */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conch.h"
+
+#define ID_LIMIT 4294967295UL	/* (u32)-1 is no ID: first + count <= it */
+
+static int
+overlap(unsigned long a, unsigned long b, unsigned long count_a,
+    unsigned long count_b)
+{
+	return a < b + count_b && b < a + count_a;
+}
+
+void
+idmap_add(struct idmap *m, struct idrange r, const char *what)
+{
+	const struct idrange *o;
+
+	if (r.count == 0)
+		die("%s: count must be at least 1", what);
+	if (r.inside > ID_LIMIT - r.count || r.outside > ID_LIMIT - r.count)
+		die("%s: range goes past the last ID %lu", what, ID_LIMIT - 1);
+	for (o = m->r; o < m->r + m->n; o++) {
+		if (overlap(r.inside, o->inside, r.count, o->count) ||
+		    overlap(r.outside, o->outside, r.count, o->count))
+			die("%s: overlaps range %lu:%lu:%lu", what, o->inside,
+			    o->outside, o->count);
+	}
+	if (m->n == IDMAP_MAX)
+		die("%s: more than %d ranges (the kernel's limit)", what,
+		    IDMAP_MAX);
+	m->r[m->n++] = r;
+}
+
+/* INSIDE:OUTSIDE:COUNT; `what` names it in messages, e.g. "-u '0:1:x'". */
+void
+idmap_parse(struct idmap *m, const char *spec, const char *what)
+{
+	unsigned long v[3];
+	char buf[96], *field, *rest;
+	int i;
+
+	if (strlen(spec) >= sizeof(buf))
+		die("%s: expected INSIDE:OUTSIDE:COUNT", what);
+	memcpy(buf, spec, strlen(spec) + 1);
+	rest = buf;
+	for (i = 0; i < 3; i++) {
+		field = strsep(&rest, ":");
+		if (field == NULL || (i == 2) != (rest == NULL))
+			die("%s: expected INSIDE:OUTSIDE:COUNT", what);
+		if (parse_ulong(field, ID_LIMIT - 1, &v[i]) == -1)
+			die("%s: '%s' is not an ID or count", what, field);
+	}
+	idmap_add(m, (struct idrange){ v[0], v[1], v[2] }, what);
+}
+
+/* The "NAME:FIRST:COUNT" or "UID:FIRST:COUNT" lines of /etc/sub[ug]id. */
+int
+subid_ranges(const char *file, const struct passwd_ent *pw,
+    struct idrange *out, size_t max)
+{
+	char line[256], uid[24], *owner, *first, *count, *rest;
+	unsigned long f, c;
+	size_t n = 0;
+	FILE *fp;
+
+	fp = fopen(file, "re");
+	if (fp == NULL)
+		return errno == ENOENT ? 0 : -1;
+	snprintf(uid, sizeof(uid), "%lu", (unsigned long)pw->uid);
+	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
+		rest = line;
+		rest[strcspn(rest, "\n")] = '\0';
+		owner = strsep(&rest, ":");
+		first = strsep(&rest, ":");
+		count = strsep(&rest, ":");
+		if (count == NULL || rest != NULL ||
+		    (strcmp(owner, pw->name) != 0 && strcmp(owner, uid) != 0))
+			continue;
+		if (parse_ulong(first, ID_LIMIT - 1, &f) == -1 ||
+		    parse_ulong(count, ID_LIMIT, &c) == -1 || c == 0 ||
+		    f > ID_LIMIT - c)
+			continue;	/* as shadow's own tools skip it */
+		out[n++] = (struct idrange){ 0, f, c };
+	}
+	fclose(fp);
+	return n;
+}
+
+/* Who we are, for maps: the name from /etc/passwd, our effective IDs. */
+void
+caller_passwd(struct passwd_ent *pw)
+{
+	if (user_by_uid(geteuid(), pw) == -1) {
+		snprintf(pw->name, sizeof(pw->name), "%lu",
+		    (unsigned long)geteuid());
+		pw->home[0] = '\0';
+	}
+	pw->uid = geteuid();
+	pw->gid = getegid();
+}
+
+static const char *
+subid_file(char kind)
+{
+	return kind == 'u' ? "/etc/subuid" : "/etc/subgid";
+}
+
+static unsigned long
+own_id(char kind, const struct passwd_ent *pw)
+{
+	return kind == 'u' ? pw->uid : pw->gid;
+}
+
+static size_t
+subid_load(char kind, const struct passwd_ent *pw, struct idrange *sub,
+    size_t max)
+{
+	int n;
+
+	n = subid_ranges(subid_file(kind), pw, sub, max);
+	if (n == -1)
+		die_sys("read %s", subid_file(kind));
+	return n;
+}
+
+/* --map-auto: the caller's own ID to 0, its subordinate IDs from 1. */
+void
+idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw)
+{
+	struct idrange sub[64];
+	unsigned long inside = 1;
+	char what[96];
+	size_t i, n;
+
+	n = subid_load(kind, pw, sub, LEN(sub));
+	if (n == 0)
+		die("no subordinate %cid range for user %s in %s (add one: "
+		    "usermod --add-sub%cids FIRST-LAST %s)", kind, pw->name,
+		    subid_file(kind), kind, pw->name);
+	snprintf(what, sizeof(what), "%s of %s", subid_file(kind), pw->name);
+	idmap_add(m, (struct idrange){ 0, own_id(kind, pw), 1 }, what);
+	for (i = 0; i < n; i++) {
+		if (sub[i].count > ID_LIMIT - inside)
+			die("%s: too many subordinate IDs", what);
+		sub[i].inside = inside;
+		idmap_add(m, sub[i], what);
+		inside += sub[i].count;
+	}
+}
+
+static int
+own_id_only(const struct idrange *r, char kind, const struct passwd_ent *pw)
+{
+	return r->count == 1 && r->outside == own_id(kind, pw);
+}
+
+/* What newuidmap/newgidmap would refuse, refused first in our words. */
+void
+idmap_check_subid(const struct idmap *m, char kind,
+    const struct passwd_ent *pw)
+{
+	struct idrange sub[64];
+	char has[256];
+	size_t i, j, n, len;
+
+	n = subid_load(kind, pw, sub, LEN(sub));
+	for (i = 0; i < m->n; i++) {
+		const struct idrange *r = &m->r[i];
+
+		if (own_id_only(r, kind, pw))
+			continue;
+		for (j = 0; j < n; j++)
+			if (r->outside >= sub[j].outside &&
+			    r->outside - sub[j].outside + r->count <=
+			    sub[j].count)
+				break;
+		if (j < n)
+			continue;
+		len = snprintf(has, sizeof(has), "%s has", pw->name);
+		for (j = 0; j < n && len < sizeof(has); j++)
+			len += snprintf(has + len, sizeof(has) - len, " %lu:%lu",
+			    sub[j].outside, sub[j].count);
+		if (n == 0)
+			snprintf(has + len, sizeof(has) - len, " none");
+		die("%cid range %lu:%lu:%lu is not allowed for user %s by %s "
+		    "(%s)", kind, r->inside, r->outside, r->count, pw->name,
+		    subid_file(kind), has);
+	}
+}
+
+void
+idmap_format(const struct idmap *m, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%lu %lu %lu\n",
+		    m->r[i].inside, m->r[i].outside, m->r[i].count);
+}
+
+void
+setgroups_write(pid_t pid, const char *mode)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	xwrite_file(path, mode);
+}
+
+static void
+write_direct(pid_t pid, char kind, const struct idmap *m)
+{
+	char path[64], buf[IDMAP_MAX * 34];
+
+	snprintf(path, sizeof(path), "/proc/%d/%cid_map", (int)pid, kind);
+	idmap_format(m, buf, sizeof(buf));
+	trace("write %s: %zu range%s", path, m->n, m->n == 1 ? "" : "s");
+	if (write_file(path, buf) == 0)
+		return;
+	if (errno == EPERM)
+		die_sys("write %s: %s", path, "a map may be written once, "
+		    "and without privilege only for the caller's own ID "
+		    "(with setgroups deny for gid_map)");
+	die_sys("write %s", path);
+}
+
+/* newuidmap PID INSIDE OUTSIDE COUNT...: it checks /etc/subuid itself. */
+static void
+write_helper(pid_t pid, char kind, const struct idmap *m)
+{
+	char *argv[3 + 3 * IDMAP_MAX + 1];
+	char nums[3 * IDMAP_MAX + 1][24];
+	const char *prog = kind == 'u' ? "newuidmap" : "newgidmap";
+	size_t i, k = 0;
+	pid_t child;
+	int st, err;
+
+	argv[k++] = (char *)prog;
+	snprintf(nums[0], sizeof(nums[0]), "%d", (int)pid);
+	argv[k++] = nums[0];
+	for (i = 0; i < m->n; i++) {
+		snprintf(nums[1 + 3 * i], 24, "%lu", m->r[i].inside);
+		snprintf(nums[2 + 3 * i], 24, "%lu", m->r[i].outside);
+		snprintf(nums[3 + 3 * i], 24, "%lu", m->r[i].count);
+		argv[k++] = nums[1 + 3 * i];
+		argv[k++] = nums[2 + 3 * i];
+		argv[k++] = nums[3 + 3 * i];
+	}
+	argv[k] = NULL;
+	trace("run %s %d (%zu range%s)", prog, (int)pid, m->n,
+	    m->n == 1 ? "" : "s");
+	err = posix_spawnp(&child, prog, NULL, NULL, argv, environ);
+	if (err == ENOENT)
+		die_err(err, "install the uidmap package", "run %s", prog);
+	if (err != 0)
+		die_err(err, NULL, "run %s", prog);
+	while (waitpid(child, &st, 0) == -1)
+		if (errno != EINTR)
+			die_sys("waitpid(%s)", prog);
+	if (st != 0)
+		die("%s %d: failed with status %d", prog, (int)pid,
+		    status_code(st));
+}
+
+/*
+ * Root writes any map; anyone may map just their own ID. Everything else
+ * goes through newuidmap/newgidmap, after our own /etc/sub[ug]id check.
+ */
+void
+idmap_write(pid_t pid, char kind, const struct idmap *m)
+{
+	struct passwd_ent pw;
+
+	if (geteuid() == 0) {
+		write_direct(pid, kind, m);
+		return;
+	}
+	caller_passwd(&pw);
+	if (m->n == 1 && own_id_only(&m->r[0], kind, &pw)) {
+		write_direct(pid, kind, m);
+		return;
+	}
+	idmap_check_subid(m, kind, &pw);
+	write_helper(pid, kind, m);
+}

@@ -1,0 +1,199 @@
+# shellcheck shell=bash
+# Sourced by every tests/NAME_test.sh, before shunit2. It gives each test a
+# scratch directory ($T), deferred cleanups, exact-result assertions, an
+# unprivileged user to run as, and skip-with-a-reason. Results are recorded
+# as PASS/FAIL/SKIP lines in $CONCH_RESULTS for tests/run to total.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${CONCH_BIN:=$TOP/bin}"
+PATH=$CONCH_BIN:$PATH
+export PATH
+SUITE=$(basename "$0" .sh)
+SUITE=${SUITE%_test}
+unset CONCH_VERBOSE
+export LC_ALL=C
+
+TEST_USER=conchtest
+TEST_UID=
+TEST_GID=
+
+# --- shunit2 hooks: wrap the suite's own set_up/tear_down ---------------
+
+setUp() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/conch-$SUITE.XXXXXX")
+	_deferred=()
+	_skipped=
+	if declare -F set_up >/dev/null; then set_up; fi
+	return 0
+}
+
+tearDown() {
+	# shunit2 2.1.8 calls tearDown once more at exit: ignore that one.
+	[ -n "${_shunit_test_:-}" ] || return 0
+	if declare -F tear_down >/dev/null; then tear_down; fi
+	local i
+	for ((i = ${#_deferred[@]} - 1; i >= 0; i--)); do
+		eval "${_deferred[i]}" || echo "cleanup failed: ${_deferred[i]}" >&2
+	done
+	_deferred=()
+	rm -rf --one-file-system "$T"
+	local result=FAIL
+	if [ -n "$_skipped" ]; then
+		result=SKIP
+	elif [ "${__shunit_testSuccess:-1}" -eq "${SHUNIT_TRUE:-0}" ]; then
+		result=PASS
+	fi
+	if [ -n "${CONCH_RESULTS:-}" ]; then
+		echo "$result $SUITE $_shunit_test_${_skipped:+ ($_skipped)}" \
+			>>"$CONCH_RESULTS"
+	fi
+	return 0
+}
+
+oneTimeTearDown() {
+	if declare -F one_time_tear_down >/dev/null; then one_time_tear_down; fi
+	if [ -n "${_made_test_user:-}" ]; then test_user_remove; fi
+	return 0
+}
+
+# defer CMD: run CMD (a shell string) at tearDown, last deferred first.
+defer() {
+	_deferred+=("$*")
+}
+
+# skip REASON: the test is counted as skipped; the caller then returns.
+skip() {
+	_skipped=$*
+	echo "SKIP: ${_shunit_test_:-?}: $*"
+	startSkipping
+}
+
+# --- running commands -----------------------------------------------------
+
+# run CMD...: sets RC, OUT and ERR (stdout and stderr, trailing newlines cut).
+run() {
+	LASTCMD=$*
+	"$@" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+	return 0
+}
+
+# Assertions that say what ran and what it printed when they fail.
+assert_rc() {
+	assertEquals "exit status of: $LASTCMD (stderr: $ERR)" "$1" "$RC"
+}
+
+assert_ok() {
+	run "$@"
+	assert_rc 0
+}
+
+assert_err() {
+	assertEquals "stderr of: $LASTCMD" "$1" "$ERR"
+}
+
+assert_out() {
+	assertEquals "stdout of: $LASTCMD" "$1" "$OUT"
+}
+
+# assert_fails RC 'exact stderr' CMD...
+assert_fails() {
+	local rc=$1 msg=$2
+	shift 2
+	run "$@"
+	assert_rc "$rc"
+	assert_err "$msg"
+}
+
+# assert_contains TEXT NEEDLE [what]
+assert_contains() {
+	case $1 in
+	*"$2"*) assertTrue 0 ;;
+	*) fail "${3:-text} does not contain '$2': $1" ;;
+	esac
+}
+
+assert_not_contains() {
+	case $1 in
+	*"$2"*) fail "${3:-text} contains '$2': $1" ;;
+	*) assertTrue 0 ;;
+	esac
+}
+
+# --- the machine ----------------------------------------------------------
+
+is_root() {
+	[ "$(id -u)" -eq 0 ]
+}
+
+# need_root || return: skips the test when not running as root.
+need_root() {
+	is_root && return 0
+	skip "needs root"
+	return 1
+}
+
+need_cmd() {
+	local c
+	for c; do
+		command -v "$c" >/dev/null 2>&1 && continue
+		skip "needs $c"
+		return 1
+	done
+}
+
+# ns_inode TYPE [PID]
+ns_inode() {
+	stat -L -c %i "/proc/${2:-self}/ns/$1"
+}
+
+# The cgroup2 mount point, from mountinfo (empty when there is none).
+cgroup2_root() {
+	awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo
+}
+
+# --- an unprivileged user -------------------------------------------------
+
+# The test user, with a subordinate uid/gid range. Made here when missing
+# (as root), and removed again by whoever made it.
+test_user_ensure() {
+	if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+		is_root || return 1
+		useradd -M -U -s /bin/sh -d / "$TEST_USER" || return 1
+		_made_test_user=1
+	fi
+	TEST_UID=$(id -u "$TEST_USER")
+	TEST_GID=$(id -g "$TEST_USER")
+	if ! grep -q "^$TEST_USER:" /etc/subuid 2>/dev/null; then
+		usermod --add-subuids 3000000-3065535 "$TEST_USER" || return 1
+	fi
+	if ! grep -q "^$TEST_USER:" /etc/subgid 2>/dev/null; then
+		usermod --add-subgids 3000000-3065535 "$TEST_USER" || return 1
+	fi
+}
+
+test_user_remove() {
+	userdel "$TEST_USER" 2>/dev/null
+	sed -i "/^$TEST_USER:/d" /etc/subuid /etc/subgid
+	unset _made_test_user
+}
+
+# need_user || return: skips when there is no way to be unprivileged.
+need_user() {
+	test_user_ensure && is_root && command -v setpriv >/dev/null && return 0
+	skip "needs root to become the unprivileged $TEST_USER (setpriv)"
+	return 1
+}
+
+# as_user CMD...: CMD as the unprivileged test user, with no capabilities.
+as_user() {
+	setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups \
+		--inh-caps=-all -- env HOME=/ USER="$TEST_USER" "$@"
+}
+
+# subid FILE: the test user's "FIRST COUNT" from /etc/subuid or /etc/subgid.
+subid() {
+	awk -F: -v u="$TEST_USER" '$1 == u { print $2, $3; exit }' "$1"
+}
