@@ -158,6 +158,17 @@ test_signal_forwarding() {
 	assertEquals "PROG killed by SIGUSR1" $((128 + 10)) $?
 }
 
+test_terminal_signal_delivered_once() {
+	need_root || return
+	need_cmd script || return
+	# ^C on a terminal signals nsnew and PID 1 together: no forward.
+	local out
+	out=$( (sleep 0.5; printf '\003'; sleep 1.5) | script -qfec \
+		"nsnew -p sh -c 'trap \"echo INT\" INT; sleep 0.3; sleep 0.3; sleep 0.3; exit 3'" /dev/null |
+		tr -d '\r')
+	assertEquals "one SIGINT" "^CINT" "$out"
+}
+
 # All processes whose pid namespace is inode $1.
 procs_in_pidns() {
 	local p
