@@ -227,3 +227,21 @@ wait_until() {
 		sleep 0.1
 	done
 }
+
+# --- documentation --------------------------------------------------------
+
+CONCH_TOOLS="nsnew nsjoin idmap capset cgmake cgput scfilter mkrootfs pivot"
+# Where the man pages and completions under test are: the source tree by
+# default, an installed tree (man1/, man7/ below CONCH_MANDIR) when set.
+: "${CONCH_MANDIR:=$TOP/man}"
+: "${CONCH_BASHCOMPDIR:=$TOP/completions/bash}"
+: "${CONCH_ZSHCOMPDIR:=$TOP/completions/zsh}"
+
+# man_page NAME SECTION: the file of that page.
+man_page() {
+	if [ -f "$CONCH_MANDIR/man$2/$1.$2" ]; then
+		echo "$CONCH_MANDIR/man$2/$1.$2"
+	else
+		echo "$CONCH_MANDIR/$1.$2"
+	fi
+}
