@@ -94,20 +94,10 @@ static struct ns ns[8];
 static pid_t pid;		/* of a PID target, else 0 */
 static int pidfd = -1, procfd = -1;
 
-static int
-type_index(int opt)
-{
-	size_t i;
-
-	for (i = 0; i < nstypes_len; i++)
-		if (nstypes[i].opt == opt)
-			return i;
-	return -1;
-}
-
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
+	const struct nstype *t;
 	char names[96];
 	bool all = false;
 	int c, i, flags, every = 0;
@@ -145,16 +135,17 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'V':
 			print_version();
 		default:
-			if ((i = type_index(c)) == -1)
+			if ((t = nstype_byopt(c)) == NULL)
 				die_option(c, argv);
 			if (optarg == NULL) {
-				o->select |= nstypes[i].flag;
+				o->select |= t->flag;
 				break;
 			}
+			i = t - nstypes;
 			if (snprintf(ns[i].path, sizeof(ns[i].path), "%s",
 			    optarg) >= (int)sizeof(ns[i].path))
 				die("%s: path too long", argv[optind - 1]);
-			o->files |= nstypes[i].flag;
+			o->files |= t->flag;
 		}
 	}
 	if (o->files && (o->select & ~o->files)) {
@@ -309,15 +300,18 @@ open_files(int files)
 static void
 open_target(const struct opts *o)
 {
+	bool is_pid = o->target != NULL &&
+	    strspn(o->target, "0123456789") == strlen(o->target);
+
+	if (!is_pid && (o->root || o->wd || o->cgroup))
+		die("%s needs a PID target", o->root ? "--root" :
+		    o->wd ? "--wd" : "--cgroup");
 	if (o->files)
 		open_files(o->files);
-	else if (strspn(o->target, "0123456789") == strlen(o->target))
+	else if (is_pid)
 		open_pid(o->target);
 	else
 		open_dir(o->target);
-	if (pid == 0 && (o->root || o->wd || o->cgroup))
-		die("%s needs a PID target", o->root ? "--root" :
-		    o->wd ? "--wd" : "--cgroup");
 }
 
 /* TYPE INODE same|different: one line each, for people and for awk. */
