@@ -149,15 +149,40 @@ show(pid_t pid, int procfd)
 		die_sys("write to stdout");
 }
 
+/*
+ * Without privilege, the kernel takes a gid_map of just one's own gid
+ * only once setgroups is denied: deny it, as unshare -r does, unless
+ * told to allow it, which cannot work.
+ */
+static void
+deny_setgroups_if_needed(struct opts *o, const struct passwd_ent *pw)
+{
+	const struct idrange *r = &o->gid.r[0];
+
+	if (o->gid.n != 1 || r->count != 1 || r->outside != pw->gid)
+		return;
+	if (o->setgroups == NULL)
+		o->setgroups = "deny";
+	else if (strcmp(o->setgroups, "deny") != 0)
+		die("--setgroups %s: without privilege, a gid map of one's own "
+		    "gid needs setgroups deny", o->setgroups);
+}
+
 static void
 write_maps(struct opts *o)
 {
 	struct passwd_ent pw;
 
+	caller_passwd(&pw);
 	if (o->automatic) {
-		caller_passwd(&pw);
 		idmap_auto(&o->uid, 'u', &pw);
 		idmap_auto(&o->gid, 'g', &pw);
+	}
+	/* A map is written once: all is checked before anything is. */
+	if (geteuid() != 0) {
+		idmap_check_subid(&o->uid, 'u', &pw);
+		idmap_check_subid(&o->gid, 'g', &pw);
+		deny_setgroups_if_needed(o, &pw);
 	}
 	/* The kernel wants setgroups before gid_map. */
 	if (o->setgroups != NULL)
