@@ -244,20 +244,31 @@ parse_options(int argc, char **argv, struct request *rq)
 
 /* --- capability sets as masks ---------------------------------------- */
 
+/* "cap_chown", or "41" for a cap newer than the name table. */
 static const char *
-capstr(int cap, char *buf, size_t size)
+capstr(int cap)
 {
+	static char num[4][12];
+	static int i;
+
 	if (capname(cap) != NULL)
 		return capname(cap);
-	snprintf(buf, size, "%d", cap);
-	return buf;
+	i = (i + 1) % 4;
+	snprintf(num[i], sizeof(num[i]), "%d", cap);
+	return num[i];
+}
+
+/* The lowest cap of a non-empty mask, for messages. */
+static const char *
+first_cap(uint64_t m)
+{
+	return capstr(__builtin_ctzll(m));
 }
 
 /* "cap_chown,cap_kill", or "none". */
 static const char *
 mask_str(uint64_t m, char *buf, size_t size)
 {
-	char num[12];
 	size_t len = 0;
 	int c;
 
@@ -265,7 +276,7 @@ mask_str(uint64_t m, char *buf, size_t size)
 	for (c = 0; c < 64 && len < size; c++)
 		if (m & BIT(c))
 			len += snprintf(buf + len, size - len, "%s%s",
-			    len > 0 ? "," : "", capstr(c, num, sizeof(num)));
+			    len > 0 ? "," : "", capstr(c));
 	return len > 0 ? buf : "none";
 }
 
@@ -276,7 +287,7 @@ flag_mask(cap_t c, cap_flag_t flag)
 	uint64_t m = 0;
 	int cap;
 
-	for (cap = 0; cap <= caplast(); cap++)
+	for (cap = 0; cap < 64; cap++)
 		if (cap_get_flag(c, cap, flag, &v) == 0 && v == CAP_SET)
 			m |= BIT(cap);
 	return m;
@@ -392,37 +403,34 @@ apply_signed(const struct listopt *o, uint64_t *set, uint64_t all,
 	}
 }
 
-static uint64_t
-lowest(uint64_t m)
-{
-	return m & -m;
-}
-
-static int
-capno(uint64_t bit)
-{
-	return __builtin_ctzll(bit);
-}
-
 /* --- credentials ------------------------------------------------------ */
 
-/* Is ID inside a range of /proc/self/{uid,gid}_map? Yes without /proc. */
+/*
+ * Is ID inside a range of /proc/self/uid_map (or gid_map)? Yes without
+ * /proc: the kernel will say. Each map is read once.
+ */
 static bool
-id_mapped(const char *map, unsigned long id)
+id_mapped(char kind, unsigned long id)
 {
+	static char maps[2][16384];
+	static bool read[2];
 	unsigned long inside, outside, count;
-	char buf[16384], *p, *end;
+	const char *p;
+	char *buf = maps[kind == 'g'];
+	int n;
 
-	if (read_file(map, buf, sizeof(buf)) == -1)
-		return true;
-	for (p = buf; *p != '\0'; p = end) {
-		end = p + strcspn(p, "\n");
-		if (*end == '\n')
-			*end++ = '\0';
-		if (sscanf(p, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
-		    id >= inside && id - inside < count)
-			return true;
+	if (!read[kind == 'g']) {
+		read[kind == 'g'] = true;
+		if (read_file(kind == 'g' ? "/proc/self/gid_map" :
+		    "/proc/self/uid_map", buf, sizeof(maps[0])) == -1)
+			buf[0] = '\0';
 	}
+	if (buf[0] == '\0')
+		return true;
+	for (p = buf; sscanf(p, "%lu %lu %lu%n", &inside, &outside, &count,
+	    &n) == 3; p += n)
+		if (id >= inside && id - inside < count)
+			return true;
 	return false;
 }
 
@@ -556,11 +564,11 @@ plan_ids(const struct request *rq, const struct creds *cur, struct plan *pl)
 		}
 		pl->set_uid = true;
 		w->uid[0] = w->uid[1] = w->uid[2] = pw.uid;
-		if (!id_mapped("/proc/self/uid_map", pw.uid))
+		if (!id_mapped('u', pw.uid))
 			die("--user %s: uid %lu is not mapped in this user "
 			    "namespace (see /proc/self/uid_map)", rq->user,
 			    (unsigned long)pw.uid);
-		if (!among(pw.uid, (unsigned *)cur->uid)) {
+		if (!among(pw.uid, cur->uid)) {
 			snprintf(what, sizeof(what), "--user %s", rq->user);
 			need_cap(cur, CAP_SETUID, what);
 		}
@@ -577,13 +585,13 @@ plan_ids(const struct request *rq, const struct creds *cur, struct plan *pl)
 	}
 	if (pl->set_gid) {
 		w->gid[1] = w->gid[2] = w->gid[0];
-		if (!id_mapped("/proc/self/gid_map", w->gid[0]))
+		if (!id_mapped('g', w->gid[0]))
 			die("--%s %s: gid %lu is not mapped in this user "
 			    "namespace (see /proc/self/gid_map)",
 			    rq->group != NULL ? "group" : "user",
 			    rq->group != NULL ? rq->group : rq->user,
 			    (unsigned long)w->gid[0]);
-		if (!among(w->gid[0], (unsigned *)cur->gid)) {
+		if (!among(w->gid[0], cur->gid)) {
 			snprintf(what, sizeof(what), "--%s %s",
 			    rq->group != NULL ? "group" : "user",
 			    rq->group != NULL ? rq->group : rq->user);
@@ -619,7 +627,7 @@ plan_ids(const struct request *rq, const struct creds *cur, struct plan *pl)
 	}
 	pl->set_groups = true;
 	for (i = 0; i < pl->ngroups; i++)
-		if (!id_mapped("/proc/self/gid_map", pl->groups[i]))
+		if (!id_mapped('g', pl->groups[i]))
 			die("supplementary group %lu is not mapped in this user "
 			    "namespace (see /proc/self/gid_map)",
 			    (unsigned long)pl->groups[i]);
@@ -657,10 +665,10 @@ plan_keep(const struct request *rq, const struct creds *cur, uint64_t *keep)
 			}
 			if (!(cur->bnd & BIT(c)))
 				die("--keep %s: %s is not in the bounding set",
-				    o->arg, capname(c));
+				    o->arg, capstr(c));
 			if (!(cur->prm & BIT(c)))
 				die("--keep %s: %s is not in the permitted set",
-				    o->arg, capname(c));
+				    o->arg, capstr(c));
 			*keep |= BIT(c);
 		}
 	}
@@ -680,12 +688,15 @@ plan_text(const struct listopt *o, const struct creds *cur, struct creds *w)
 	w->eff = flag_mask(c, CAP_EFFECTIVE);
 	w->inh = flag_mask(c, CAP_INHERITABLE);
 	cap_free(c);
+	if ((bad = (w->prm | w->eff | w->inh) & ~(BIT(caplast()) * 2 - 1)) != 0)
+		die("--caps %s: capability %s is past this kernel's last (%d)",
+		    o->arg, first_cap(bad), caplast());
 	if ((bad = w->prm & ~cur->prm) != 0)
 		die("--caps %s: %s is not in the permitted set", o->arg,
-		    capname(capno(lowest(bad))));
+		    first_cap(bad));
 	if ((bad = w->eff & ~w->prm) != 0)
 		die("--caps %s: %s is effective but not permitted", o->arg,
-		    capname(capno(lowest(bad))));
+		    first_cap(bad));
 }
 
 static bool
@@ -744,10 +755,15 @@ plan_securebits(const struct request *rq, const struct creds *cur,
 	/* A set lock bit freezes itself and the bit below it. */
 	changed = w->secbits ^ cur->secbits;
 	lock = cur->secbits & SB_LOCKS;
-	for (b = 0; b < LEN(secbit_names); b++)
-		if ((changed & (1U << b)) && (lock & (1U << (b | 1))))
-			die("--securebits: %s is locked (%s is set)",
-			    secbit_names[b], secbit_names[b | 1]);
+	for (b = 0; b < LEN(secbit_names); b++) {
+		if (!(changed & (1U << b)) || !(lock & (1U << (b | 1))))
+			continue;
+		if (b & 1)
+			die("--securebits: %s cannot be cleared",
+			    secbit_names[b]);
+		die("--securebits: %s is locked (%s is set)",
+		    secbit_names[b], secbit_names[b | 1]);
+	}
 	if (changed != 0)
 		need_cap(cur, CAP_SETPCAP, "--securebits");
 }
@@ -762,20 +778,22 @@ dropping_root(const struct plan *pl, const struct creds *cur)
 	    u[0] != 0 && u[1] != 0 && u[2] != 0;
 }
 
-static void
-plan_caps(const struct request *rq, const struct creds *cur, struct plan *pl)
+/*
+ * Permitted, effective, inheritable and bounding: --keep, then --caps,
+ * then the lists of changes. Returns the --keep set, for ambient.
+ */
+static uint64_t
+plan_sets(const struct request *rq, const struct creds *cur, struct plan *pl)
 {
 	struct creds *w = &pl->want;
 	uint64_t keep = 0, added, bad;
-	bool capopts, prog_is_root;
 	size_t i;
 
-	capopts = rq->nkeep + rq->ncaps + rq->ninheritable + rq->nambient > 0;
-	if (dropping_root(pl, cur) && !capopts) {
-		/* What setuid(2) alone does: no caps past the change. */
+	if (dropping_root(pl, cur) && rq->nkeep + rq->ncaps +
+	    rq->ninheritable + rq->nambient == 0) {
+		/* No cap asked for: what setuid(2) alone leaves, nothing. */
 		w->prm = w->eff = w->amb = 0;
 	}
-
 	plan_keep(rq, cur, &keep);
 	if (rq->nkeep > 0)
 		w->bnd = w->prm = w->eff = w->inh = keep;
@@ -787,68 +805,88 @@ plan_caps(const struct request *rq, const struct creds *cur, struct plan *pl)
 		if ((bad = added & ~cur->bnd) != 0)
 			die("--bounding %s: cannot add %s: a bounding set "
 			    "only shrinks", rq->bounding[i].arg,
-			    capname(capno(lowest(bad))));
+			    first_cap(bad));
 	}
+	if (w->bnd != cur->bnd)
+		need_cap(cur, CAP_SETPCAP, "changing the bounding set");
+
 	for (i = 0; i < rq->ninheritable; i++) {
 		apply_signed(&rq->inheritable[i], &w->inh,
 		    cur->inh | (cur->prm & w->bnd), &added);
 		if ((bad = added & ~(cur->inh | cur->prm)) != 0)
 			die("--inheritable %s: cannot add %s: not in the "
 			    "permitted set", rq->inheritable[i].arg,
-			    capname(capno(lowest(bad))));
+			    first_cap(bad));
 		if ((bad = added & ~(cur->inh | w->bnd)) != 0)
 			die("--inheritable %s: cannot add %s: not in the "
 			    "bounding set", rq->inheritable[i].arg,
-			    capname(capno(lowest(bad))));
+			    first_cap(bad));
 	}
-	/* The kernel's rule for capset(2) without cap_setpcap in effect. */
+	/* capset(2)'s rules, for what --caps asked. */
 	if ((bad = w->inh & ~(cur->inh | cur->prm)) != 0)
 		die("cannot add %s to the inheritable set: not in the "
-		    "permitted set", capname(capno(lowest(bad))));
+		    "permitted set", first_cap(bad));
 	if ((bad = w->inh & ~(cur->inh | w->bnd)) != 0)
 		die("cannot add %s to the inheritable set: not in the "
-		    "bounding set", capname(capno(lowest(bad))));
-	if (w->bnd != cur->bnd)
-		need_cap(cur, CAP_SETPCAP, "changing the bounding set");
+		    "bounding set", first_cap(bad));
+	return keep;
+}
 
-	plan_securebits(rq, cur, w);
+/*
+ * --keep reaches a PROG that is not root only through the ambient set:
+ * execve(2) gives root its caps back from bounding and inheritable,
+ * anyone else keeps only ambient ones. Needs the final uid and
+ * securebits.
+ */
+static void
+plan_ambient(const struct request *rq, const struct creds *cur,
+    struct creds *w, uint64_t keep)
+{
+	uint64_t added, bad;
+	size_t i;
 
-	/*
-	 * --keep reaches a PROG that is not root only through the ambient
-	 * set: execve(2) gives root its caps back from bounding and
-	 * inheritable, anyone else keeps only ambient ones.
-	 */
-	prog_is_root = w->uid[1] == 0 && !(w->secbits & SB_NOROOT);
-	if (rq->nkeep > 0)
-		w->amb = prog_is_root ? cur->amb & keep : keep;
+	if (rq->nkeep > 0) {
+		if (w->uid[1] == 0 && !(w->secbits & SB_NOROOT))
+			w->amb = cur->amb & keep;
+		else
+			w->amb = keep;
+		if ((bad = w->amb & ~(w->prm & w->inh)) != 0)
+			die("--keep: cannot raise %s in the ambient set: "
+			    "not both permitted and inheritable after --caps",
+			    first_cap(bad));
+	}
 	for (i = 0; i < rq->nambient; i++) {
 		apply_signed(&rq->ambient[i], &w->amb, w->prm & w->inh,
 		    &added);
 		if ((bad = added & ~w->prm) != 0)
 			die("--ambient %s: cannot raise %s: not in the "
 			    "permitted set", rq->ambient[i].arg,
-			    capname(capno(lowest(bad))));
+			    first_cap(bad));
 		if ((bad = added & ~w->inh) != 0)
 			die("--ambient %s: cannot raise %s: not in the "
 			    "inheritable set (add --inheritable +%s)",
-			    rq->ambient[i].arg, capname(capno(lowest(bad))),
-			    capname(capno(lowest(bad))) + 4);
+			    rq->ambient[i].arg, first_cap(bad),
+			    first_cap(bad) + (capname(__builtin_ctzll(bad)) !=
+			    NULL ? 4 : 0));
 	}
-	if (rq->nkeep > 0 && (bad = w->amb & ~(w->prm & w->inh)) != 0)
-		die("--keep: cannot raise %s in the ambient set: not both "
-		    "permitted and inheritable after --caps",
-		    capname(capno(lowest(bad))));
 	/* Ambient caps leave with their permitted or inheritable bit. */
 	w->amb &= w->prm & w->inh;
 	if ((bad = w->amb & ~cur->amb) != 0 &&
 	    (cur->secbits & SB_NO_CAP_AMBIENT_RAISE))
 		die("cannot raise %s in the ambient set: securebit "
-		    "no-cap-ambient-raise is set", capname(capno(lowest(bad))));
+		    "no-cap-ambient-raise is set", first_cap(bad));
+}
+
+/* What the steps need on the way, beyond the wanted state. */
+static void
+plan_steps(const struct request *rq, const struct creds *cur, struct plan *pl)
+{
+	const struct creds *w = &pl->want;
 
 	/* Securebits need cap_setpcap in effect, after the final capset. */
 	if (w->secbits != cur->secbits && !(w->eff & BIT(CAP_SETPCAP)))
 		pl->setpcap_tmp = BIT(CAP_SETPCAP);
-	if (dropping_root(pl, cur) && ((w->prm | pl->setpcap_tmp) != 0) &&
+	if (dropping_root(pl, cur) && (w->prm | pl->setpcap_tmp) != 0 &&
 	    !(cur->secbits & SB_KEEP_CAPS)) {
 		if (cur->secbits & (SB_KEEP_CAPS << 1))
 			die("--user %s: cannot keep capabilities across the "
@@ -856,13 +894,12 @@ plan_caps(const struct request *rq, const struct creds *cur, struct plan *pl)
 			    "keep-caps", rq->user);
 		pl->keepcaps = true;
 	}
-	/* What the steps themselves need in effect, taken from permitted. */
+	/* Caps the steps use, made effective from permitted first. */
 	if (w->bnd != cur->bnd || w->secbits != cur->secbits)
 		pl->raise |= BIT(CAP_SETPCAP);
-	if (pl->set_uid && !among(w->uid[0], (unsigned *)cur->uid))
+	if (pl->set_uid && !among(w->uid[0], cur->uid))
 		pl->raise |= BIT(CAP_SETUID);
-	if ((pl->set_gid && !among(w->gid[0], (unsigned *)cur->gid)) ||
-	    pl->set_groups)
+	if ((pl->set_gid && !among(w->gid[0], cur->gid)) || pl->set_groups)
 		pl->raise |= BIT(CAP_SETGID);
 	pl->raise &= ~cur->eff;
 }
@@ -910,7 +947,7 @@ static void
 drop_bounding(const struct creds *cur, const struct creds *w)
 {
 	uint64_t drop = cur->bnd & ~w->bnd;
-	char buf[1024], num[12];
+	char buf[1024];
 	int c;
 
 	if (drop == 0)
@@ -920,7 +957,7 @@ drop_bounding(const struct creds *cur, const struct creds *w)
 	for (c = 0; c < 64; c++)
 		if ((drop & BIT(c)) && cap_drop_bound(c) == -1)
 			die_sys("dropping %s from the bounding set",
-			    capstr(c, num, sizeof(num)));
+			    capstr(c));
 }
 
 static void
@@ -975,27 +1012,22 @@ set_ids(const struct plan *pl)
 static void
 set_ambient(const struct creds *cur, const struct creds *w)
 {
-	char buf[1024], num[12];
+	char buf[1024];
 	int c;
 
 	/*
-	 * Raised one by one; a uid change or capset may have cleared some
-	 * since cur was read, so every wanted one is raised again.
+	 * Cleared, then raised one by one: a uid change or capset may have
+	 * dropped some since cur was read.
 	 */
 	if (w->amb == 0 && cur->amb == 0)
 		return;
 	trace("ambient=%s", mask_str(w->amb, buf, sizeof(buf)));
-	if (w->amb == 0) {
-		if (cap_reset_ambient() == -1)
-			die_sys("clearing the ambient set");
-		return;
-	}
-	for (c = 0; c <= caplast(); c++) {
-		if (cap_set_ambient(c, (w->amb & BIT(c)) ? CAP_SET : CAP_CLEAR)
-		    == -1)
-			die_sys("%s %s in the ambient set", (w->amb & BIT(c)) ?
-			    "raising" : "lowering", capstr(c, num, sizeof(num)));
-	}
+	if (cur->amb != 0 && cap_reset_ambient() == -1)
+		die_sys("clearing the ambient set");
+	for (c = 0; c < 64; c++)
+		if ((w->amb & BIT(c)) && cap_set_ambient(c, CAP_SET) == -1)
+			die_sys("raising %s in the ambient set",
+			    capstr(c));
 }
 
 static void
@@ -1076,16 +1108,21 @@ print_state(void)
 int
 main(int argc, char **argv)
 {
-	struct request rq = { 0 };
-	struct plan pl = { 0 };
+	/* Static: they live until exec, or exit after --print. */
+	static struct request rq;
+	static struct plan pl;
 	struct creds cur;
+	uint64_t keep;
 
 	conch_init("capset");
 	parse_options(argc, argv, &rq);
 	read_creds(&cur);
 	pl.want = cur;
 	plan_ids(&rq, &cur, &pl);
-	plan_caps(&rq, &cur, &pl);
+	keep = plan_sets(&rq, &cur, &pl);
+	plan_securebits(&rq, &cur, &pl.want);
+	plan_ambient(&rq, &cur, &pl.want, keep);
+	plan_steps(&rq, &cur, &pl);
 
 	raise_effective(&cur, pl.raise);
 	drop_bounding(&cur, &pl.want);
