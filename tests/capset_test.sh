@@ -5,17 +5,6 @@
 # namespace; every refusal comes before any change, with its exact message.
 . "$(dirname "$0")/lib.sh"
 
-# New namespaces: nsnew when it is built, else unshare(1), which takes the
-# same -U -r -m -n flags. MAP_AUTO maps the caller to 0 and its subordinate
-# IDs from 1, so that nobody (65534) exists in the namespace too.
-if [ -x "$CONCH_BIN/nsnew" ]; then
-	NEWNS=nsnew
-	MAP_AUTO=(--map-auto)
-else
-	NEWNS=unshare
-	MAP_AUTO=(-r --map-auto)
-fi
-
 NBS=0000000000000400	# cap_net_bind_service alone, as /proc/PID/status shows it
 
 # PROG for the port test: listens on port 80 and reports whether the socket
@@ -38,8 +27,8 @@ kill $pid; echo timeout; exit 1'
 # namespace, so even a wrong success touches nothing of the host).
 MOUNT='busybox mount -t tmpfs tmpfs /mnt && echo mounted || echo refused'
 
-# status_field FIELD: that line of $OUT (a /proc/PID/status), value only.
-status_field() {
+# out_field FIELD: that line of $OUT (a /proc/PID/status), value only.
+out_field() {
 	printf '%s\n' "$OUT" | awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }'
 }
 
@@ -49,7 +38,7 @@ assert_caps() {
 	for f in CapBnd CapPrm CapEff CapInh CapAmb; do
 		want=$1
 		shift
-		assertEquals "$f of: $LASTCMD" "$want" "$(status_field $f)"
+		assertEquals "$f of: $LASTCMD" "$want" "$(out_field $f)"
 	done
 }
 
@@ -64,17 +53,17 @@ test_keep_user_status() {
 	need_root || return
 	assert_ok capset --keep net_bind_service --user nobody -- cat /proc/self/status
 	assert_caps $NBS $NBS $NBS $NBS $NBS
-	assertEquals "65534 65534 65534 65534" "$(status_field Uid)"
-	assertEquals "65534 65534 65534 65534" "$(status_field Gid)"
-	assertEquals "0" "$(status_field NoNewPrivs)"
+	assertEquals "65534 65534 65534 65534" "$(out_field Uid)"
+	assertEquals "65534 65534 65534 65534" "$(out_field Gid)"
+	assertEquals "0" "$(out_field NoNewPrivs)"
 }
 
 test_keep_user_binds_port_80_but_cannot_mount() {
 	need_root || return
 	need_busybox || return
-	assert_ok $NEWNS -m -n capset --keep net_bind_service --user nobody -- sh -c "$BIND80"
+	assert_ok nsnew -m -n capset --keep net_bind_service --user nobody -- sh -c "$BIND80"
 	assert_out listening
-	assert_ok $NEWNS -m -n capset --keep net_bind_service --user nobody -- sh -c "$MOUNT"
+	assert_ok nsnew -m -n capset --keep net_bind_service --user nobody -- sh -c "$MOUNT"
 	assert_out refused
 	assert_contains "$ERR" "permission denied"
 }
@@ -83,7 +72,7 @@ test_keep_user_binds_port_80_but_cannot_mount() {
 test_user_without_caps_cannot_bind_port_80() {
 	need_root || return
 	need_busybox || return
-	run $NEWNS -m -n capset --user nobody -- sh -c "$BIND80"
+	run nsnew -m -n capset --user nobody -- sh -c "$BIND80"
 	assert_rc 1
 	assert_out "nc failed: 1"
 	assert_contains "$ERR" "Permission denied"
@@ -102,7 +91,7 @@ test_keep_as_root_needs_no_ambient() {
 	need_root || return
 	assert_ok capset --keep net_bind_service -- cat /proc/self/status
 	assert_caps $NBS $NBS $NBS $NBS 0000000000000000
-	assertEquals "0 0 0 0" "$(status_field Uid)"
+	assertEquals "0 0 0 0" "$(out_field Uid)"
 }
 
 test_names_any_case_with_or_without_prefix_or_number() {
@@ -135,27 +124,27 @@ test_caps_text_form_with_ambient() {
 test_inheritable_and_ambient_lists() {
 	need_root || return
 	assert_ok capset --inheritable +kill,+chown,-chown --ambient +kill --user nobody -- cat /proc/self/status
-	assertEquals 0000000000000020 "$(status_field CapAmb)"
-	assertEquals 0000000000000020 "$(status_field CapPrm)"
-	assertEquals 0000000000000020 "$(status_field CapInh)"
+	assertEquals 0000000000000020 "$(out_field CapAmb)"
+	assertEquals 0000000000000020 "$(out_field CapPrm)"
+	assertEquals 0000000000000020 "$(out_field CapInh)"
 }
 
 test_nnp() {
 	assert_ok capset --nnp -- cat /proc/self/status
-	assertEquals 1 "$(status_field NoNewPrivs)"
+	assertEquals 1 "$(out_field NoNewPrivs)"
 }
 
 test_groups_list_and_clear() {
 	need_root || return
 	assert_ok capset --user nobody --groups nogroup,1,2 -- cat /proc/self/status
-	assertEquals "1 2 65534" "$(status_field Groups)"
+	assertEquals "1 2 65534" "$(out_field Groups)"
 	assert_ok capset --user nobody --clear-groups -- cat /proc/self/status
-	assertEquals "" "$(status_field Groups)"
+	assertEquals "" "$(out_field Groups)"
 	# A uid without a passwd line, its group given: no groups at all.
 	assert_ok capset --user 4321 --group 4322 -- cat /proc/self/status
-	assertEquals "4321 4321 4321 4321" "$(status_field Uid)"
-	assertEquals "4322 4322 4322 4322" "$(status_field Gid)"
-	assertEquals "" "$(status_field Groups)"
+	assertEquals "4321 4321 4321 4321" "$(out_field Uid)"
+	assertEquals "4322 4322 4322 4322" "$(out_field Gid)"
+	assertEquals "" "$(out_field Groups)"
 }
 
 # /etc/passwd and /etc/group of our own, bound over the host's in a mount
@@ -164,16 +153,16 @@ test_names_and_init_groups_from_etc_files() {
 	need_root || return
 	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:2000:2100::/home/alice:/bin/sh\n' >"$T/passwd"
 	printf 'root:x:0:\nstaff:x:2100:\nwheel:x:2200:root,alice\naudio:x:2300:bob\nvideo:x:2400:bob,alice,carol\n' >"$T/group"
-	local etc="mount --bind $T/passwd /etc/passwd && mount --bind $T/group /etc/group && exec \"\$@\""
-	assert_ok $NEWNS -m sh -c "$etc" sh capset --user alice -- cat /proc/self/status
-	assertEquals "2000 2000 2000 2000" "$(status_field Uid)"
-	assertEquals "2100 2100 2100 2100" "$(status_field Gid)"
-	assertEquals "2100 2200 2400" "$(status_field Groups)"
-	assert_ok $NEWNS -m sh -c "$etc" sh capset --user alice --group wheel --init-groups -- cat /proc/self/status
-	assertEquals "2200 2200 2200 2200" "$(status_field Gid)"
-	assertEquals "2200 2400" "$(status_field Groups)"
-	assert_ok $NEWNS -m sh -c "$etc" sh capset --user 2000 --groups staff,audio -- cat /proc/self/status
-	assertEquals "2100 2300" "$(status_field Groups)"
+	local etc="mount -o bind $T/passwd /etc/passwd && mount -o bind $T/group /etc/group && exec \"\$@\""
+	assert_ok nsnew -m sh -c "$etc" sh capset --user alice -- cat /proc/self/status
+	assertEquals "2000 2000 2000 2000" "$(out_field Uid)"
+	assertEquals "2100 2100 2100 2100" "$(out_field Gid)"
+	assertEquals "2100 2200 2400" "$(out_field Groups)"
+	assert_ok nsnew -m sh -c "$etc" sh capset --user alice --group wheel --init-groups -- cat /proc/self/status
+	assertEquals "2200 2200 2200 2200" "$(out_field Gid)"
+	assertEquals "2200 2400" "$(out_field Groups)"
+	assert_ok nsnew -m sh -c "$etc" sh capset --user 2000 --groups staff,audio -- cat /proc/self/status
+	assertEquals "2100 2300" "$(out_field Groups)"
 }
 
 # --- --print --------------------------------------------------------------
@@ -285,17 +274,17 @@ capset: exec true"
 test_rootless_keep_map_root() {
 	need_user || return
 	need_busybox || return
-	run as_user $NEWNS -U -r -m -n capset --keep net_bind_service -- cat /proc/self/status
+	run as_user nsnew -U --map-root -m -n capset --keep net_bind_service -- cat /proc/self/status
 	assert_rc 0
 	assert_caps $NBS $NBS $NBS $NBS 0000000000000000
-	assertEquals "0 0 0 0" "$(status_field Uid)"
-	run as_user $NEWNS -U -r -m -n capset --keep net_bind_service --nnp -- sh -c "$BIND80"
+	assertEquals "0 0 0 0" "$(out_field Uid)"
+	run as_user nsnew -U --map-root -m -n capset --keep net_bind_service --nnp -- sh -c "$BIND80"
 	assert_rc 0
 	assert_out listening
-	run as_user $NEWNS -U -r -m -n capset --keep net_bind_service -- sh -c "$MOUNT"
+	run as_user nsnew -U --map-root -m -n capset --keep net_bind_service -- sh -c "$MOUNT"
 	assert_out refused
 	# The control: root of the namespace without the cap cannot bind 80.
-	run as_user $NEWNS -U -r -m -n capset --keep none -- sh -c "$BIND80"
+	run as_user nsnew -U --map-root -m -n capset --keep none -- sh -c "$BIND80"
 	assert_out "nc failed: 1"
 }
 
@@ -303,21 +292,21 @@ test_rootless_keep_user_nobody() {
 	need_user || return
 	need_busybox || return
 	grep -q "^$TEST_USER:" /etc/subuid || { skip "no subordinate uids for $TEST_USER"; return; }
-	run as_user $NEWNS -U "${MAP_AUTO[@]}" -m -n capset --keep net_bind_service --user nobody -- cat /proc/self/status
+	run as_user nsnew -U --map-auto -m -n capset --keep net_bind_service --user nobody -- cat /proc/self/status
 	assert_rc 0
 	assert_caps $NBS $NBS $NBS $NBS $NBS
-	assertEquals "65534 65534 65534 65534" "$(status_field Uid)"
-	assertEquals "65534 65534 65534 65534" "$(status_field Gid)"
-	run as_user $NEWNS -U "${MAP_AUTO[@]}" -m -n capset --keep net_bind_service --user nobody -- sh -c "$BIND80"
+	assertEquals "65534 65534 65534 65534" "$(out_field Uid)"
+	assertEquals "65534 65534 65534 65534" "$(out_field Gid)"
+	run as_user nsnew -U --map-auto -m -n capset --keep net_bind_service --user nobody -- sh -c "$BIND80"
 	assert_rc 0
 	assert_out listening
-	run as_user $NEWNS -U "${MAP_AUTO[@]}" -m -n capset --keep net_bind_service --user nobody -- sh -c "$MOUNT"
+	run as_user nsnew -U --map-auto -m -n capset --keep net_bind_service --user nobody -- sh -c "$MOUNT"
 	assert_out refused
 }
 
 test_rootless_nnp_securebits_print() {
 	need_user || return
-	run as_user $NEWNS -U -r capset --keep net_raw --nnp --securebits +noroot,+noroot-locked -- capset --print
+	run as_user nsnew -U --map-root capset --keep net_raw --nnp --securebits +noroot,+noroot-locked -- capset --print
 	assert_rc 0
 	assert_contains "$OUT" "uid: 0
 "
@@ -334,9 +323,9 @@ no_new_privs: 1
 test_rootless_refusals() {
 	need_user || return
 	assert_fails 125 "capset: --user nobody: uid 65534 is not mapped in this user namespace (see /proc/self/uid_map)" \
-		as_user $NEWNS -U -r capset --user nobody true
+		as_user nsnew -U --map-root capset --user nobody true
 	assert_fails 125 "capset: --groups 0: setgroups is denied in this user namespace (its gid_map was written without privilege; map it with nsnew --map-auto)" \
-		as_user $NEWNS -U -r capset --groups 0 true
+		as_user nsnew -U --map-root capset --groups 0 true
 	# Not root in any namespace: nothing to drop from.
 	assert_fails 125 "capset: --keep net_raw: cap_net_raw is not in the permitted set" \
 		as_user capset --keep net_raw true
@@ -448,17 +437,14 @@ NoNewPrivs:	1"
 	assert_contains "$OUT" "uid: "
 }
 
-# PROG receives the caller's fds (0, 1, 2, the 3 given here, and whatever
-# the test harness holds) and no other, after every path that opens files
-# (/etc/passwd, /etc/group, uid_map, setgroups).
+# PROG receives only the caller's fds (0, 1, 2 and the 3 given here), after
+# every path that opens files (/etc/passwd, /etc/group, the ID maps).
 test_fd_hygiene() {
-	local args=(--print) fds
+	local args=(--print)
 	is_root && args+=(--keep net_raw --user nobody --init-groups)
-	fds=$(sh -c 'cd /proc/self/fd && echo *' 3</dev/null)
-	assert_contains " $fds " " 3 "
-	run capset "${args[@]}" -- sh -c 'cd /proc/self/fd && echo *' 3</dev/null
+	run closed_fds capset "${args[@]}" -- sh -c 'cd /proc/self/fd && echo *' 3</dev/null
 	assert_rc 0
-	assertEquals "$fds" "$(printf '%s\n' "$OUT" | tail -n 1)"
+	assertEquals "0 1 2 3" "$(printf '%s\n' "$OUT" | tail -n 1)"
 }
 
 test_help_and_version() {
