@@ -27,13 +27,13 @@
 #include "conch.h"
 
 /*
- * Namespace inode numbers from here up are allocated as namespaces are
- * made; the initial namespaces have fixed numbers below it (the mount
- * namespace too, since Linux 6.18).
+ * The fixed inode numbers of the initial namespaces (linux/nsfs.h); the
+ * mount namespace has one since Linux 6.18, before which it was numbered
+ * as it was made, like every other.
  */
-#define PROC_DYNAMIC_FIRST 0xF0000000U
-#define PROC_PID_INIT_INO 0xEFFFFFFCU
-#define PROC_USER_INIT_INO 0xEFFFFFFDU
+#define USER_NS_INIT_INO 0xEFFFFFFDU
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define MNT_NS_INIT_INO 0xEFFFFFF8U
 
 static const char usage[] =
 "Usage: pivot [OPTION]... NEWROOT [PROG [ARG]...]\n"
@@ -287,7 +287,7 @@ proc_is_containers(void)
 
 	if (stat("/proc/self/ns/pid", &ns) == -1)
 		die_sys("stat /proc/self/ns/pid");
-	if (ns.st_ino == PROC_PID_INIT_INO)
+	if (ns.st_ino == PID_NS_INIT_INO)
 		return false;
 	if (read_file("/proc/self/status", status, sizeof(status)) == -1)
 		die_sys("read /proc/self/status");
@@ -314,11 +314,11 @@ refuse_host_mntns(void)
 	if (stat("/proc/self/ns/user", &self) == -1)
 		die_err(errno, "pivot needs /proc to tell the host's mount "
 		    "namespace from others", "stat /proc/self/ns/user");
-	if (self.st_ino != PROC_USER_INIT_INO)
+	if (self.st_ino != USER_NS_INIT_INO)
 		return;
 	if (stat("/proc/self/ns/mnt", &self) == -1)
 		die_sys("stat /proc/self/ns/mnt");
-	initial = self.st_ino < PROC_DYNAMIC_FIRST;
+	initial = self.st_ino == MNT_NS_INIT_INO;
 	if (!initial && !pid1_shares_mntns(&self))
 		return;
 	if (is_proc_pid1() || (!initial && proc_is_containers()))
