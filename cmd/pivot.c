@@ -121,6 +121,15 @@ static const char *const pts_options[] = {
 	"newinstance", NULL, "ptmxmode", "0666", "mode", "620", NULL,
 };
 
+/* The new mount API and openat2() came in Linux 5.2 to 5.12. */
+static const char *
+kernel_hint(int err)
+{
+	return err == ENOSYS ? "pivot needs Linux 5.12 or later" : NULL;
+}
+
+#define die_mount(...) die_err(errno, kernel_hint(errno), __VA_ARGS__)
+
 static void
 add_mount(int kind, const char *name, char *arg)
 {
@@ -388,7 +397,7 @@ point_hint(int err)
 	case EROFS:
 		return "the new root is read-only: make the mount point in it";
 	default:
-		return NULL;
+		return kernel_hint(err);
 	}
 }
 
@@ -459,8 +468,8 @@ attach(int mnt, int dirfd, const char *name, const char *path)
 		flags |= MOVE_MOUNT_T_EMPTY_PATH;
 	if (move_mount(mnt, "", dirfd, name, flags) == -1)
 		die_err(errno, errno == ENOTDIR ? "a file and a directory "
-		    "cannot be mounted on each other" : NULL, "mount on %s",
-		    path);
+		    "cannot be mounted on each other" : kernel_hint(errno),
+		    "mount on %s", path);
 }
 
 /*
@@ -496,7 +505,7 @@ static const char *
 fs_hint(const char *type, int err)
 {
 	if (err != EPERM)
-		return NULL;
+		return kernel_hint(err);
 	if (strcmp(type, "proc") == 0)
 		return "a new procfs needs a PID namespace owned by this user "
 		    "namespace: run under nsnew -p, or give --no-proc";
@@ -590,7 +599,7 @@ mount_sys(void)
 		    strerror(errno));
 		mnt = clone_tree(AT_FDCWD, "/sys", 0, true, ATTR_SYS);
 		if (mnt == -1)
-			die_sys("bind /sys on /sys");
+			die_mount("bind /sys on /sys");
 	} else if (mnt == -1) {
 		die_err(errno, fs_hint("sysfs", errno), "mount sysfs on /sys");
 	}
@@ -611,7 +620,7 @@ bind_dev_node(int dev, const char *name)
 	trace("bind %s on %s", host, host);
 	tree = clone_tree(AT_FDCWD, host, 0, false, 0);
 	if (tree == -1)
-		die_sys("bind %s", host);
+		die_mount("bind %s", host);
 	if (mknodat(dev, name, S_IFREG | 0644, 0) == -1)
 		die_sys("make %s", host);
 	attach(tree, dev, name, host);
@@ -718,7 +727,7 @@ mount_user(const struct usermount *m)
 	tree = clone_tree(AT_FDCWD, m->src, 0, true,
 	    ro ? MOUNT_ATTR_RDONLY : 0);
 	if (tree == -1)
-		die_sys("%s %s: %s", optname(m->kind), m->arg, m->src);
+		die_mount("%s %s: %s", optname(m->kind), m->arg, m->src);
 	if (fstat(tree, &st) == -1)
 		die_sys("%s %s: stat %s", optname(m->kind), m->arg, m->src);
 	at = mount_point(m->dst, S_ISDIR(st.st_mode));
@@ -735,7 +744,7 @@ make_root_readonly(void)
 
 	trace("make / read-only");
 	if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &a, sizeof(a)) == -1)
-		die_sys("make %s read-only", opt.newroot);
+		die_mount("make %s read-only", opt.newroot);
 }
 
 /*
@@ -777,7 +786,7 @@ bind_newroot(void)
 	trace("bind %s on itself (recursive)", opt.newroot);
 	rootfd = clone_tree(dir, "", AT_EMPTY_PATH, true, 0);
 	if (rootfd == -1)
-		die_sys("bind %s", opt.newroot);
+		die_mount("bind %s", opt.newroot);
 	attach(rootfd, dir, "", opt.newroot);
 	close(dir);
 	armed = true;
@@ -864,7 +873,7 @@ switch_root(void)
 	    "chroot instead", opt.newroot, strerror(EINVAL), opt.newroot);
 	if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) ==
 	    -1)
-		die_sys("move %s onto /", opt.newroot);
+		die_mount("move %s onto /", opt.newroot);
 	armed = false;
 	if (chroot(".") == -1)
 		die_sys("chroot %s", opt.newroot);

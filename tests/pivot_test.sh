@@ -185,6 +185,20 @@ test_bind_missing_source_undoes_everything() {
 	assertFalse "$R/new left behind" "[ -e '$R/new' ]"
 }
 
+test_failure_undoes_everything_rootless() {
+	need_user || return 0
+	mkdir -p "$T/data"
+	chown -R "$TEST_UID:$TEST_GID" "$R"
+	run as_user nsnew -U --map-root -mp sh -c "pivot --bind $T/data:/new/dir \
+		--tmpfs /scratch/run --bind $T/nope:/x $R /bin/true
+		echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+	assert_out "rc=125
+0"
+	assert_err "pivot: --bind $T/nope:/x: $T/nope: No such file or directory"
+	assertFalse "$R/new left behind" "[ -e '$R/new' ]"
+	assertFalse "$R/scratch left behind" "[ -e '$R/scratch' ]"
+}
+
 test_bad_chdir_undoes_everything() {
 	need_root || return 0
 	run mntns sh -c "pivot --chdir /nope $R /bin/true; echo rc=\$?
