@@ -266,7 +266,9 @@ pid1_shares_mntns(const struct stat *self)
 	if (stat("/proc/1/ns/mnt", &init) == 0)
 		return init.st_ino == self->st_ino && init.st_dev == self->st_dev;
 	if (errno != EACCES && errno != EPERM)
-		die_sys("stat /proc/1/ns/mnt");
+		die_err(errno, errno == ENOENT ? "PID 1 is hidden from us "
+		    "(hidepid?): cannot tell the host's mount namespace" : NULL,
+		    "stat /proc/1/ns/mnt");
 	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &root) == -1)
 		die_sys("statx /");
 	if (!(root.stx_mask & STATX_MNT_ID))
