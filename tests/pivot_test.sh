@@ -83,7 +83,8 @@ check_inside() {
 	assert_rc 0
 	assert_contains "$OUT" "pids: /proc/1
 "
-	assert_contains "$OUT" "dev: $DEV_NODES"
+	assert_contains "$OUT" "dev: $DEV_NODES
+"
 	assert_contains "$OUT" "null: ok"
 	assert_contains "$OUT" "urandom: 16"
 	assert_contains "$OUT" "zero: 4"
