@@ -112,4 +112,10 @@ void idmap_write_direct(pid_t pid, char kind, const struct idmap *m);
 void setgroups_write(pid_t pid, const char *mode);
 void idmap_format(const struct idmap *m, char *buf, size_t size);
 
+/* capnames.c: capability names <-> numbers, without libcap. */
+#define CAPNAMES_LEN 41	/* cap_chown (0) .. cap_checkpoint_restore (40) */
+const char *capname(int cap);	/* "cap_net_raw"; NULL past the table */
+int capnum(const char *name);	/* with or without cap_, any case, or 0..63 */
+int caplast(void);		/* the running kernel's last capability */
+
 #endif
