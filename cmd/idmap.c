@@ -16,7 +16,8 @@
 #include "conch.h"
 
 static const char usage[] =
-    "Usage: idmap [-u MAP]... [-g MAP]... [--auto] [--setgroups allow|deny] PID [PROG [ARG]...]\n"
+    "Usage: idmap [-u MAP]... [-g MAP]... [--auto] [--setgroups allow|deny] "
+    "PID [PROG [ARG]...]\n"
     "       idmap PID\n"
     "Write the uid and gid maps of the user namespace of process PID, then\n"
     "run PROG if given; with no map, print the current maps.\n"
@@ -102,7 +103,7 @@ static void
 show_map(int procfd, pid_t pid, const char *kind)
 {
 	unsigned long inside, outside, count;
-	char file[8], buf[8192], *line, *rest;
+	char file[8], buf[IDMAP_MAX * 34], *line, *rest;	/* "%10u "x3 */
 	int shown = 0;
 
 	snprintf(file, sizeof(file), "%s_map", kind);

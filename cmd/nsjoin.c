@@ -30,7 +30,8 @@ static const char usage[] =
     "Enter the namespaces of process PID, of directory DIR where nsnew pinned\n"
     "them, or of namespace files, then run PROG (default: $SHELL) in them.\n"
     "\n"
-    "  -a, --all               every namespace that differs from ours (default)\n"
+    "  -a, --all               every namespace that differs from ours\n"
+    "                          (the default)\n"
     "  -U, --user[=FILE]       the user namespace (of FILE)\n"
     "  -m, --mount[=FILE]      the mount namespace\n"
     "  -p, --pid[=FILE]        the pid namespace: PROG runs in a child\n"
@@ -161,8 +162,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->select = o->files;
 	if (!o->files) {
 		if (optind == argc)
-			die("no target: give a PID, a DIR pinned by nsnew --pin "
-			    "or --TYPE=FILE (see nsjoin --help)");
+			die("no target: give a PID, a DIR pinned by nsnew "
+			    "--pin or --TYPE=FILE (see nsjoin --help)");
 		o->target = argv[optind++];
 	}
 	o->prog = argv + optind;
@@ -190,7 +191,7 @@ compare(struct ns *n, const struct nstype *t, const struct stat *st)
 static void
 open_pid(const char *arg)
 {
-	char rel[16];
+	char proc[32], rel[16];
 	unsigned long n;
 	struct stat st;
 	struct pollfd p;
@@ -203,10 +204,10 @@ open_pid(const char *arg)
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd == -1)
 		die_sys("pidfd_open(%d)", (int)pid);
-	snprintf(ns[0].path, sizeof(ns[0].path), "/proc/%d", (int)pid);
-	procfd = open(ns[0].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	procfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (procfd == -1)
-		die_sys("open %s", ns[0].path);
+		die_sys("open %s", proc);
 	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	if (poll(&p, 1, 0) != 0)
 		die("process %d: has exited", (int)pid);
@@ -375,14 +376,15 @@ unescape(char *s)
 	for (; *s != '\0'; s++, d++) {
 		*d = *s;
 		if (s[0] == '\\' && strspn(s + 1, "01234567") >= 3) {
-			*d = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
+			*d = (s[1] - '0') << 6 | (s[2] - '0') << 3 |
+			    (s[3] - '0');
 			s += 3;
 		}
 	}
 	*d = '\0';
 }
 
-/* Our first cgroup2 mount: where it is, and the cgroup it shows as its root. */
+/* Our first cgroup2 mount: where it is, and the cgroup it shows at it. */
 static void
 cgroup2_mount(char *dir, char *root, size_t size)
 {

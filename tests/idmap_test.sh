@@ -214,6 +214,8 @@ test_340_ranges() {
 	userns
 	assert_ok idmap "${args[@]}" $UPID
 	assertEquals "ranges in uid_map" 340 "$(wc -l <"/proc/$UPID/uid_map")"
+	assertEquals "ranges shown" 340 "$(idmap $UPID | grep -c '^uid ')"
+	assertEquals "the last one" "uid 339:678:1" "$(idmap $UPID | grep '^uid ' | tail -1)"
 }
 
 test_bad_usage() {

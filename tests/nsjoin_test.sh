@@ -146,6 +146,14 @@ net $(inodes_of "$T/pin" net) different"
 		nsjoin -u "$T/pin" true
 }
 
+test_dir_pid_namespace_without_init() {
+	need_root || return
+	nsnew -U -p --pin "$T/pin" true
+	defer "umount '$T'/pin/*"
+	assert_fails 125 "nsjoin: fork: Cannot allocate memory (out of memory, or a pid namespace entered whose PID 1 has exited)" \
+		nsjoin "$T/pin" true
+}
+
 test_list() {
 	need_root || return
 	container -Ur -muinCT
