@@ -73,6 +73,7 @@ deny" "$(maps_inside)"
 
 test_auto_rootless() {
 	need_user || return
+	need_cmd newuidmap newgidmap || return
 	local u g
 	u=$(subid /etc/subuid)
 	g=$(subid /etc/subgid)
@@ -87,6 +88,7 @@ allow" "$(maps_inside)"
 
 test_ranges_rootless() {
 	need_user || return
+	need_cmd newuidmap newgidmap || return
 	local u
 	u=$(subid /etc/subuid)
 	userns as_user
@@ -152,6 +154,7 @@ test_exec_failures() {
 
 test_fd_hygiene() {
 	need_user || return
+	need_cmd newuidmap newgidmap || return
 	userns
 	assert_ok closed_fds idmap -u 0:100000:1 -g 0:100000:1 $UPID ls /proc/self/fd
 	assert_out "0
@@ -172,6 +175,7 @@ test_fd_hygiene() {
 
 test_verbose() {
 	need_user || return
+	need_cmd newuidmap newgidmap || return
 	userns as_user
 	CONCH_VERBOSE=1 assert_ok as_user idmap -a $UPID true
 	assert_contains "$ERR" "idmap: run newuidmap $UPID"
