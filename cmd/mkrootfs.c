@@ -1200,22 +1200,25 @@ struct obj {
 	char *dest;	/* where the loader looks for it inside the root */
 };
 
-struct closure {
-	const char *what;	/* "--copy FILE", for messages */
-	struct obj *objs;
-	size_t n, cap;
-	char *main_rpath;	/* the program's DT_RPATH, with its origins */
-	char main_horigin[PATH_MAX], main_dorigin[PATH_MAX];
-};
-
-/* DT_NEEDED names found already, per ELF class and machine. */
+/*
+ * DT_NEEDED names found already, per ELF class and machine: ld.so loads a
+ * name once per process, whoever needs it next.
+ */
 struct soname {
 	unsigned char cls;
 	uint16_t machine;
 	char *name;
 };
-static struct soname *sonames;
-static size_t nsonames, capsonames;
+
+struct closure {
+	const char *what;	/* "--copy FILE", for messages */
+	struct obj *objs;
+	size_t n, cap;
+	struct soname *sonames;
+	size_t nsonames, capsonames;
+	char *main_rpath;	/* the program's DT_RPATH, with its origins */
+	char main_horigin[PATH_MAX], main_dorigin[PATH_MAX];
+};
 
 /* Host files analysed already. */
 struct seen {
@@ -1449,22 +1452,22 @@ add_needed(struct closure *c, const struct obj *o, bool is_main,
 			closure_add(c, O_LIB, o->hops, host, dest);
 			continue;
 		}
-		for (k = 0; k < nsonames; k++)
-			if (sonames[k].cls == e->cls &&
-			    sonames[k].machine == e->machine &&
-			    strcmp(sonames[k].name, name) == 0)
+		for (k = 0; k < c->nsonames; k++)
+			if (c->sonames[k].cls == e->cls &&
+			    c->sonames[k].machine == e->machine &&
+			    strcmp(c->sonames[k].name, name) == 0)
 				break;
-		if (k < nsonames)
+		if (k < c->nsonames)
 			continue;
 		if (!find_library(c, is_main, e, horigin, dorigin, name, host,
 		    dest))
 			die("%s: library %s needed by %s: not found", c->what,
 			    name, o->host);
 		trace("%s: %s needs %s: %s", c->what, o->host, name, host);
-		sonames = grow(sonames, nsonames, &capsonames,
-		    sizeof(*sonames));
-		sonames[nsonames++] = (struct soname){ e->cls, e->machine,
-		    xstrdup(name) };
+		c->sonames = grow(c->sonames, c->nsonames, &c->capsonames,
+		    sizeof(*c->sonames));
+		c->sonames[c->nsonames++] = (struct soname){ e->cls,
+		    e->machine, xstrdup(name) };
 		closure_add(c, O_LIB, o->hops, host, dest);
 	}
 }
@@ -1589,7 +1592,10 @@ install_program(const char *host, const char *dest, const char *what)
 		free(c.objs[i].host);
 		free(c.objs[i].dest);
 	}
+	for (i = 0; i < c.nsonames; i++)
+		free(c.sonames[i].name);
 	free(c.objs);
+	free(c.sonames);
 	free(c.main_rpath);
 }
 
@@ -1893,6 +1899,8 @@ tar_need(struct tar *t, void *dst, uint64_t n)
 		n -= k;
 	}
 }
+
+#define MEMBER_MAX (UINT64_C(1) << 62)	/* sizes stay far from overflow */
 
 static uint64_t
 padding(uint64_t size)
@@ -2405,7 +2413,7 @@ unpack_stream(struct tar *t)
 		if (!tar_checksum(h))
 			tar_fail(t, "bad header checksum at byte %llu (not a "
 			    "tar archive?)", (unsigned long long)t->off - 512);
-		if (!tar_number(h + 124, 12, &size))
+		if (!tar_number(h + 124, 12, &size) || size > MEMBER_MAX)
 			tar_fail(t, "bad size field at byte %llu",
 			    (unsigned long long)t->off - 512);
 		switch (h[156]) {
@@ -2435,6 +2443,8 @@ unpack_stream(struct tar *t)
 			continue;
 		}
 		header_fields(t, h, &m);
+		if (m.size > MEMBER_MAX)
+			tar_fail(t, "%s: bad size", m.path);
 		if (m.type != '\0' && strchr("01234567D", m.type) == NULL)
 			tar_fail(t, "%s: unsupported member type '%c'",
 			    m.path, m.type);
@@ -2957,7 +2967,7 @@ open_root(const char *dir)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	static struct opts o;	/* static: reachable to the end */
 	char what[PATH_MAX + 16];
 	const char *dir;
 	mode_t umask_was;
