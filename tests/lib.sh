@@ -36,7 +36,13 @@ tearDown() {
 		eval "${_deferred[i]}" || echo "cleanup failed: ${_deferred[i]}" >&2
 	done
 	_deferred=()
-	rm -rf --one-file-system "$T"
+	# Never reach through a mount left under $T into what it covers.
+	if awk -v t="$T" '$5 == t || index($5, t "/") == 1 { f = 1 }
+	    END { exit !f }' /proc/self/mountinfo 2>/dev/null; then
+		echo "tearDown: mounts left under $T: not removed" >&2
+	else
+		rm -rf "$T"
+	fi
 	local result=FAIL
 	if [ -n "$_skipped" ]; then
 		result=SKIP
@@ -61,7 +67,8 @@ defer() {
 	_deferred+=("$*")
 }
 
-# skip REASON: the test is counted as skipped; the caller then returns.
+# skip REASON: the test is counted as skipped; the caller then returns 0
+# (a test returning non-zero is an error to shunit2): need_root || return 0.
 skip() {
 	_skipped=$*
 	echo "SKIP: ${_shunit_test_:-?}: $*"
@@ -128,7 +135,7 @@ is_root() {
 	[ "$(id -u)" -eq 0 ]
 }
 
-# need_root || return: skips the test when not running as root.
+# need_root || return 0: skips the test when not running as root.
 need_root() {
 	is_root && return 0
 	skip "needs root"
@@ -180,7 +187,7 @@ test_user_remove() {
 	unset _made_test_user
 }
 
-# need_user || return: skips when there is no way to be unprivileged.
+# need_user || return 0: skips when there is no way to be unprivileged.
 need_user() {
 	test_user_ensure && is_root && command -v setpriv >/dev/null && return 0
 	skip "needs root to become the unprivileged $TEST_USER (setpriv)"
@@ -196,4 +203,52 @@ as_user() {
 # subid FILE: the test user's "FIRST COUNT" from /etc/subuid or /etc/subgid.
 subid() {
 	awk -F: -v u="$TEST_USER" '$1 == u { print $2, $3; exit }' "$1"
+}
+
+# --- fd hygiene -----------------------------------------------------------
+
+# closed_fds CMD...: CMD with every descriptor above 2 closed, so that what
+# CMD's PROG sees open is only what the tools under test leaked.
+closed_fds() {
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec "$@"
+	)
+}
+
+# The first line of /proc/PID/status field KEY (e.g. CapEff).
+status_field() {
+	awk -v k="$1:" '$1 == k { print $2; exit }' "/proc/${2:-self}/status"
+}
+
+# Waits up to $2 tenths of a second for a command to succeed.
+wait_until() {
+	local tries=$1
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# --- documentation --------------------------------------------------------
+
+CONCH_TOOLS="nsnew nsjoin idmap capset cgmake cgput scfilter mkrootfs pivot"
+# Where the man pages and completions under test are: the source tree by
+# default, an installed tree (man1/, man7/ below CONCH_MANDIR) when set.
+: "${CONCH_MANDIR:=$TOP/man}"
+: "${CONCH_BASHCOMPDIR:=$TOP/completions/bash}"
+: "${CONCH_ZSHCOMPDIR:=$TOP/completions/zsh}"
+
+# man_page NAME SECTION: the file of that page.
+man_page() {
+	if [ -f "$CONCH_MANDIR/man$2/$1.$2" ]; then
+		echo "$CONCH_MANDIR/man$2/$1.$2"
+	else
+		echo "$CONCH_MANDIR/$1.$2"
+	fi
 }
