@@ -51,7 +51,7 @@
 extern char **environ;
 
 static const char usage[] =
-"Usage: mkrootfs [OPTIONS] DIR [PROG [ARG]...]\n"
+"Usage: mkrootfs [OPTION]... DIR [PROG [ARG]...]\n"
 "Build a root filesystem in DIR (made if missing), then run PROG.\n"
 "\n"
 "  -c, --copy FILE          copy host program FILE (a name is looked up in\n"

@@ -16,10 +16,11 @@ user_dir() {
 # tree DIR [PATH...]: one line per entry (type, mode, owner, size, mtime,
 # link target), for the given relative paths or all of DIR.
 tree() {
-	local d=$1 f
+	local d=$1 f all
 	shift
 	if [ $# -eq 0 ]; then
-		set -- $(cd "$d" && find . | sort)
+		mapfile -t all < <(cd "$d" && find . | sort)
+		set -- "${all[@]}"
 	fi
 	for f; do
 		if [ -L "$d/$f" ]; then
@@ -78,7 +79,7 @@ build_origin_prog() {
 
 test_help() {
 	assert_ok mkrootfs --help
-	assertEquals "Usage: mkrootfs [OPTIONS] DIR [PROG [ARG]...]" "$(echo "$OUT" | head -n 1)"
+	assertEquals "Usage: mkrootfs [OPTION]... DIR [PROG [ARG]...]" "$(echo "$OUT" | head -n 1)"
 	assert_contains "$OUT" "--overlay LOWER[:LOWER...]"
 	assert_ok mkrootfs -V
 	assert_contains "$OUT" "mkrootfs (conch)"
@@ -167,26 +168,22 @@ test_exec_prog() {
 }
 
 test_fd_hygiene() {
-	local want
-	want=$(ls /proc/self/fd)
-	assert_ok mkrootfs -c /bin/ls "$T/d" ls /proc/self/fd
-	assertEquals "PROG sees only the fds it was given" "$want" "$OUT"
 	tar_member "$T/a.tar" f 0 "" hello
 	tar_end "$T/a.tar"
 	gzip -c "$T/a.tar" >"$T/a.tgz"
-	assert_ok mkrootfs -x "$T/a.tgz" "$T/d2" ls /proc/self/fd
-	assertEquals "PROG sees only the fds it was given (--tar)" "$want" "$OUT"
+	assert_ok closed_fds mkrootfs -c /bin/ls -x "$T/a.tgz" "$T/d" ls /proc/self/fd
+	assertEquals "PROG sees only 0, 1, 2 (and ls its own 3)" "0 1 2 3" "$(echo $OUT)"
 	if is_root; then
 		mkdir "$T/lower" "$T/m"
-		assert_ok unshare -m mkrootfs -o "$T/lower" "$T/m" ls /proc/self/fd
-		assertEquals "PROG sees only the fds it was given (--overlay)" "$want" "$OUT"
+		assert_ok closed_fds unshare -m mkrootfs -o "$T/lower" "$T/m" ls /proc/self/fd
+		assertEquals "the same with --overlay" "0 1 2 3" "$(echo $OUT)"
 	fi
 }
 
 # --- --copy -------------------------------------------------------------------
 
 test_copy_ls() {
-	need_root || return
+	need_root || return 0
 	assert_ok mkrootfs -c /bin/ls "$T/d"
 	assertTrue "bin/ls copied" "[ -f $T/d/usr/bin/ls ] || [ -f $T/d/bin/ls ]"
 	assertEquals "$(stat -c %a /bin/ls)" "$(stat -L -c %a "$T/d/bin/ls")"
@@ -200,7 +197,7 @@ test_copy_ls() {
 }
 
 test_copy_ls_rootless() {
-	need_user || return
+	need_user || return 0
 	user_dir
 	assert_ok as_user unshare -Ur sh -c "mkrootfs -c /bin/ls $T/u/d && chroot $T/u/d /bin/ls /"
 	assert_contains "$OUT" "usr"
@@ -208,9 +205,9 @@ test_copy_ls_rootless() {
 }
 
 test_copy_symlinks_recreated() {
-	need_root || return
+	need_root || return 0
 	local p=/lib64/ld-linux-x86-64.so.2 dir
-	[ -e $p ] || { skip "no $p on this host"; return; }
+	[ -e $p ] || { skip "no $p on this host"; return 0; }
 	# The host's links on the way to the loader are links in the copy too.
 	assert_ok mkrootfs -c /bin/ls "$T/d"
 	assert_ok chroot "$T/d" /bin/ls -L $p
@@ -224,8 +221,8 @@ test_copy_symlinks_recreated() {
 }
 
 test_copy_runpath_origin() {
-	need_root || return
-	need_cmd gcc || return
+	need_root || return 0
+	need_cmd gcc || return 0
 	build_origin_prog "$T/app" || { fail "gcc failed"; return; }
 	assert_ok mkrootfs -c "$T/app/bin/prog" -c "$T/app/bin/prog-rpath" "$T/d"
 	assertTrue "libfoo.so at \$ORIGIN/../lib" "[ -f $T/d$T/app/lib/libfoo.so ]"
@@ -236,12 +233,12 @@ foo=42"
 }
 
 test_copy_32bit() {
-	need_root || return
-	need_cmd gcc || return
+	need_root || return 0
+	need_cmd gcc || return 0
 	echo 'int main(void) { return 7; }' >"$T/m32.c"
 	if ! gcc -m32 -o "$T/m32" "$T/m32.c" 2>/dev/null; then
 		skip "gcc -m32 cannot link (no gcc-multilib)"
-		return
+		return 0
 	fi
 	assert_ok mkrootfs -c "$T/m32" "$T/d"
 	run chroot "$T/d" "$T/m32"
@@ -264,7 +261,7 @@ test_copy_nonelf() {
 }
 
 test_copy_script() {
-	need_root || return
+	need_root || return 0
 	printf '#!/bin/sh\necho script ran\n' >"$T/script"
 	printf '#!/usr/bin/env sh\necho env script ran\n' >"$T/envscript"
 	chmod 755 "$T/script" "$T/envscript"
@@ -284,7 +281,7 @@ test_copy_missing() {
 }
 
 test_copy_missing_library() {
-	need_cmd gcc || return
+	need_cmd gcc || return 0
 	build_origin_prog "$T/app" || { fail "gcc failed"; return; }
 	rm "$T/app/lib/libfoo.so"
 	mkdir "$T/d"
@@ -296,7 +293,7 @@ test_copy_missing_library() {
 
 # A truncated or corrupt ELF file is refused or copied, never a crash.
 test_copy_malformed_elf() {
-	local n rc
+	local n
 	{
 		printf '\177ELF\2\1\1\0\0\0\0\0\0\0\0\0'
 		printf '\3\0\76\0\1\0\0\0'
@@ -319,8 +316,8 @@ test_copy_malformed_elf() {
 }
 
 test_copy_ld_so_conf() {
-	need_root || return
-	need_cmd gcc || return
+	need_root || return 0
+	need_cmd gcc || return 0
 	# A library found only through an ld.so.conf include.
 	mkdir -p "$T/conf.d" "$T/libdir"
 	echo 'int bar(void) { return 1; }' >"$T/bar.c"
@@ -363,17 +360,17 @@ test_hostile_dir() {
 # --- --busybox ------------------------------------------------------------------
 
 test_busybox() {
-	need_cmd busybox || return
-	need_root || return
+	need_cmd busybox || return 0
+	need_root || return 0
 	mkdir -p "$T/d/usr/bin"
 	echo mine >"$T/d/usr/bin/ls"
 	assert_ok mkrootfs --busybox "$T/d"
 	assertEquals "existing file kept" "mine" "$(cat "$T/d/usr/bin/ls")"
 	assertEquals "busybox" "$(readlink "$T/d/bin/sh")"
 	local l bad=
-	for l in $(find "$T/d" -type l); do
+	while read -r l; do
 		case $(readlink "$l") in /*busybox) bad="$bad $l" ;; esac
-	done
+	done < <(find "$T/d" -type l)
 	assertEquals "no absolute applet link" "" "$bad"
 	assertEquals "relative links resolve" "$T/d/usr/bin/busybox" \
 		"$(cd "$T/d/usr/sbin" && readlink -f chroot)"
@@ -385,15 +382,15 @@ test_busybox() {
 }
 
 test_busybox_rootless() {
-	need_cmd busybox || return
-	need_user || return
+	need_cmd busybox || return 0
+	need_user || return 0
 	user_dir
 	assert_ok as_user unshare -Ur sh -c "mkrootfs --busybox $T/u/d && chroot $T/u/d /bin/sh -c 'ls /'"
 	assert_contains "$OUT" "usr"
 }
 
 test_busybox_path() {
-	need_cmd busybox || return
+	need_cmd busybox || return 0
 	assert_ok mkrootfs --busybox="$(command -v busybox)" "$T/d"
 	assertTrue "[ -f $T/d/usr/bin/busybox ]"
 	assert_fails 125 "mkrootfs: --busybox $T/nope: No such file or directory" mkrootfs --busybox="$T/nope" "$T/d2"
@@ -405,7 +402,7 @@ test_busybox_path() {
 # --- --tools ------------------------------------------------------------------
 
 test_tools() {
-	need_root || return
+	need_root || return 0
 	assert_ok mkrootfs --tools "$T/d"
 	assertTrue "mkrootfs installed" "[ -x $T/d/usr/bin/mkrootfs ]"
 	# /proc inside, for a sanitizer build that needs it
@@ -449,22 +446,22 @@ test_tar_roundtrip() {
 	make_tree "$T/src"
 	tar -C "$T/src" -cf "$T/img.tar" .
 	local paths z
-	paths=$(cd "$T/src" && find . -mindepth 1 | sort)
+	mapfile -t paths < <(cd "$T/src" && find . -mindepth 1 | sort)
 	assert_ok mkrootfs -x "$T/img.tar" "$T/d"
-	assertEquals "plain" "$(tree "$T/src" $paths)" "$(tree "$T/d" $paths)"
+	assertEquals "plain" "$(tree "$T/src" "${paths[@]}")" "$(tree "$T/d" "${paths[@]}")"
 	for z in gzip xz zstd bzip2; do
 		command -v $z >/dev/null || { echo "no $z: not tested"; continue; }
 		$z -c "$T/img.tar" >"$T/img.$z"
 		rm -rf "$T/d"
 		assert_ok mkrootfs -x "$T/img.$z" "$T/d"
-		assertEquals "$z" "$(tree "$T/src" $paths)" "$(tree "$T/d" $paths)"
+		assertEquals "$z" "$(tree "$T/src" "${paths[@]}")" "$(tree "$T/d" "${paths[@]}")"
 	done
 	# The image wins over the skeleton.
 	assertTrue "skeleton added" "[ -f $T/d/etc/passwd ]"
 }
 
 test_tar_rootless() {
-	need_user || return
+	need_user || return 0
 	user_dir
 	make_tree "$T/src"
 	tar -C "$T/src" -cf "$T/img.tar" .
@@ -539,7 +536,7 @@ overlay_fixture() {
 }
 
 test_overlay() {
-	need_root || return
+	need_root || return 0
 	overlay_fixture "$T"
 	assert_ok unshare -m mkrootfs -o "$T/lower:$T/lower2" --upper "$T/up" "$T/m" \
 		sh -c "echo new >$T/m/new && echo more >>$T/m/base && cat $T/m/two && grep -c ' $T/m .* overlay ' /proc/self/mountinfo"
@@ -565,7 +562,7 @@ base"
 }
 
 test_overlay_rootless() {
-	need_user || return
+	need_user || return 0
 	user_dir
 	overlay_fixture "$T/u"
 	chown -R "$TEST_UID:$TEST_GID" "$T/u"
@@ -580,7 +577,7 @@ test_overlay_rootless() {
 }
 
 test_overlay_refused_on_host() {
-	need_root || return
+	need_root || return 0
 	overlay_fixture "$T"
 	assert_fails 125 "mkrootfs: --overlay: refusing to mount in the host's mount namespace (run inside nsnew -m or unshare -m)" \
 		mkrootfs -o "$T/lower" "$T/m"
@@ -595,6 +592,64 @@ test_overlay_errors() {
 	mkdir "$T/l"
 	assert_fails 125 "mkrootfs: --overlay $T/l:: empty layer" mkrootfs -o "$T/l:" "$T/m"
 	assertFalse "nothing made" "[ -e $T/m ]"
+}
+
+# --- in a chain: the DESIGN's container, rootless -----------------------------
+
+test_chain_busybox_pivot() {
+	need_cmd busybox nsnew pivot || return 0
+	need_user || return 0
+	user_dir
+	assert_ok as_user mkrootfs --busybox --tools "$T/u/root"
+	assert_ok as_user nsnew -U --map-root -mpun pivot "$T/u/root" /bin/sh -c 'ls /; mkrootfs --version'
+	assert_contains "$OUT" "proc"
+	assert_contains "$OUT" "mkrootfs (conch)"
+}
+
+test_chain_overlay_pivot() {
+	need_cmd busybox nsnew pivot || return 0
+	need_user || return 0
+	user_dir
+	assert_ok as_user mkrootfs --busybox "$T/u/root"
+	# The image made writable in place for one run, then left as it was.
+	assert_ok as_user nsnew -U --map-root -mpun mkrootfs -o "$T/u/root" "$T/u/root" \
+		pivot "$T/u/root" /bin/sh -c 'echo hi >/x && cat /x && rm /bin/ls && echo gone'
+	assert_out "hi
+gone"
+	assertFalse "the image is unchanged" "[ -e $T/u/root/x ]"
+	assertTrue "the image is unchanged" "[ -L $T/u/root/usr/bin/ls ]"
+}
+
+# --- completions ----------------------------------------------------------------
+
+# offers WORD...: what the bash completion offers for the last WORD.
+offers() {
+	bash -c '
+		. /usr/share/bash-completion/bash_completion
+		. "$1"
+		compopt() { :; }
+		shift
+		COMP_WORDS=(mkrootfs "$@")
+		COMP_CWORD=$#
+		COMP_LINE="mkrootfs $*"
+		COMP_POINT=${#COMP_LINE}
+		_conch_mkrootfs mkrootfs "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort -u
+	' offers "$CONCH_BASHCOMPDIR/mkrootfs" "$@" 2>/dev/null | tr '\n' ' '
+}
+
+test_bash_completion() {
+	[ -f /usr/share/bash-completion/bash_completion ] || { skip "needs bash-completion"; return 0; }
+	mkdir -p "$T/aa" "$T/ab"
+	touch "$T/img.tar.zst" "$T/notes.txt"
+	assert_contains "$(offers --ov)" "--overlay"
+	assert_contains "$(offers --bu)" "--busybox="
+	assertEquals "lower dirs after a colon" "$T/aa/ $T/ab/ " "$(offers --overlay "$T/aa:$T/a")"
+	assertEquals "tarballs" "$T/aa $T/ab $T/img.tar.zst " "$(offers -x "$T/")"
+	assert_contains "$(offers -c mkroo)" "mkrootfs"
+	assertEquals "--busybox=PATH" "$T/notes.txt " "$(offers "--busybox=$T/no")"
+	assertEquals "DIR after --busybox" "$T/aa $T/ab " "$(offers --busybox "$T/a")"
+	assert_contains "$(offers --busybox "$T/aa" ech)" "echo"
 }
 
 . shunit2
