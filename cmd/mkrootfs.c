@@ -33,6 +33,7 @@
 #include <dirent.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -57,8 +59,8 @@ static const char usage[] =
 "  -c, --copy FILE          copy host program FILE (a name is looked up in\n"
 "                           PATH) with its ELF loader and libraries, or a\n"
 "                           script with its interpreter; repeatable\n"
-"  -x, --tar ARCHIVE        unpack a tarball (plain, gzip, xz, zstd, bzip2);\n"
-"                           repeatable, unpacked in order\n"
+"  -x, --tar ARCHIVE        unpack a tarball (plain, gzip, xz, zstd, bzip2;\n"
+"                           - for stdin); repeatable, unpacked in order\n"
 "  -b, --busybox[=PATH]     install a static busybox (default: busybox in\n"
 "                           PATH) as bin/busybox, with its applet links\n"
 "  -t, --tools[=DIR]        install the conch tools (default: those beside\n"
@@ -174,6 +176,23 @@ undo_add(int kind, const char *dir, const char *name)
 static int in_root_parent(const char *path, int flags, char *canon,
     char *name);
 
+/* rmdir, and for an overlay's work directory the two it made inside. */
+static int
+rmdir_work(const char *path)
+{
+	char sub[PATH_MAX];
+
+	if (rmdir(path) == 0)
+		return 0;
+	if (errno != ENOTEMPTY)
+		return -1;
+	snprintf(sub, sizeof(sub), "%s/work", path);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/index", path);
+	rmdir(sub);
+	return rmdir(path);
+}
+
 /* atexit: on failure, remove what this run made, newest first. */
 static void
 undo_all(void)
@@ -200,7 +219,7 @@ undo_all(void)
 			r = umount2(u->path, MNT_DETACH);
 			break;
 		default:
-			r = rmdir(u->path);
+			r = rmdir_work(u->path);
 			break;
 		}
 		if (r == -1)
@@ -2474,18 +2493,15 @@ unpack_stream(struct tar *t)
 		    u.nodevs);
 }
 
-/* Which decompressor, by the archive's magic bytes. */
+/* Which decompressor, by the archive's first bytes M. */
 static const char *const *
-tar_filter(int fd, const char *name)
+tar_filter(const unsigned char m[6])
 {
 	static const char *const gz[] = { "gzip", "-dc", NULL };
 	static const char *const xz[] = { "xz", "-dc", NULL };
 	static const char *const zst[] = { "zstd", "-dcq", NULL };
 	static const char *const bz[] = { "bzip2", "-dc", NULL };
-	unsigned char m[6] = { 0 };
 
-	if (pread(fd, m, sizeof(m), 0) == -1)
-		die_sys("--tar %s: read", name);
 	if (m[0] == 0x1f && m[1] == 0x8b)
 		return gz;
 	if (memcmp(m, "\xfd" "7zXZ\0", 6) == 0)
@@ -2497,17 +2513,97 @@ tar_filter(int fd, const char *name)
 	return NULL;
 }
 
+/* Up to N bytes from a pipe, fewer only at its end. */
+static size_t
+read_some(int fd, unsigned char *buf, size_t n, const char *name)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n && (r = read(fd, buf + got, n - got)) != 0) {
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			die_sys("--tar %s: read", name);
+		got += r;
+	}
+	return got;
+}
+
+/*
+ * A process that feeds HEAD, then the rest of FD, into a new pipe: a
+ * pipe (--tar -, <(curl ...)) cannot be read twice, and the bytes read to
+ * choose the decompressor must reach it first.
+ */
+static pid_t
+pump(int fd, const unsigned char *head, size_t n, int *out)
+{
+	char buf[1 << 16];
+	ssize_t r, w;
+	size_t k;
+	pid_t pid;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		die_sys("pipe2");
+	if ((pid = fork()) == -1)
+		die_sys("fork");
+	if (pid > 0) {
+		close(p[1]);
+		*out = p[0];
+		return pid;
+	}
+	/* The child: _exit() only, our atexit undo is not its to run. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close(p[0]);
+	memcpy(buf, head, n);
+	r = n;
+	for (;;) {
+		for (k = 0; k < (size_t)r; k += w) {
+			w = write(p[1], buf + k, r - k);
+			if (w == -1 && errno != EINTR)
+				_exit(1);
+			if (w == -1)
+				w = 0;
+		}
+		r = read(fd, buf, sizeof(buf));
+		if (r == 0)
+			_exit(0);
+		if (r == -1 && errno != EINTR)
+			_exit(1);
+		if (r == -1)
+			r = 0;
+	}
+}
+
 static void
 unpack_tar(const char *name, int fd)
 {
 	static struct tar t;
-	const char *const *filter = tar_filter(fd, name);
+	const char *const *filter;
 	posix_spawn_file_actions_t fa;
-	int p[2], err;
+	unsigned char head[6] = { 0 };
+	bool stream;
+	size_t n;
+	pid_t feeder = 0;
+	int p[2], err, in = fd;
 
 	memset(&t, 0, sizeof(t));
 	t.name = name;
 	t.fd = fd;
+	stream = lseek(fd, 0, SEEK_CUR) == -1 && errno == ESPIPE;
+	if (stream)
+		n = read_some(fd, head, sizeof(head), name);
+	else if (pread(fd, head, sizeof(head), 0) == -1)
+		die_sys("--tar %s: read", name);
+	filter = tar_filter(head);
+	if (stream && filter == NULL) {
+		/* Plain tar: the bytes read are the first of the buffer. */
+		memcpy(t.buf, head, n);
+		t.len = n;
+	} else if (stream) {
+		feeder = pump(fd, head, n, &in);
+	}
 	if (filter != NULL) {
 		t.filtername = filter[0];
 		trace("--tar %s: %s %s", name, filter[0], filter[1]);
@@ -2517,7 +2613,7 @@ unpack_tar(const char *name, int fd)
 		if (t.errfd == -1)
 			die_sys("memfd_create");
 		if ((err = posix_spawn_file_actions_init(&fa)) != 0 ||
-		    (err = posix_spawn_file_actions_adddup2(&fa, fd, 0)) != 0 ||
+		    (err = posix_spawn_file_actions_adddup2(&fa, in, 0)) != 0 ||
 		    (err = posix_spawn_file_actions_adddup2(&fa, p[1], 1)) != 0 ||
 		    (err = posix_spawn_file_actions_adddup2(&fa, t.errfd,
 		    2)) != 0)
@@ -2534,11 +2630,16 @@ unpack_tar(const char *name, int fd)
 	} else {
 		trace("--tar %s: plain tar", name);
 	}
+	if (feeder != 0)
+		close(in);
 	unpack_stream(&t);
 	if (filter != NULL) {
 		filter_wait(&t);
 		close(t.errfd);
 	}
+	if (feeder != 0)	/* it ends with the input or the decompressor */
+		while (waitpid(feeder, NULL, 0) == -1 && errno == EINTR)
+			;
 	close(fd);
 }
 
@@ -2909,7 +3010,11 @@ check_inputs(struct opts *o)
 	}
 	o->tarfd = xrealloc(NULL, (o->ntar + 1) * sizeof(*o->tarfd));
 	for (i = 0; i < o->ntar; i++) {
-		o->tarfd[i] = open(o->tar[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (strcmp(o->tar[i], "-") == 0)	/* stdin, kept for PROG */
+			o->tarfd[i] = fcntl(0, F_DUPFD_CLOEXEC, 3);
+		else
+			o->tarfd[i] = open(o->tar[i], O_RDONLY | O_CLOEXEC |
+			    O_NOCTTY);
 		if (o->tarfd[i] == -1)
 			die_sys("--tar %s", o->tar[i]);
 	}

@@ -456,6 +456,15 @@ test_tar_roundtrip() {
 		assert_ok mkrootfs -x "$T/img.$z" "$T/d"
 		assertEquals "$z" "$(tree "$T/src" "${paths[@]}")" "$(tree "$T/d" "${paths[@]}")"
 	done
+	# From a pipe, where the magic bytes cannot be read twice.
+	rm -rf "$T/d"
+	assert_ok sh -c "cat $T/img.tar | mkrootfs -x - $T/d"
+	assertEquals "stdin" "$(tree "$T/src" "${paths[@]}")" "$(tree "$T/d" "${paths[@]}")"
+	if command -v gzip >/dev/null; then
+		rm -rf "$T/d"
+		assert_ok sh -c "cat $T/img.gzip | mkrootfs -x - $T/d"
+		assertEquals "gzip from a pipe" "$(tree "$T/src" "${paths[@]}")" "$(tree "$T/d" "${paths[@]}")"
+	fi
 	# The image wins over the skeleton.
 	assertTrue "skeleton added" "[ -f $T/d/etc/passwd ]"
 }
@@ -585,6 +594,18 @@ test_overlay_refused_on_host() {
 		unshare -m sh -c "mount --bind $T $T && mount --make-shared $T && exec mkrootfs -o $T/lower $T/m"
 	assertFalse "nothing mounted on the host" "grep -q ' $T/m ' /proc/self/mountinfo"
 	assertEquals "nothing made in the mount point" "" "$(ls -A "$T/m")"
+}
+
+test_overlay_undone_on_failure() {
+	need_root || return 0
+	overlay_fixture "$T"
+	echo garbage >"$T/bad.tar"
+	assert_ok unshare -m sh -c "mkrootfs -o $T/lower --upper $T/up -x $T/bad.tar $T/m 2>$T/err; echo \$?; grep -c ' $T/m ' /proc/self/mountinfo || :"
+	assert_out "125
+0"
+	assertEquals "mkrootfs: --tar $T/bad.tar: truncated archive" "$(cat "$T/err")"
+	assertFalse "upper and work removed" "[ -e $T/up ] || [ -e $T/up.work ]"
+	assertEquals "lower unchanged" "base" "$(ls "$T/lower")"
 }
 
 test_overlay_errors() {
