@@ -451,7 +451,11 @@ test_tar_roundtrip() {
 	assertEquals "plain" "$(tree "$T/src" "${paths[@]}")" "$(tree "$T/d" "${paths[@]}")"
 	for z in gzip xz zstd bzip2; do
 		command -v $z >/dev/null || { echo "no $z: not tested"; continue; }
-		$z -c "$T/img.tar" >"$T/img.$z"
+		# (busybox xz only decompresses)
+		if ! $z -c "$T/img.tar" >"$T/img.$z" 2>/dev/null || [ ! -s "$T/img.$z" ]; then
+			echo "$z cannot compress here: not tested"
+			continue
+		fi
 		rm -rf "$T/d"
 		assert_ok mkrootfs -x "$T/img.$z" "$T/d"
 		assertEquals "$z" "$(tree "$T/src" "${paths[@]}")" "$(tree "$T/d" "${paths[@]}")"
