@@ -1644,6 +1644,7 @@ static void
 install_tools(const char *dir)
 {
 	char self[PATH_MAX], path[PATH_MAX], dest[PATH_MAX], what[64];
+	struct stat st;
 	ssize_t n;
 	size_t i, found = 0;
 
@@ -1657,7 +1658,8 @@ install_tools(const char *dir)
 	}
 	for (i = 0; i < LEN(conch_tools); i++) {
 		pathf(path, sizeof(path), "%s/%s", dir, conch_tools[i]);
-		if (access(path, X_OK) == -1)
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    access(path, X_OK) == -1)
 			continue;
 		pathf(dest, sizeof(dest), "/bin/%s", conch_tools[i]);
 		snprintf(what, sizeof(what), "--tools %s", conch_tools[i]);
