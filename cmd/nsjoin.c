@@ -554,9 +554,10 @@ main(int argc, char **argv)
 		wdfd = open_proc_dir("cwd");
 	if (o.cgroup)
 		join_cgroup();
-	/* Groups are dropped while we may: a user namespace can deny it. */
-	if ((flags & CLONE_NEWUSER) && setgroups(0, NULL) == 0)
-		trace("setgroups(0)");
+	/* Groups are dropped while we may (root): inside, it may be denied. */
+	if ((flags & CLONE_NEWUSER) && setgroups(0, NULL) == -1 &&
+	    errno != EPERM)
+		die_sys("setgroups(0)");
 	enter(flags);
 	if (flags & CLONE_NEWUSER)
 		become_root();
