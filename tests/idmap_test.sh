@@ -43,7 +43,7 @@ setgroups allow"
 }
 
 test_root_writes_maps() {
-	need_root || return
+	need_root || return 0
 	userns
 	assert_ok idmap $UPID
 	assert_out "uid none
@@ -63,7 +63,7 @@ setgroups allow"
 }
 
 test_root_setgroups_deny() {
-	need_root || return
+	need_root || return 0
 	userns
 	assert_ok idmap --setgroups deny -u 0:0:1 -g 0:0:1 $UPID
 	assertEquals "maps inside" "0 0 1
@@ -72,8 +72,8 @@ deny" "$(maps_inside)"
 }
 
 test_auto_rootless() {
-	need_user || return
-	need_cmd newuidmap newgidmap || return
+	need_user || return 0
+	need_cmd newuidmap newgidmap || return 0
 	local u g
 	u=$(subid /etc/subuid)
 	g=$(subid /etc/subgid)
@@ -87,8 +87,8 @@ allow" "$(maps_inside)"
 }
 
 test_ranges_rootless() {
-	need_user || return
-	need_cmd newuidmap newgidmap || return
+	need_user || return 0
+	need_cmd newuidmap newgidmap || return 0
 	local u
 	u=$(subid /etc/subuid)
 	userns as_user
@@ -101,7 +101,7 @@ deny" "$(maps_inside)"
 }
 
 test_own_ids_rootless_deny_setgroups() {
-	need_user || return
+	need_user || return 0
 	userns as_user
 	# Only its own gid: the kernel wants setgroups denied first.
 	assert_fails 125 "idmap: --setgroups allow: without privilege, a gid map of one's own gid needs setgroups deny" \
@@ -113,7 +113,7 @@ deny" "$(maps_inside)"
 }
 
 test_range_outside_subids_rootless() {
-	need_user || return
+	need_user || return 0
 	userns as_user
 	assert_fails 125 "idmap: gid range 1:5000:10 is not allowed for user $TEST_USER by /etc/subgid ($TEST_USER has $(subid /etc/subgid | tr ' ' :))" \
 		as_user idmap -u 0:$TEST_UID:1 -g 0:$TEST_GID:1 -g 1:5000:10 $UPID
@@ -125,7 +125,7 @@ setgroups allow"
 }
 
 test_map_written_once() {
-	need_root || return
+	need_root || return 0
 	userns
 	assert_ok idmap -u 0:100000:1 $UPID
 	assert_fails 125 "idmap: write /proc/$UPID/uid_map: Operation not permitted (a map is written once; without privilege, only for the caller's own ID, and a gid_map only after setgroups deny)" \
@@ -133,7 +133,7 @@ test_map_written_once() {
 }
 
 test_then_prog() {
-	need_root || return
+	need_root || return 0
 	userns
 	assert_ok idmap -u 0:100000:1 $UPID cat /proc/$UPID/uid_map
 	assert_out "$(cat /proc/$UPID/uid_map)"
@@ -153,8 +153,8 @@ test_exec_failures() {
 }
 
 test_fd_hygiene() {
-	need_user || return
-	need_cmd newuidmap newgidmap || return
+	need_user || return 0
+	need_cmd newuidmap newgidmap || return 0
 	userns
 	assert_ok closed_fds idmap -u 0:100000:1 -g 0:100000:1 $UPID ls /proc/self/fd
 	assert_out "0
@@ -174,8 +174,8 @@ test_fd_hygiene() {
 }
 
 test_verbose() {
-	need_user || return
-	need_cmd newuidmap newgidmap || return
+	need_user || return 0
+	need_cmd newuidmap newgidmap || return 0
 	userns as_user
 	CONCH_VERBOSE=1 assert_ok as_user idmap -a $UPID true
 	assert_contains "$ERR" "idmap: run newuidmap $UPID"
@@ -212,7 +212,7 @@ test_bad_maps() {
 }
 
 test_340_ranges() {
-	need_root || return
+	need_root || return 0
 	local args=() i
 	for i in $(seq 0 339); do args+=(-u "$i:$((i * 2)):1"); done
 	userns

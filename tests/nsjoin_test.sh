@@ -65,14 +65,14 @@ inodes_of() {
 }
 
 test_pid_enters_every_namespace() {
-	need_root || return
+	need_root || return 0
 	container -Ur -muinCT
 	assert_ok nsjoin "$CPID" sh -c "$(inodes_inside "${ALL[@]}")"
 	assert_out "$(inodes_of "$CPID" "${ALL[@]}")"
 }
 
 test_pid_namespace_shows_the_container() {
-	need_root || return
+	need_root || return 0
 	container -Ur -mn
 	# PID 1 is the container's sleep; we are the next one, PID 2.
 	assert_ok nsjoin "$CPID" sh -c 'cat /proc/1/comm; echo $$; ls -d /proc/[0-9]*'
@@ -83,7 +83,7 @@ test_pid_namespace_shows_the_container() {
 }
 
 test_pid_rootless() {
-	need_user || return
+	need_user || return 0
 	container as_user -r -mun
 	assert_ok as_user nsjoin "$CPID" sh -c "id -u; id -g; $(inodes_inside user mnt uts net pid)"
 	assert_out "0
@@ -92,7 +92,7 @@ $(inodes_of "$CPID" user mnt uts net pid)"
 }
 
 test_files_rootless_user_namespace_first() {
-	need_user || return
+	need_user || return 0
 	container as_user -r -n
 	local ns="/proc/$CPID/ns"
 	assert_ok as_user nsjoin -v --user="$ns/user" --net="$ns/net" sh -c \
@@ -107,7 +107,7 @@ nsjoin: in the user namespace: uid 0, gid 0, 0 supplementary groups"
 }
 
 test_root_enters_user_namespace_last() {
-	need_root || return
+	need_root || return 0
 	# The net namespace belongs to ours, the user namespace is the
 	# container's: root must enter the net namespace before dropping
 	# into the user namespace.
@@ -124,7 +124,7 @@ $(inodes_of "$pid" user net)"
 }
 
 test_dir_pinned_by_nsnew() {
-	need_root || return
+	need_root || return 0
 	# nsnew pins just before it execs PID 1: once it sleeps, they are there.
 	container -Ur -muinCT --pin "$T/pin"
 	defer "umount '$T'/pin/*"
@@ -134,7 +134,7 @@ sleep"
 }
 
 test_dir_with_some_namespaces() {
-	need_root || return
+	need_root || return 0
 	nsnew -U -n --pin "$T/pin" true
 	defer "umount '$T'/pin/*"
 	assert_ok nsjoin -l "$T/pin"
@@ -147,7 +147,7 @@ net $(inodes_of "$T/pin" net) different"
 }
 
 test_dir_pid_namespace_without_init() {
-	need_root || return
+	need_root || return 0
 	nsnew -U -p --pin "$T/pin" true
 	defer "umount '$T'/pin/*"
 	assert_fails 125 "nsjoin: fork: Cannot allocate memory (out of memory, or a pid namespace entered whose PID 1 has exited)" \
@@ -155,7 +155,7 @@ test_dir_pid_namespace_without_init() {
 }
 
 test_list() {
-	need_root || return
+	need_root || return 0
 	container -Ur -muinCT
 	local t expected=
 	for t in "${ALL[@]}"; do
@@ -175,7 +175,7 @@ net $(ns_inode net "$CPID") different"
 }
 
 test_chosen_namespaces_only() {
-	need_root || return
+	need_root || return 0
 	container -Ur -muinCT
 	local want
 	want="$(inodes_of "$CPID" net uts)
@@ -193,7 +193,7 @@ $(ns_inode ipc)"
 }
 
 test_exit_status() {
-	need_root || return
+	need_root || return 0
 	container -Ur -mu
 	run nsjoin "$CPID" sh -c 'exit 7'
 	assert_rc 7
@@ -205,7 +205,7 @@ test_exit_status() {
 }
 
 test_signal_forwarded_into_pid_namespace() {
-	need_root || return
+	need_root || return 0
 	container -Ur
 	nsjoin "$CPID" sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
 	local pid=$!
@@ -217,8 +217,8 @@ test_signal_forwarded_into_pid_namespace() {
 }
 
 test_root_and_wd() {
-	need_root || return
-	need_cmd busybox || return
+	need_root || return 0
+	need_cmd busybox || return 0
 	mkdir -p "$T/root/bin" "$T/root/here"
 	cp "$(command -v busybox)" "$T/root/bin/busybox"
 	echo inside >"$T/root/marker"
@@ -236,7 +236,7 @@ test_root_and_wd() {
 }
 
 test_cgroup() {
-	need_root || return
+	need_root || return 0
 	local root cg
 	root=$(cgroup2_root)
 	[ -n "$root" ] || { skip "no cgroup2 mount"; return; }
@@ -252,7 +252,7 @@ test_cgroup() {
 }
 
 test_verbose() {
-	need_root || return
+	need_root || return 0
 	container -Ur -u
 	assert_ok nsjoin -v "$CPID" true
 	assert_contains "$ERR" "nsjoin: pidfd_open($CPID)
@@ -265,7 +265,7 @@ nsjoin: in the user namespace: uid 0, gid 0, 0 supplementary groups"
 }
 
 test_fd_hygiene() {
-	need_root || return
+	need_root || return 0
 	container -Ur -n
 	local ns=/proc/$CPID/ns
 	assert_ok closed_fds nsjoin "$CPID" ls /proc/self/fd
@@ -285,7 +285,7 @@ test_fd_hygiene() {
 }
 
 test_exec_failures() {
-	need_root || return
+	need_root || return 0
 	container -Ur
 	assert_fails 127 "nsjoin: exec no-such-prog: No such file or directory (not found in PATH)" \
 		nsjoin "$CPID" no-such-prog
@@ -294,7 +294,7 @@ test_exec_failures() {
 }
 
 test_shell_by_default() {
-	need_root || return
+	need_root || return 0
 	container -Ur -u --hostname box
 	echo 'hostname' >"$T/rc"
 	SHELL=/bin/sh run nsjoin "$CPID" <"$T/rc"
@@ -309,7 +309,7 @@ test_no_such_process() {
 }
 
 test_other_users_process() {
-	need_user || return
+	need_user || return 0
 	assert_fails 125 "nsjoin: /proc/1/ns/user: Permission denied" as_user nsjoin 1 true
 }
 
