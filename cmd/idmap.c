@@ -3,7 +3,7 @@
  *
  * Root writes /proc/PID/{uid,gid}_map itself; anyone else has the ranges
  * checked against /etc/subuid and /etc/subgid, then newuidmap and
- * newgidmap write them (the lib's idmap_write does both).
+ * newgidmap write them (the lib's idmap_check and idmap_write).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -150,48 +150,18 @@ show(pid_t pid, int procfd)
 		die_sys("write to stdout");
 }
 
-/*
- * Without privilege, the kernel takes a gid_map of just one's own gid
- * only once setgroups is denied: deny it, as unshare -r does, unless
- * told to allow it, which cannot work.
- */
-static void
-deny_setgroups_if_needed(struct opts *o, const struct passwd_ent *pw)
-{
-	const struct idrange *r = &o->gid.r[0];
-
-	if (o->gid.n != 1 || r->count != 1 || r->outside != pw->gid)
-		return;
-	if (o->setgroups == NULL)
-		o->setgroups = "deny";
-	else if (strcmp(o->setgroups, "deny") != 0)
-		die("--setgroups %s: without privilege, a gid map of one's own "
-		    "gid needs setgroups deny", o->setgroups);
-}
-
 static void
 write_maps(struct opts *o)
 {
 	struct passwd_ent pw;
 
-	caller_passwd(&pw);
 	if (o->automatic) {
+		caller_passwd(&pw);
 		idmap_auto(&o->uid, 'u', &pw);
 		idmap_auto(&o->gid, 'g', &pw);
 	}
-	/* A map is written once: all is checked before anything is. */
-	if (geteuid() != 0) {
-		idmap_check_subid(&o->uid, 'u', &pw);
-		idmap_check_subid(&o->gid, 'g', &pw);
-		deny_setgroups_if_needed(o, &pw);
-	}
-	/* The kernel wants setgroups before gid_map. */
-	if (o->setgroups != NULL)
-		setgroups_write(o->pid, o->setgroups);
-	if (o->uid.n)
-		idmap_write(o->pid, 'u', &o->uid);
-	if (o->gid.n)
-		idmap_write(o->pid, 'g', &o->gid);
+	o->setgroups = idmap_check(&o->uid, &o->gid, o->setgroups);
+	idmap_write(o->pid, &o->uid, &o->gid, o->setgroups);
 }
 
 int
