@@ -60,9 +60,6 @@ move_hint(int err, pid_t pid, const char *rel, int fd, char *hint,
 	case EOPNOTSUPP:
 		read_fileat(fd, "cgroup.type", buf, sizeof(buf));
 		buf[strcspn(buf, "\n")] = '\0';
-		if (strcmp(buf, "threaded") == 0)
-			return "it is a threaded cgroup: move the process to "
-			    "its threaded domain (threads go in cgroup.threads)";
 		if (strcmp(buf, "domain invalid") == 0)
 			return "it is 'domain invalid', below a threaded "
 			    "domain: make it threaded (cgroup.type=threaded)";
