@@ -281,3 +281,10 @@ status_of() {
 	wait_for "[ -s '$T/$1' ]"
 	cat "$T/$1"
 }
+
+# sleeper NAME: starts "sleep 100" in the background, prints its PID.
+sleeper() {
+	spawn "$1" sh -c "echo \$\$ >'$T/$1.pid'; exec sleep 100"
+	wait_for "[ -s '$T/$1.pid' ]"
+	cat "$T/$1.pid"
+}
