@@ -97,6 +97,12 @@ supervise(pid_t child, bool reap_all)
 				continue;
 			die_sys("sigwaitinfo");
 		}
+		/*
+		 * A terminal signals our whole foreground process group,
+		 * the child with us: forwarding would deliver it twice.
+		 */
+		if (si.si_signo != SIGCHLD && si.si_code == SI_KERNEL)
+			continue;
 		if (si.si_signo != SIGCHLD) {
 			trace("forward signal %d to %d", si.si_signo, (int)child);
 			if (kill(child, si.si_signo) == -1 && errno != ESRCH)

@@ -110,6 +110,7 @@ struct nstype {
 extern const struct nstype nstypes[];
 extern const size_t nstypes_len;
 const struct nstype *nstype_byname(const char *name);
+const struct nstype *nstype_byopt(int opt);
 int ns_flags_parse(const char *list, int *flags);
 void ns_flags_str(int flags, char *buf, size_t size);
 
@@ -120,6 +121,7 @@ struct idrange {
 };
 struct idmap {
 	size_t n;
+	size_t bytes;		/* of its text form */
 	struct idrange r[IDMAP_MAX];
 };
 void caller_passwd(struct passwd_ent *pw);
@@ -131,9 +133,15 @@ void idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw);
 void idmap_check_subid(const struct idmap *m, char kind,
     const struct passwd_ent *pw);
 void idmap_write(pid_t pid, char kind, const struct idmap *m);
+void idmap_write_direct(pid_t pid, char kind, const struct idmap *m);
 void setgroups_write(pid_t pid, const char *mode);
 void idmap_format(const struct idmap *m, char *buf, size_t size);
 
+/* capnames.c: capability names <-> numbers, without libcap. */
+#define CAPNAMES_LEN 41	/* cap_chown (0) .. cap_checkpoint_restore (40) */
+const char *capname(int cap);	/* "cap_net_raw"; NULL past the table */
+int capnum(const char *name);	/* with or without cap_, any case, or 0..63 */
+int caplast(void);		/* the running kernel's last capability */
 
 /* cgroup.c: the cgroup v2 file system, for cgmake and cgput. */
 struct mountent {

@@ -40,6 +40,12 @@ idmap_add(struct idmap *m, struct idrange r, const char *what)
 	if (m->n == IDMAP_MAX)
 		die("%s: more than %d ranges (the kernel's limit)", what,
 		    IDMAP_MAX);
+	/* The kernel also takes at most one page: 4096 bytes on x86. */
+	m->bytes += snprintf(NULL, 0, "%lu %lu %lu\n", r.inside, r.outside,
+	    r.count);
+	if (m->bytes >= 4096)
+		die("%s: the map would be longer than the 4095 bytes the "
+		    "kernel accepts", what);
 	m->r[m->n++] = r;
 }
 
@@ -220,14 +226,15 @@ setgroups_write(pid_t pid, const char *mode)
 	xwrite_file(path, mode);
 }
 
-static void
-write_direct(pid_t pid, char kind, const struct idmap *m)
+void
+idmap_write_direct(pid_t pid, char kind, const struct idmap *m)
 {
 	char path[64], buf[IDMAP_MAX * 34];
 
 	snprintf(path, sizeof(path), "/proc/%d/%cid_map", (int)pid, kind);
 	idmap_format(m, buf, sizeof(buf));
-	trace("write %s: %zu range%s", path, m->n, m->n == 1 ? "" : "s");
+	trace("write %s: %lu %lu %lu%s", path, m->r[0].inside,
+	    m->r[0].outside, m->r[0].count, m->n > 1 ? " ..." : "");
 	if (write_file(path, buf) == 0)
 		return;
 	if (errno == EPERM)
@@ -285,12 +292,12 @@ idmap_write(pid_t pid, char kind, const struct idmap *m)
 	struct passwd_ent pw;
 
 	if (geteuid() == 0) {
-		write_direct(pid, kind, m);
+		idmap_write_direct(pid, kind, m);
 		return;
 	}
 	caller_passwd(&pw);
 	if (m->n == 1 && own_id_only(&m->r[0], kind, &pw)) {
-		write_direct(pid, kind, m);
+		idmap_write_direct(pid, kind, m);
 		return;
 	}
 	idmap_check_subid(m, kind, &pw);

@@ -32,6 +32,17 @@ nstype_byname(const char *name)
 	return NULL;
 }
 
+const struct nstype *
+nstype_byopt(int opt)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(nstypes); i++)
+		if (nstypes[i].opt == opt)
+			return &nstypes[i];
+	return NULL;
+}
+
 /* "user,mnt,pid" or "all" to CLONE_NEW* flags; -1 names no type. */
 int
 ns_flags_parse(const char *list, int *flags)

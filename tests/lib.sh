@@ -198,6 +198,54 @@ subid() {
 	awk -F: -v u="$TEST_USER" '$1 == u { print $2, $3; exit }' "$1"
 }
 
+# --- fd hygiene -----------------------------------------------------------
+
+# closed_fds CMD...: CMD with every descriptor above 2 closed, so that what
+# CMD's PROG sees open is only what the tools under test leaked.
+closed_fds() {
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec "$@"
+	)
+}
+
+# The first line of /proc/PID/status field KEY (e.g. CapEff).
+status_field() {
+	awk -v k="$1:" '$1 == k { print $2; exit }' "/proc/${2:-self}/status"
+}
+
+# Waits up to $2 tenths of a second for a command to succeed.
+wait_until() {
+	local tries=$1
+	shift
+	while ! "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# --- documentation --------------------------------------------------------
+
+CONCH_TOOLS="nsnew nsjoin idmap capset cgmake cgput scfilter mkrootfs pivot"
+# Where the man pages and completions under test are: the source tree by
+# default, an installed tree (man1/, man7/ below CONCH_MANDIR) when set.
+: "${CONCH_MANDIR:=$TOP/man}"
+: "${CONCH_BASHCOMPDIR:=$TOP/completions/bash}"
+: "${CONCH_ZSHCOMPDIR:=$TOP/completions/zsh}"
+
+# man_page NAME SECTION: the file of that page.
+man_page() {
+	if [ -f "$CONCH_MANDIR/man$2/$1.$2" ]; then
+		echo "$CONCH_MANDIR/man$2/$1.$2"
+	else
+		echo "$CONCH_MANDIR/$1.$2"
+	fi
+}
+
 # --- cgroups (cgmake, cgput) ------------------------------------------------
 
 # need_cg || return 0: root and a cgroup2 mount, at $R.

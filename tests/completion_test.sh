@@ -1,0 +1,84 @@
+#!/bin/bash
+# The bash completions, driven as bash drives them (COMP_WORDS, COMP_CWORD,
+# the function that `complete -p TOOL` names), and the zsh ones loaded by a
+# real zsh. Values are completed, not just option names.
+. "$(dirname "$0")/lib.sh"
+
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+
+# complete TOOL WORD...: what bash offers for the last WORD, sorted, one a line.
+complete_words() {
+	local tool=$1
+	shift
+	bash -c '
+		. "$1"
+		. "$2/$3"
+		compopt() { :; }	# only valid inside a real completion
+		shift 3
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		fn=$(complete -p "$1" | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
+		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort -u
+	' complete "$BASH_COMPLETION" "$CONCH_BASHCOMPDIR" "$tool" "$tool" "$@" 2>/dev/null
+}
+
+# assert_offers TOOL WORD... '::' EXPECTED...: each EXPECTED is offered.
+assert_offers() {
+	local words=() got w
+	while [ $# -gt 0 ] && [ "$1" != "::" ]; do words+=("$1"); shift; done
+	shift
+	got=$(complete_words "${words[@]}")
+	for w; do
+		grep -qxF -- "$w" <<<"$got" || fail "[${words[*]}] does not offer '$w' (offers: $(echo $got | cut -c1-200))"
+	done
+}
+
+# assert_not_offers TOOL WORD... '::' UNEXPECTED...
+assert_not_offers() {
+	local words=() got w
+	while [ $# -gt 0 ] && [ "$1" != "::" ]; do words+=("$1"); shift; done
+	shift
+	got=$(complete_words "${words[@]}")
+	for w; do
+		grep -qxF -- "$w" <<<"$got" && fail "[${words[*]}] offers '$w'"
+	done
+	return 0
+}
+
+set_up() {
+	[ -f "$BASH_COMPLETION" ] || skip "needs bash-completion"
+}
+
+test_nsnew() {
+	[ -z "$_skipped" ] || return
+	assert_offers nsnew --prop :: --propagation
+	assert_offers nsnew -- :: --map-root --map-auto --map --pin --netns --init --hostname
+	assert_offers nsnew --propagation "" :: private slave shared unchanged
+	assert_offers nsnew --setgroups "" :: allow deny
+	assert_offers nsnew --map "" :: u: g: b:
+	mkdir "$T/dir1" "$T/dir2"
+	touch "$T/file"
+	assert_offers nsnew --pin "$T/di" :: "$T/dir1" "$T/dir2"
+	assert_not_offers nsnew --pin "$T/" :: "$T/file"
+	# After the options, PROG is a command, then its own arguments.
+	assert_offers nsnew -U --map-root ech :: echo
+	assert_not_offers nsnew -U echo --pr :: --propagation
+}
+
+test_zsh_completions_load() {
+	need_cmd zsh || return
+	local f t
+	for f in "$CONCH_ZSHCOMPDIR"/_*; do
+		t=${f##*/_}
+		run zsh -fc "fpath=('$CONCH_ZSHCOMPDIR' \$fpath)
+			autoload -U compinit && compinit -u -d $T/zcompdump &&
+			[ \"\${_comps[$t]}\" = _$t ] && autoload +X _$t"
+		assertEquals "zsh loads _$t (stderr: $ERR)" 0 "$RC"
+		assertEquals "zsh loads _$t quietly" "" "$ERR"
+	done
+}
+
+. shunit2
