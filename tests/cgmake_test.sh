@@ -466,9 +466,9 @@ test_memory_max_oom_kills_inside_only() {
 	cg_new A oom
 	assert_ok cgmake "/$A/hog" memory.max=32M
 	[ -f "$R/$A/hog/memory.swap.max" ] && cgmake "/$A/hog" memory.swap.max=0
-	# bash holds the whole command substitution in memory: 64 MB.
+	# bash holds the whole command substitution in memory: 48 MB.
 	{ run cgput "/$A/hog" bash -c \
-		'x=$(head -c 67108864 /dev/zero | tr "\0" x); echo survived ${#x}'; } 2>/dev/null
+		'x=$(head -c 50331648 /dev/zero | tr "\0" x); echo survived ${#x}'; } 2>/dev/null
 	assert_rc 137
 	assert_not_contains "$OUT" survived
 	assertTrue "memory.events oom_kill >= 1" \
