@@ -620,6 +620,22 @@ delegate(int fd, const char *path, const struct owner *o)
 
 /* --- writing ----------------------------------------------------------- */
 
+/*
+ * Does REL hold this process, itself or below? Freezing or killing it
+ * would stop cgmake half way. `abs` gets our cgroup, for the message.
+ */
+static int
+holds_self(const char *rel, char *abs, size_t size)
+{
+	char me[PATH_MAX];
+	size_t n = strlen(rel);
+
+	if (cgroup_of_pid(&fs, 0, me, sizeof(me), abs, size) == -1)
+		return 0;
+	return n == 0 || (strncmp(me, rel, n) == 0 &&
+	    (me[n] == '\0' || me[n] == '/'));
+}
+
 static long long
 now_ms(void)
 {
@@ -704,12 +720,17 @@ write_hint(int err, int fd, const struct setting *s, char *hint, size_t size)
 }
 
 static void
-write_setting(int fd, const char *path, const struct setting *s)
+write_setting(int fd, const char *rel, const char *path,
+    const struct setting *s)
 {
-	char hint[512];
+	char hint[512], abs[PATH_MAX];
 	const char *what = NULL;
 	int err;
 
+	if ((strcmp(s->file, "cgroup.kill") == 0 ||
+	    (strcmp(s->file, "cgroup.freeze") == 0 &&
+	    strcmp(s->value, "0") != 0)) && holds_self(rel, abs, sizeof(abs)))
+		die("%s: %s holds this process (in %s)", s->arg, path, abs);
 	trace("write %s/%s: %s", path, s->file, s->value);
 	if (write_fileat(fd, s->file, s->value) == -1) {
 		err = errno;
@@ -1027,14 +1048,12 @@ remove_below(int fd, const char *path)
 static void
 delete(const char *rel, const char *path)
 {
-	char me[PATH_MAX], abs[PATH_MAX];
-	size_t n = strlen(rel);
+	char abs[PATH_MAX];
 	int fd;
 
 	if (rel[0] == '\0')
 		die("delete %s: the cgroup2 root cannot be removed", path);
-	if (cgroup_of_pid(&fs, 0, me, sizeof(me), abs, sizeof(abs)) == 0 &&
-	    strncmp(me, rel, n) == 0 && (me[n] == '\0' || me[n] == '/'))
+	if (holds_self(rel, abs, sizeof(abs)))
 		die("delete %s: this process is inside it (in %s)", path, abs);
 	fd = cgroup_xopen(&fs, rel);
 	kill_tree(fd, path);
@@ -1151,7 +1170,7 @@ main(int argc, char **argv)
 		if (owner.arg != NULL)
 			delegate(fd, path, &owner);
 		for (size_t i = 0; i < nset; i++)
-			write_setting(fd, path, &settings[i]);
+			write_setting(fd, rel, path, &settings[i]);
 		done = 1;
 		break;
 	}

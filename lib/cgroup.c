@@ -167,7 +167,7 @@ cgroupfs_open(struct cgroupfs *fs, const char *root)
 		mountinfo_each(find_cgroup2, &a);
 		snprintf(fs->dir, sizeof(fs->dir), "%s", real);
 		fs->cgpath[0] = '\0';
-		if (a.best > 0 || strcmp(a.point, "/") == 0)
+		if (a.best > 0)
 			cgpath_of(fs->cgpath, sizeof(fs->cgpath), &a, real);
 	}
 	trace("cgroup2 root %s (cgroup %s)", fs->dir,

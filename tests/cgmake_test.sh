@@ -277,6 +277,10 @@ test_delete_refusals() {
 	assert_fails 125 "cgmake: delete $R/$A: this process is inside it (in /$A/b)" \
 		cgput "/$A/b" cgmake -d "/$A"
 	assertTrue "[ -d $R/$A/b ]"
+	assert_fails 125 "cgmake: cgroup.freeze=1: $R/$A holds this process (in /$A/b)" \
+		cgput "/$A/b" cgmake "/$A" cgroup.freeze=1
+	assert_fails 125 "cgmake: cgroup.kill=1: $R/$A/b holds this process (in /$A/b)" \
+		cgput "/$A/b" cgmake . cgroup.kill=1
 	assert_fails 125 "cgmake: delete $R: the cgroup2 root cannot be removed" \
 		cgmake -d /
 	assert_fails 125 "cgmake: open $R/$A/nope: No such file or directory (no such cgroup; cgmake creates it)" \
