@@ -50,7 +50,7 @@ need_busybox() {
 # --- what PROG holds ------------------------------------------------------
 
 test_keep_user_status() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --keep net_bind_service --user nobody -- cat /proc/self/status
 	assert_caps $NBS $NBS $NBS $NBS $NBS
 	assertEquals "65534 65534 65534 65534" "$(out_field Uid)"
@@ -59,8 +59,8 @@ test_keep_user_status() {
 }
 
 test_keep_user_binds_port_80_but_cannot_mount() {
-	need_root || return
-	need_busybox || return
+	need_root || return 0
+	need_busybox || return 0
 	assert_ok nsnew -m -n capset --keep net_bind_service --user nobody -- sh -c "$BIND80"
 	assert_out listening
 	assert_ok nsnew -m -n capset --keep net_bind_service --user nobody -- sh -c "$MOUNT"
@@ -70,8 +70,8 @@ test_keep_user_binds_port_80_but_cannot_mount() {
 
 # The control: the same port test fails without the cap, so it can fail.
 test_user_without_caps_cannot_bind_port_80() {
-	need_root || return
-	need_busybox || return
+	need_root || return 0
+	need_busybox || return 0
 	run nsnew -m -n capset --user nobody -- sh -c "$BIND80"
 	assert_rc 1
 	assert_out "nc failed: 1"
@@ -80,7 +80,7 @@ test_user_without_caps_cannot_bind_port_80() {
 
 # Without a cap option, a uid change leaves what setuid(2) leaves: nothing.
 test_user_alone_drops_all_caps() {
-	need_root || return
+	need_root || return 0
 	local bnd
 	bnd=$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)
 	assert_ok capset --user nobody -- cat /proc/self/status
@@ -88,14 +88,14 @@ test_user_alone_drops_all_caps() {
 }
 
 test_keep_as_root_needs_no_ambient() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --keep net_bind_service -- cat /proc/self/status
 	assert_caps $NBS $NBS $NBS $NBS 0000000000000000
 	assertEquals "0 0 0 0" "$(out_field Uid)"
 }
 
 test_names_any_case_with_or_without_prefix_or_number() {
-	need_root || return
+	need_root || return 0
 	local name
 	for name in net_bind_service NET_BIND_SERVICE Cap_Net_Bind_Service CAP_NET_BIND_SERVICE 10; do
 		assert_ok capset --keep "$name" --user nobody -- cat /proc/self/status
@@ -104,7 +104,7 @@ test_names_any_case_with_or_without_prefix_or_number() {
 }
 
 test_keep_none_and_all() {
-	need_root || return
+	need_root || return 0
 	local bnd
 	bnd=$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)
 	assert_ok capset --keep none --user nobody -- cat /proc/self/status
@@ -115,14 +115,14 @@ test_keep_none_and_all() {
 }
 
 test_caps_text_form_with_ambient() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --caps cap_net_raw,cap_chown=eip --ambient +net_raw,+chown \
 		--bounding -all,+net_raw,+chown --user nobody -- cat /proc/self/status
 	assert_caps 0000000000002001 0000000000002001 0000000000002001 0000000000002001 0000000000002001
 }
 
 test_inheritable_and_ambient_lists() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --inheritable +kill,+chown,-chown --ambient +kill --user nobody -- cat /proc/self/status
 	assertEquals 0000000000000020 "$(out_field CapAmb)"
 	assertEquals 0000000000000020 "$(out_field CapPrm)"
@@ -135,7 +135,7 @@ test_nnp() {
 }
 
 test_groups_list_and_clear() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --user nobody --groups nogroup,1,2 -- cat /proc/self/status
 	assertEquals "1 2 65534" "$(out_field Groups)"
 	assert_ok capset --user nobody --clear-groups -- cat /proc/self/status
@@ -150,7 +150,7 @@ test_groups_list_and_clear() {
 # /etc/passwd and /etc/group of our own, bound over the host's in a mount
 # namespace: names resolve without NSS, --init-groups reads memberships.
 test_names_and_init_groups_from_etc_files() {
-	need_root || return
+	need_root || return 0
 	printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:2000:2100::/home/alice:/bin/sh\n' >"$T/passwd"
 	printf 'root:x:0:\nstaff:x:2100:\nwheel:x:2200:root,alice\naudio:x:2300:bob\nvideo:x:2400:bob,alice,carol\n' >"$T/group"
 	local etc="mount -o bind $T/passwd /etc/passwd && mount -o bind $T/group /etc/group && exec \"\$@\""
@@ -168,7 +168,7 @@ test_names_and_init_groups_from_etc_files() {
 # --- --print --------------------------------------------------------------
 
 test_print_decodes_a_known_state() {
-	need_root || return
+	need_root || return 0
 	local seccomp
 	case $(awk '$1 == "Seccomp:" { print $2 }' /proc/self/status) in
 	2) seccomp=filter ;;
@@ -197,7 +197,7 @@ seccomp: $seccomp"
 
 # --print as PROG: what the kernel left after exec, through capget, prctl.
 test_print_as_prog_sees_the_exec_result() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --user nobody --keep net_raw -- capset --print
 	assert_contains "$OUT" "
 bounding: cap_net_raw
@@ -220,7 +220,7 @@ test_print_then_exec_prog() {
 # Read back in PROG with prctl(PR_GET_SECUREBITS), by capset --print.
 # keep-caps is cleared by execve(2), as capabilities(7) says; its lock is not.
 test_securebits_seen_by_prog() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --securebits +noroot,+keep-caps,+keep-caps-locked,+no-cap-ambient-raise -- capset --print
 	assert_contains "$OUT" "securebits: noroot,keep-caps-locked,no-cap-ambient-raise
 "
@@ -233,7 +233,7 @@ test_securebits_seen_by_prog() {
 }
 
 test_securebits_locked_are_refused_before_anything() {
-	need_root || return
+	need_root || return 0
 	assert_fails 125 "capset: --securebits: noroot is locked (noroot-locked is set)" \
 		capset --securebits +noroot,+noroot-locked -- capset -v --nnp --securebits -noroot true
 	assert_fails 125 "capset: --securebits: noroot-locked cannot be cleared" \
@@ -243,7 +243,7 @@ test_securebits_locked_are_refused_before_anything() {
 # noroot: root's exec no longer brings caps back, so --keep goes through
 # the ambient set even for root.
 test_securebits_noroot_keeps_through_ambient() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset --keep net_bind_service --securebits +noroot,+noroot-locked -- cat /proc/self/status
 	assert_caps $NBS $NBS $NBS $NBS $NBS
 }
@@ -251,7 +251,7 @@ test_securebits_noroot_keeps_through_ambient() {
 # --- the order of the steps -----------------------------------------------
 
 test_verbose_shows_crun_order() {
-	need_root || return
+	need_root || return 0
 	assert_ok capset -v --keep net_raw --user nobody --securebits +noroot --nnp true
 	local steps
 	steps=$(printf '%s\n' "$ERR" | sed 's/^capset: //; s/[ (=].*//' | tr '\n' ' ')
@@ -272,8 +272,8 @@ capset: exec true"
 # --- rootless, in a user namespace -----------------------------------------
 
 test_rootless_keep_map_root() {
-	need_user || return
-	need_busybox || return
+	need_user || return 0
+	need_busybox || return 0
 	run as_user nsnew -U --map-root -m -n capset --keep net_bind_service -- cat /proc/self/status
 	assert_rc 0
 	assert_caps $NBS $NBS $NBS $NBS 0000000000000000
@@ -289,8 +289,8 @@ test_rootless_keep_map_root() {
 }
 
 test_rootless_keep_user_nobody() {
-	need_user || return
-	need_busybox || return
+	need_user || return 0
+	need_busybox || return 0
 	grep -q "^$TEST_USER:" /etc/subuid || { skip "no subordinate uids for $TEST_USER"; return; }
 	run as_user nsnew -U --map-auto -m -n capset --keep net_bind_service --user nobody -- cat /proc/self/status
 	assert_rc 0
@@ -305,7 +305,7 @@ test_rootless_keep_user_nobody() {
 }
 
 test_rootless_nnp_securebits_print() {
-	need_user || return
+	need_user || return 0
 	run as_user nsnew -U --map-root capset --keep net_raw --nnp --securebits +noroot,+noroot-locked -- capset --print
 	assert_rc 0
 	assert_contains "$OUT" "uid: 0
@@ -321,7 +321,7 @@ no_new_privs: 1
 }
 
 test_rootless_refusals() {
-	need_user || return
+	need_user || return 0
 	assert_fails 125 "capset: --user nobody: uid 65534 is not mapped in this user namespace (see /proc/self/uid_map)" \
 		as_user nsnew -U --map-root capset --user nobody true
 	assert_fails 125 "capset: --groups 0: setgroups is denied in this user namespace (its gid_map was written without privilege; map it with nsnew --map-auto)" \
@@ -370,7 +370,7 @@ test_bad_users_and_groups() {
 }
 
 test_impossible_requests() {
-	need_root || return
+	need_root || return 0
 	assert_fails 125 "capset: --bounding +net_raw: cannot add cap_net_raw: a bounding set only shrinks" \
 		capset --bounding -net_raw -- capset --bounding +net_raw true
 	assert_fails 125 "capset: --keep chown: cap_chown is not in the bounding set" \
@@ -391,7 +391,7 @@ test_impossible_requests() {
 
 # The host's own limits are named: here root's bounding set may lack some.
 test_keep_a_cap_the_bounding_set_lacks() {
-	need_root || return
+	need_root || return 0
 	local bnd c last
 	bnd=$((16#$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)))
 	last=$(cat /proc/sys/kernel/cap_last_cap)
@@ -407,7 +407,7 @@ test_keep_a_cap_the_bounding_set_lacks() {
 
 # A refused request changes nothing first: no step is traced.
 test_refusal_comes_before_any_step() {
-	need_root || return
+	need_root || return 0
 	assert_fails 125 "capset: --ambient +chown: cannot raise cap_chown: not in the inheritable set (add --inheritable +chown)" \
 		capset -v --bounding -net_raw --user nobody --ambient +chown --nnp true
 }

@@ -53,7 +53,7 @@ set_up() {
 }
 
 test_nsnew() {
-	[ -z "$_skipped" ] || return
+	[ -z "$_skipped" ] || return 0
 	assert_offers nsnew --prop :: --propagation
 	assert_offers nsnew -- :: --map-root --map-auto --map --pin --netns --init --hostname
 	assert_offers nsnew --propagation "" :: private slave shared unchanged
@@ -107,7 +107,7 @@ test_cgput() {
 }
 
 test_zsh_completions_load() {
-	need_cmd zsh || return
+	need_cmd zsh || return 0
 	local f t
 	for f in "$CONCH_ZSHCOMPDIR"/_*; do
 		t=${f##*/_}

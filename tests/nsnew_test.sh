@@ -16,7 +16,7 @@ inode_differs() {
 }
 
 test_every_type_is_new() {
-	need_root || return
+	need_root || return 0
 	inode_differs user -U
 	inode_differs mnt -m
 	inode_differs uts -u
@@ -28,7 +28,7 @@ test_every_type_is_new() {
 }
 
 test_all_types_rootless() {
-	need_user || return
+	need_user || return 0
 	local t inside
 	for t in user mnt uts net ipc cgroup time pid; do
 		inside=$(as_user nsnew -r -a stat -L -c %i "/proc/self/ns/$t")
@@ -37,14 +37,14 @@ test_all_types_rootless() {
 }
 
 test_hostname() {
-	need_root || return
+	need_root || return 0
 	assert_ok nsnew --hostname box hostname
 	assert_out box
 	assertNotEquals "host keeps its name" box "$(hostname)"
 }
 
 test_loopback_up() {
-	need_root || return
+	need_root || return 0
 	assert_ok nsnew -n cat /sys/class/net/lo/operstate /proc/net/dev
 	# A new net namespace has only lo; its flags say UP through ip(8).
 	assert_ok nsnew -n ip -o link show lo
@@ -54,13 +54,13 @@ test_loopback_up() {
 }
 
 test_pid1() {
-	need_root || return
+	need_root || return 0
 	assert_ok nsnew -p --mount-proc sh -c 'echo $$ /proc/[0-9]*'
 	assert_out "1 /proc/1"
 }
 
 test_map_root_rootless() {
-	need_user || return
+	need_user || return 0
 	assert_ok as_user nsnew -U --map-root -m -p --mount-proc sh -c '
 		id -u; id -g
 		awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map /proc/self/gid_map
@@ -82,7 +82,7 @@ pid 1"
 }
 
 test_map_auto_rootless() {
-	need_user || return
+	need_user || return 0
 	local sub
 	sub=$(subid /etc/subuid)
 	assert_ok as_user nsnew --map-auto awk '{ print $1, $2, $3 }' \
@@ -94,7 +94,7 @@ test_map_auto_rootless() {
 }
 
 test_map_auto_without_subids() {
-	need_root || return
+	need_root || return 0
 	if grep -q '^root:' /etc/subuid 2>/dev/null; then
 		skip "root has subordinate IDs here"
 		return
@@ -104,7 +104,7 @@ test_map_auto_without_subids() {
 }
 
 test_map_ranges_as_root() {
-	need_root || return
+	need_root || return 0
 	assert_ok nsnew --map u:0:100000:1000 --map g:0:200000:10 \
 		--map b:5000:300000:1 sh -c 'awk "{ print \$1, \$2, \$3 }" \
 		/proc/self/uid_map /proc/self/gid_map; cat /proc/self/setgroups'
@@ -116,13 +116,13 @@ allow"
 }
 
 test_map_outside_subids_refused() {
-	need_user || return
+	need_user || return 0
 	assert_fails 125 "nsnew: uid range 1:5000:10 is not allowed for user $TEST_USER by /etc/subuid ($TEST_USER has $(subid /etc/subuid | tr ' ' :))" \
 		as_user nsnew -r --map u:1:5000:10 true
 }
 
 test_exit_status() {
-	need_root || return
+	need_root || return 0
 	run nsnew -p sh -c 'exit 7'
 	assert_rc 7
 	run nsnew -p --init sh -c 'exit 9'
@@ -134,7 +134,7 @@ test_exit_status() {
 }
 
 test_signal_forwarding() {
-	need_root || return
+	need_root || return 0
 	local pid
 	# PID 1 gets only the signals it handles: the trap sees the forward.
 	nsnew -p sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
@@ -159,8 +159,8 @@ test_signal_forwarding() {
 }
 
 test_terminal_signal_delivered_once() {
-	need_root || return
-	need_cmd script || return
+	need_root || return 0
+	need_cmd script || return 0
 	# ^C on a terminal signals nsnew and PID 1 together: no forward.
 	local out
 	out=$( (sleep 0.5; printf '\003'; sleep 1.5) | script -qfec \
@@ -178,7 +178,7 @@ procs_in_pidns() {
 }
 
 test_container_dies_with_nsnew() {
-	need_root || return
+	need_root || return 0
 	local pid child ns
 	nsnew -p sh -c 'sleep 300 & sleep 300 & wait' &
 	pid=$!
@@ -194,7 +194,7 @@ test_container_dies_with_nsnew() {
 }
 
 test_init_reaps_orphans() {
-	need_root || return
+	need_root || return 0
 	# PROG becomes a sleep that never reaps; the orphan of the inner sh
 	# goes to PID 1. With --init it is reaped; without, it stays a zombie.
 	local prog='(sh -c "sleep 0.1 & exit 0"; sleep 0.5
@@ -206,7 +206,7 @@ test_init_reaps_orphans() {
 }
 
 test_propagation() {
-	need_root || return
+	need_root || return 0
 	# In a namespace of our own whose / is shared, see what the inner
 	# nsnew makes of it.
 	local show='awk '\''$5 == "/" { print ($7 ~ /^shared/) ? "shared" : ($7 ~ /^master/) ? "slave" : "private" }'\'' /proc/self/mountinfo'
@@ -225,13 +225,13 @@ shared"
 }
 
 test_mount_proc_rootless_needs_pid() {
-	need_user || return
+	need_user || return 0
 	assert_fails 125 "nsnew: mount proc on /proc: Operation not permitted (without root, a new /proc needs a new pid namespace too (-p))" \
 		as_user nsnew -r --mount-proc true
 }
 
 test_time_offsets() {
-	need_root || return
+	need_root || return 0
 	local up
 	assert_ok nsnew --monotonic 1000 --boottime 86400 sh -c \
 		'cat /proc/self/timens_offsets; cut -d. -f1 /proc/uptime'
@@ -243,7 +243,7 @@ boottime 86400 0" "$(echo "$OUT" | head -2 | awk '{ print $1, $2, $3 }')"
 }
 
 test_pin_and_join() {
-	need_root || return
+	need_root || return 0
 	local net
 	assert_ok nsnew -Ur -mpuin --pin "$T/pin" --netns "conch-test-$$" \
 		stat -L -c %i /proc/self/ns/net
@@ -260,7 +260,7 @@ test_pin_and_join() {
 }
 
 test_pin_undone_when_exec_fails() {
-	need_root || return
+	need_root || return 0
 	assert_fails 127 "nsnew: exec no-such-prog: No such file or directory (not found in PATH)" \
 		nsnew -n -u --pin "$T/pin" --netns "conch-test-$$" no-such-prog
 	assertFalse "pin dir removed" "[ -e '$T/pin' ]"
@@ -269,7 +269,7 @@ test_pin_undone_when_exec_fails() {
 }
 
 test_pin_rootless_refused() {
-	need_user || return
+	need_user || return 0
 	mkdir "$T/u"
 	chown "$TEST_UID" "$T/u"
 	chmod 755 "$T"
@@ -279,7 +279,7 @@ test_pin_rootless_refused() {
 }
 
 test_fd_hygiene() {
-	need_root || return
+	need_root || return 0
 	exec 7>"$T/leak"
 	assert_ok closed_fds nsnew -Ur -mpuinCT --pin "$T/pin" --hostname x ls /proc/self/fd
 	defer "umount '$T'/pin/*"
@@ -307,7 +307,7 @@ test_exec_failures() {
 }
 
 test_shell_by_default() {
-	need_root || return
+	need_root || return 0
 	echo 'echo from-shell' >"$T/rc"
 	SHELL=/bin/sh run nsnew -u <"$T/rc"
 	assert_rc 0
@@ -366,7 +366,7 @@ test_help_and_version() {
 }
 
 test_verbose_traces_steps() {
-	need_root || return
+	need_root || return 0
 	assert_ok env CONCH_VERBOSE=1 nsnew -u -n --hostname box true
 	assert_contains "$ERR" "nsnew: unshare(uts,net)"
 	assert_contains "$ERR" "nsnew: sethostname box"

@@ -1,0 +1,923 @@
+/*
+ * pivot: make NEWROOT the root filesystem of this mount namespace, set up
+ * /proc, /sys, /dev and /tmp in it, then run PROG.
+ *
+ * Every mount point is resolved inside the new root with openat2() and
+ * RESOLVE_IN_ROOT, and every mount is attached to the descriptor that
+ * resolution gave, with the new mount API (fsopen/fsmount, open_tree,
+ * move_mount): a symbolic link in the image resolves inside the image as
+ * it would for a process running there, never to a host path, and no path
+ * is looked up twice. All mounts are made before pivot_root(2), because
+ * in a user namespace the kernel grants a new procfs or sysfs only while a
+ * full one is still visible. On failure, everything made is undone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include "conch.h"
+
+/*
+ * The fixed inode numbers of the initial namespaces (linux/nsfs.h); the
+ * mount namespace has one since Linux 6.18, before which it was numbered
+ * as it was made, like every other.
+ */
+#define USER_NS_INIT_INO 0xEFFFFFFDU
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define MNT_NS_INIT_INO 0xEFFFFFF8U
+
+static const char usage[] =
+"Usage: pivot [OPTION]... NEWROOT [PROG [ARG]...]\n"
+"Make NEWROOT the root filesystem of this mount namespace, with /proc, /sys,\n"
+"/dev and /tmp, then run PROG (default: $SHELL, else /bin/sh) in it.\n"
+"\n"
+"  -b, --bind SRC:DST     bind the host's SRC on DST in NEWROOT (recursive)\n"
+"  -r, --ro-bind SRC:DST  the same, read-only\n"
+"  -t, --tmpfs DST        mount a new tmpfs (mode 755) on DST\n"
+"  -R, --ro               make the root read-only once all is mounted\n"
+"  -w, --chdir DIR        run PROG in DIR of the new root (default /)\n"
+"      --no-proc          no new procfs on /proc\n"
+"      --no-sys           no read-only /sys\n"
+"      --no-dev           no /dev\n"
+"      --no-tmp           no tmpfs on /tmp\n"
+"  -v, --verbose          print each step on stderr\n"
+"  -h, --help             print this help and exit\n"
+"  -V, --version          print the version and exit\n"
+"\n"
+"Needs a mount namespace of its own (nsnew -m). After the defaults, the\n"
+"--bind, --ro-bind and --tmpfs mounts are made in the order given.\n";
+
+enum { OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP };
+
+static const struct option longopts[] = {
+	{ "bind", required_argument, NULL, 'b' },
+	{ "ro-bind", required_argument, NULL, 'r' },
+	{ "tmpfs", required_argument, NULL, 't' },
+	{ "ro", no_argument, NULL, 'R' },
+	{ "chdir", required_argument, NULL, 'w' },
+	{ "no-proc", no_argument, NULL, OPT_NO_PROC },
+	{ "no-sys", no_argument, NULL, OPT_NO_SYS },
+	{ "no-dev", no_argument, NULL, OPT_NO_DEV },
+	{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A --bind, --ro-bind or --tmpfs, in command-line order. */
+struct usermount {
+	int kind;		/* 'b', 'r' or 't', as the short option */
+	const char *arg;	/* as given, for messages */
+	char *src;		/* on the host; NULL for a tmpfs */
+	const char *dst;	/* inside the new root */
+};
+
+static struct {
+	bool proc, sys, dev, tmp, ro;
+	const char *chdir;
+	struct usermount *mounts;
+	size_t nmounts;
+	const char *newroot;
+	char **prog;
+} opt = { .proc = true, .sys = true, .dev = true, .tmp = true };
+
+/* What was made in the image itself, to be removed again on failure. */
+struct made {
+	int dirfd;
+	char *name;
+	bool dir;
+};
+
+static int rootfd = -1;		/* the root of the bind of NEWROOT */
+static bool armed;		/* undo() has something to undo */
+static struct made *made;
+static size_t nmade;
+
+/* The mount attributes of each filesystem pivot makes. */
+enum {
+	ATTR_PROC = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	ATTR_SYS = ATTR_PROC | MOUNT_ATTR_RDONLY,
+	ATTR_DEV = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	ATTR_PTS = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+	ATTR_SHM = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	ATTR_TMP = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+};
+
+/* fsconfig() settings: key, value (NULL for a flag), ..., NULL. */
+static const char *const no_options[] = { NULL };
+static const char *const mode755_options[] = { "mode", "755", NULL };
+static const char *const tmp_options[] = { "mode", "1777", NULL };
+static const char *const pts_options[] = {
+	"newinstance", NULL, "ptmxmode", "0666", "mode", "620", NULL,
+};
+
+/* The new mount API and openat2() came in Linux 5.2 to 5.12. */
+static const char *
+kernel_hint(int err)
+{
+	return err == ENOSYS ? "pivot needs Linux 5.12 or later" : NULL;
+}
+
+#define die_mount(...) die_err(errno, kernel_hint(errno), __VA_ARGS__)
+
+static void
+add_mount(int kind, const char *name, char *arg)
+{
+	struct usermount *m = &opt.mounts[opt.nmounts++];
+	char *colon;
+
+	m->kind = kind;
+	m->arg = arg;
+	if (kind == 't') {
+		if (arg[0] == '\0')
+			die("%s: empty path", name);
+		m->dst = arg;
+		return;
+	}
+	colon = strchr(arg, ':');
+	if (colon == NULL || colon == arg || colon[1] == '\0')
+		die("%s %s: expected SRC:DST", name, arg);
+	m->src = strndup(arg, colon - arg);
+	if (m->src == NULL)
+		die_sys("%s %s", name, arg);
+	m->dst = colon + 1;
+	if (m->dst[strspn(m->dst, "/")] == '\0')
+		die("%s %s: DST is the new root itself", name, arg);
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	int c;
+
+	opt.mounts = calloc(argc, sizeof(*opt.mounts));
+	if (opt.mounts == NULL)
+		die_sys("calloc");
+	while ((c = getopt_long(argc, argv, "+:b:r:t:Rw:vhV", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			add_mount(c, "--bind", optarg);
+			break;
+		case 'r':
+			add_mount(c, "--ro-bind", optarg);
+			break;
+		case 't':
+			add_mount(c, "--tmpfs", optarg);
+			break;
+		case 'R':
+			opt.ro = true;
+			break;
+		case 'w':
+			opt.chdir = optarg;
+			break;
+		case OPT_NO_PROC:
+			opt.proc = false;
+			break;
+		case OPT_NO_SYS:
+			opt.sys = false;
+			break;
+		case OPT_NO_DEV:
+			opt.dev = false;
+			break;
+		case OPT_NO_TMP:
+			opt.tmp = false;
+			break;
+		case 'v':
+			conch_verbose = 1;
+			break;
+		case 'h':
+			print_help(usage);
+		case 'V':
+			print_version();
+		default:
+			die_option(c, argv);
+		}
+	}
+	if (optind >= argc)
+		die("missing NEWROOT (see pivot --help)");
+	opt.newroot = argv[optind];
+	opt.prog = argv + optind + 1;
+}
+
+/* Whether the mountinfo at PATH has a line for the mount ID. */
+static bool
+mountinfo_has(const char *path, unsigned long long id)
+{
+	char buf[8192], want[32];
+	size_t len = 0, wlen;
+	ssize_t n;
+	int fd;
+	bool found = false, inside = false;
+
+	wlen = snprintf(want, sizeof(want), "%llu ", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		die_sys("open %s", path);
+	/* Lines are judged by their start; INSIDE a line over the buffer. */
+	while (!found && (n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
+		char *p = buf, *end = buf + len + n, *nl;
+
+		for (; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1) {
+			if (!inside && (size_t)(nl - p) > wlen &&
+			    memcmp(p, want, wlen) == 0)
+				found = true;
+			inside = false;
+		}
+		len = end - p;
+		if (len == sizeof(buf)) {
+			if (!inside && memcmp(p, want, wlen) == 0)
+				found = true;
+			inside = true;
+			len = 0;
+		} else {
+			memmove(buf, p, len);
+		}
+	}
+	if (n == -1)
+		die_sys("read %s", path);
+	close(fd);
+	return found;
+}
+
+/*
+ * Whether PID 1 of /proc lives in the mount namespace SELF. When PID 1
+ * holds capabilities we lack, its ns files are closed to us (even to root
+ * with a smaller bounding set); its mountinfo is not, and as a mount
+ * belongs to one namespace and mount IDs are unique, PID 1 shares our
+ * namespace exactly when it lists the mount our root is on.
+ */
+static bool
+pid1_shares_mntns(const struct stat *self)
+{
+	struct statx root;
+	struct stat init;
+
+	if (stat("/proc/1/ns/mnt", &init) == 0)
+		return init.st_ino == self->st_ino && init.st_dev == self->st_dev;
+	if (errno != EACCES && errno != EPERM)
+		die_err(errno, errno == ENOENT ? "PID 1 is hidden from us "
+		    "(hidepid?): cannot tell the host's mount namespace" : NULL,
+		    "stat /proc/1/ns/mnt");
+	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &root) == -1)
+		die_sys("statx /");
+	if (!(root.stx_mask & STATX_MNT_ID))
+		die("statx /: no mount ID (pivot needs Linux 5.8 or later)");
+	return mountinfo_has("/proc/1/mountinfo", root.stx_mnt_id);
+}
+
+/* Whether we are PID 1 of the PID namespace /proc shows. */
+static bool
+is_proc_pid1(void)
+{
+	char pid[16];
+	ssize_t n = readlink("/proc/self", pid, sizeof(pid));
+
+	return n == 1 && pid[0] == '1';
+}
+
+/*
+ * Whether /proc is the procfs of our own PID namespace, and that is not
+ * the initial one: then its PID 1 is the init of our container.
+ */
+static bool
+proc_is_containers(void)
+{
+	char status[4096], *nspid;
+	struct stat ns;
+
+	if (stat("/proc/self/ns/pid", &ns) == -1)
+		die_sys("stat /proc/self/ns/pid");
+	if (ns.st_ino == PID_NS_INIT_INO)
+		return false;
+	if (read_file("/proc/self/status", status, sizeof(status)) == -1)
+		die_sys("read /proc/self/status");
+	/* One PID in NSpid: this procfs belongs to our PID namespace. */
+	nspid = strstr(status, "\nNSpid:\t");
+	return nspid != NULL && strcspn(nspid + 8, "\t\n") ==
+	    strcspn(nspid + 8, "\n");
+}
+
+/*
+ * pivot_root(2) moves the root of every process of the mount namespace:
+ * in the host's, that is the whole system. The host's is that of PID 1 of
+ * the initial PID namespace; we may run as that PID 1 (an initramfs
+ * switching root) or as the init of a container, not beside them. Out of
+ * the initial user namespace there is nothing to check: we hold no
+ * capability over the host's mount namespace, and the kernel refuses.
+ */
+static void
+refuse_host_mntns(void)
+{
+	struct stat self;
+	bool initial;
+
+	if (stat("/proc/self/ns/user", &self) == -1)
+		die_err(errno, "pivot needs /proc to tell the host's mount "
+		    "namespace from others", "stat /proc/self/ns/user");
+	if (self.st_ino != USER_NS_INIT_INO)
+		return;
+	if (stat("/proc/self/ns/mnt", &self) == -1)
+		die_sys("stat /proc/self/ns/mnt");
+	initial = self.st_ino == MNT_NS_INIT_INO;
+	if (!initial && !pid1_shares_mntns(&self))
+		return;
+	if (is_proc_pid1() || (!initial && proc_is_containers()))
+		return;
+	die("refusing to pivot the host's mount namespace (mnt:[%lu], that "
+	    "of PID 1): run inside a new one, e.g. nsnew -m pivot ...",
+	    (unsigned long)self.st_ino);
+}
+
+/*
+ * Private: our mounts must not propagate to the host's namespace, and
+ * pivot_root(2) refuses shared mounts.
+ */
+static void
+make_root_private(void)
+{
+	trace("make / private (recursive)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		die_err(errno, errno == EPERM ? "not privileged in this mount "
+		    "namespace: run inside nsnew -U --map-root -m" : NULL,
+		    "make / private");
+}
+
+/* openat2() inside the new root: "..", and symlinks, stop at its top. */
+static int
+open_in_root(const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd, tries = 0;
+
+	/* EAGAIN: a rename or mount raced the lookup; the kernel says retry. */
+	do
+		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	while (fd == -1 && errno == EAGAIN && ++tries < 64);
+	return fd;
+}
+
+static void
+note_made(int dirfd, const char *name, bool dir)
+{
+	struct made *m;
+
+	m = realloc(made, (nmade + 1) * sizeof(*made));
+	if (m == NULL)
+		die_sys("realloc");
+	made = m;
+	m = &made[nmade];
+	m->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	m->name = strdup(name);
+	m->dir = dir;
+	if (m->dirfd == -1 || m->name == NULL)
+		die_sys("remember %s", name);
+	nmade++;
+}
+
+static const char *
+point_hint(int err)
+{
+	switch (err) {
+	case ELOOP:
+		return "symbolic links resolve inside the new root";
+	case ENOENT:
+		return "a symbolic link to a path missing inside the new root?";
+	case EROFS:
+		return "the new root is read-only: make the mount point in it";
+	default:
+		return kernel_hint(err);
+	}
+}
+
+/*
+ * The mount point PATH inside the new root, as an O_PATH descriptor. A
+ * missing one is made (a directory, or an empty file when !DIR) one
+ * component at a time, each relative to its parent as resolved inside
+ * the root; a symlink made meanwhile resolves inside the root too.
+ */
+static int
+mount_point(const char *path, bool dir)
+{
+	char buf[PATH_MAX], *name, *next, save;
+	int fd, parent = rootfd, r, err;
+	size_t len;
+	bool last;
+
+	fd = open_in_root(path, O_PATH);
+	if (fd != -1)
+		return fd;
+	if (errno != ENOENT || strlen(path) >= sizeof(buf))
+		goto fail;
+	strcpy(buf, path);
+	for (name = buf + strspn(buf, "/");; name = next) {
+		len = strcspn(name, "/");
+		next = name + len + strspn(name + len, "/");
+		last = *next == '\0';
+		save = name[len];
+		name[len] = '\0';
+		fd = open_in_root(buf, O_PATH);
+		if (fd == -1 && errno == ENOENT) {
+			if (last && !dir)
+				r = mknodat(parent, name, S_IFREG | 0644, 0);
+			else
+				r = mkdirat(parent, name, 0755);
+			if (r == 0) {
+				trace("make %s %s", last && !dir ? "file" :
+				    "directory", buf);
+				note_made(parent, name, !last || dir);
+			}
+			if (r == 0 || errno == EEXIST)
+				fd = open_in_root(buf, O_PATH);
+		}
+		err = errno;
+		if (parent != rootfd)
+			close(parent);
+		if (fd == -1) {
+			errno = err;
+			goto fail;
+		}
+		name[len] = save;
+		if (last)
+			return fd;
+		parent = fd;
+	}
+fail:
+	die_err(errno, point_hint(errno), "mount point %s in %s", path,
+	    opt.newroot);
+}
+
+/* Attach the detached mount MNT on DIRFD/NAME ("" for DIRFD itself). */
+static void
+attach(int mnt, int dirfd, const char *name, const char *path)
+{
+	unsigned int flags = MOVE_MOUNT_F_EMPTY_PATH;
+
+	if (name[0] == '\0')
+		flags |= MOVE_MOUNT_T_EMPTY_PATH;
+	if (move_mount(mnt, "", dirfd, name, flags) == -1)
+		die_err(errno, errno == ENOTDIR ? "a file and a directory "
+		    "cannot be mounted on each other" : kernel_hint(errno),
+		    "mount on %s", path);
+}
+
+/*
+ * A new detached mount of filesystem TYPE configured with OPTIONS, or -1
+ * with errno.
+ */
+static int
+new_fs(const char *type, const char *const *options, unsigned int attr)
+{
+	int fs, mnt = -1, err;
+	size_t i;
+
+	fs = fsopen(type, FSOPEN_CLOEXEC);
+	if (fs == -1)
+		return -1;
+	/* Named like mount(8) names them, not "none", for df and findmnt. */
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", type, 0) == -1)
+		goto out;
+	for (i = 0; options[i] != NULL; i += 2)
+		if (fsconfig(fs, options[i + 1] != NULL ? FSCONFIG_SET_STRING :
+		    FSCONFIG_SET_FLAG, options[i], options[i + 1], 0) == -1)
+			goto out;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, attr);
+out:
+	err = errno;
+	close(fs);
+	errno = err;
+	return mnt;
+}
+
+static const char *
+fs_hint(const char *type, int err)
+{
+	if (err != EPERM)
+		return kernel_hint(err);
+	if (strcmp(type, "proc") == 0)
+		return "a new procfs needs a PID namespace owned by this user "
+		    "namespace: run under nsnew -p, or give --no-proc";
+	return "needs CAP_SYS_ADMIN over this mount namespace";
+}
+
+/* A new TYPE filesystem on PATH inside the new root; its root's fd. */
+static int
+mount_fs(const char *path, const char *type, const char *const *options,
+    unsigned int attr)
+{
+	int mnt, at;
+
+	trace("mount %s on %s", type, path);
+	mnt = new_fs(type, options, attr);
+	if (mnt == -1)
+		die_err(errno, fs_hint(type, errno), "mount %s on %s", type,
+		    path);
+	at = mount_point(path, true);
+	attach(mnt, at, "", path);
+	close(at);
+	return mnt;
+}
+
+/* The same, on NAME in our own new directory DIRFD, made here. */
+static void
+mount_fs_in(int dirfd, const char *name, const char *path, mode_t mode,
+    const char *type, const char *const *options, unsigned int attr)
+{
+	int mnt;
+
+	trace("mount %s on %s", type, path);
+	if (mkdirat(dirfd, name, mode) == -1)
+		die_sys("mkdir %s", path);
+	mnt = new_fs(type, options, attr);
+	if (mnt == -1)
+		die_err(errno, fs_hint(type, errno), "mount %s on %s", type,
+		    path);
+	attach(mnt, dirfd, name, path);
+	close(mnt);
+}
+
+/*
+ * A detached copy of the mounts at host path SRC (with those below it
+ * when RECURSIVE), with ATTR set on all of them, or -1 with errno.
+ */
+static int
+clone_tree(int dirfd, const char *src, unsigned int flags, bool recursive,
+    unsigned int attr)
+{
+	struct mount_attr a = { .attr_set = attr };
+	int tree, err;
+
+	flags |= OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	if (recursive)
+		flags |= AT_RECURSIVE;
+	tree = open_tree(dirfd, src, flags);
+	if (tree == -1 || attr == 0)
+		return tree;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH |
+	    (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) == -1) {
+		err = errno;
+		close(tree);
+		errno = err;
+		return -1;
+	}
+	return tree;
+}
+
+static void
+mount_proc(void)
+{
+	close(mount_fs("/proc", "proc", no_options, ATTR_PROC));
+}
+
+/*
+ * A new sysfs shows the network devices of the net namespace, and the
+ * kernel grants it only to a user namespace that owns that one; else the
+ * host's /sys is bound, read-only like the new one would be.
+ */
+static void
+mount_sys(void)
+{
+	int mnt, at;
+
+	trace("mount sysfs on /sys (read-only)");
+	mnt = new_fs("sysfs", no_options, ATTR_SYS);
+	if (mnt == -1 && errno == EPERM) {
+		trace("mount sysfs: %s (the net namespace is not this user "
+		    "namespace's): bind the host's /sys instead, read-only",
+		    strerror(errno));
+		mnt = clone_tree(AT_FDCWD, "/sys", 0, true, ATTR_SYS);
+		if (mnt == -1)
+			die_mount("bind /sys on /sys");
+	} else if (mnt == -1) {
+		die_err(errno, fs_hint("sysfs", errno), "mount sysfs on /sys");
+	}
+	at = mount_point("/sys", true);
+	attach(mnt, at, "", "/sys");
+	close(at);
+	close(mnt);
+}
+
+/* Bind the host's /dev/NAME on NAME in our new /dev. */
+static void
+bind_dev_node(int dev, const char *name)
+{
+	char host[32];
+	int tree;
+
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	trace("bind %s on %s", host, host);
+	tree = clone_tree(AT_FDCWD, host, 0, false, 0);
+	if (tree == -1)
+		die_mount("bind %s", host);
+	if (mknodat(dev, name, S_IFREG | 0644, 0) == -1)
+		die_sys("make %s", host);
+	attach(tree, dev, name, host);
+	close(tree);
+}
+
+/*
+ * /dev/console is the terminal on stdin. It is bound by its path: a
+ * mount of the namespace the terminal was opened in (fd 0's) cannot be
+ * cloned; and the file found must be that terminal.
+ */
+static void
+bind_console(int dev)
+{
+	struct stat in, st;
+	char tty[PATH_MAX];
+	ssize_t n;
+	int tree;
+
+	if (!isatty(STDIN_FILENO))
+		return;
+	n = readlink("/proc/self/fd/0", tty, sizeof(tty) - 1);
+	if (n == -1 || fstat(STDIN_FILENO, &in) == -1)
+		die_sys("find the terminal on stdin");
+	tty[n] = '\0';
+	tree = clone_tree(AT_FDCWD, tty, 0, false, 0);
+	if (tree == -1 || fstat(tree, &st) == -1 || st.st_rdev != in.st_rdev ||
+	    !S_ISCHR(st.st_mode)) {
+		trace("no /dev/console: stdin's terminal %s is not in this "
+		    "mount namespace", tty);
+		if (tree != -1)
+			close(tree);
+		return;
+	}
+	trace("bind %s on /dev/console", tty);
+	if (mknodat(dev, "console", S_IFREG | 0600, 0) == -1)
+		die_sys("make /dev/console");
+	attach(tree, dev, "console", "/dev/console");
+	close(tree);
+}
+
+/*
+ * A tmpfs with the host's basic nodes bound in (a user namespace cannot
+ * make device nodes), a devpts instance of our own with ptmx, shm, and
+ * the links to /proc/self/fd.
+ */
+static void
+mount_dev(void)
+{
+	static const char *const nodes[] = {
+		"null", "zero", "full", "random", "urandom", "tty",
+	};
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" },
+		{ "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" },
+		{ "stderr", "/proc/self/fd/2" },
+	};
+	size_t i;
+	int dev;
+
+	dev = mount_fs("/dev", "tmpfs", mode755_options, ATTR_DEV);
+	for (i = 0; i < LEN(nodes); i++)
+		bind_dev_node(dev, nodes[i]);
+	bind_console(dev);
+	mount_fs_in(dev, "pts", "/dev/pts", 0755, "devpts", pts_options,
+	    ATTR_PTS);
+	mount_fs_in(dev, "shm", "/dev/shm", 01777, "tmpfs", tmp_options,
+	    ATTR_SHM);
+	for (i = 0; i < LEN(links); i++) {
+		trace("link /dev/%s -> %s", links[i][0], links[i][1]);
+		if (symlinkat(links[i][1], dev, links[i][0]) == -1)
+			die_sys("link /dev/%s", links[i][0]);
+	}
+	close(dev);
+}
+
+static void
+mount_tmp(void)
+{
+	close(mount_fs("/tmp", "tmpfs", tmp_options, ATTR_TMP));
+}
+
+static const char *
+optname(int kind)
+{
+	return kind == 'b' ? "--bind" : kind == 'r' ? "--ro-bind" : "--tmpfs";
+}
+
+/* --bind, --ro-bind (read-only before it is ever attached), --tmpfs. */
+static void
+mount_user(const struct usermount *m)
+{
+	bool ro = m->kind == 'r';
+	struct stat st;
+	int tree, at;
+
+	if (m->kind == 't') {
+		close(mount_fs(m->dst, "tmpfs", mode755_options, ATTR_TMP));
+		return;
+	}
+	trace("bind %s on %s%s", m->src, m->dst, ro ? " (read-only)" : "");
+	tree = clone_tree(AT_FDCWD, m->src, 0, true,
+	    ro ? MOUNT_ATTR_RDONLY : 0);
+	if (tree == -1)
+		die_mount("%s %s: %s", optname(m->kind), m->arg, m->src);
+	if (fstat(tree, &st) == -1)
+		die_sys("%s %s: stat %s", optname(m->kind), m->arg, m->src);
+	at = mount_point(m->dst, S_ISDIR(st.st_mode));
+	attach(tree, at, "", m->dst);
+	close(at);
+	close(tree);
+}
+
+/* Only the root's own mount: /tmp, /dev and the binds keep their mode. */
+static void
+make_root_readonly(void)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	trace("make / read-only");
+	if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &a, sizeof(a)) == -1)
+		die_mount("make %s read-only", opt.newroot);
+}
+
+/*
+ * On failure before the switch, detach the bind of NEWROOT (with all
+ * pivot mounted below it), then remove what was made in the image.
+ */
+static void
+undo(void)
+{
+	if (!armed)
+		return;
+	armed = false;
+	trace("undo: detach %s", opt.newroot);
+	if (fchdir(rootfd) == -1 || umount2(".", MNT_DETACH) == -1)
+		warn_err(errno, NULL, "undo: detach %s", opt.newroot);
+	while (nmade > 0) {
+		struct made *m = &made[--nmade];
+
+		trace("undo: remove %s", m->name);
+		if (unlinkat(m->dirfd, m->name, m->dir ? AT_REMOVEDIR : 0) ==
+		    -1)
+			warn_err(errno, NULL, "undo: remove %s", m->name);
+	}
+}
+
+/*
+ * The bind of NEWROOT on itself is a mount point for pivot_root(2), a
+ * mount of our own to undo, and rootfd: open_tree() gives the fd of the
+ * clone, which stays the root of the mount once attached.
+ */
+static void
+bind_newroot(void)
+{
+	int dir;
+
+	dir = open(opt.newroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir == -1)
+		die_sys("new root %s", opt.newroot);
+	trace("bind %s on itself (recursive)", opt.newroot);
+	rootfd = clone_tree(dir, "", AT_EMPTY_PATH, true, 0);
+	if (rootfd == -1)
+		die_mount("bind %s", opt.newroot);
+	attach(rootfd, dir, "", opt.newroot);
+	close(dir);
+	armed = true;
+	if (atexit(undo) != 0)
+		die("atexit: cannot register the undo");
+}
+
+/* The working directory for PROG, resolved now, while it can be undone. */
+static int
+open_workdir(void)
+{
+	int fd;
+
+	if (opt.chdir == NULL)
+		return -1;
+	fd = open_in_root(opt.chdir, O_PATH | O_DIRECTORY);
+	if (fd == -1)
+		die_sys("--chdir %s", opt.chdir);
+	return fd;
+}
+
+/* Whether / is the initial ramfs: type rootfs, or a mount of no parent. */
+static bool
+root_is_initramfs(void)
+{
+	char buf[65536], *line, *save, *sep;
+	unsigned long id, parent;
+	char mountpoint[8], type[16];
+	int fd;
+	ssize_t n;
+
+	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		fd = open_in_root("/proc/self/mountinfo", O_RDONLY);
+	if (fd == -1)
+		die_err(errno, "mount /proc, so that pivot can tell if / is an "
+		    "initramfs", "pivot_root %s: Invalid argument; read "
+		    "mountinfo", opt.newroot);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n == -1)
+		die_sys("read mountinfo");
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		sep = strstr(line, " - ");
+		if (sep == NULL || sscanf(line, "%lu %lu %*s %*s %7s", &id,
+		    &parent, mountpoint) != 3 || strcmp(mountpoint, "/") != 0)
+			continue;
+		if (sscanf(sep, " - %15s", type) == 1 &&
+		    (strcmp(type, "rootfs") == 0 || id == parent))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * pivot_root(".", ".") stacks the old root on the new one, where
+ * umount2(".") detaches it: no directory for it is needed in the image.
+ * The initial ramfs cannot be pivoted away (it is the root of all
+ * mounts); as switch_root(8) does, NEWROOT is moved onto it instead and
+ * chrooted into, the ramfs staying underneath.
+ */
+static void
+switch_root(void)
+{
+	int err;
+
+	if (fchdir(rootfd) == -1)
+		die_sys("chdir %s", opt.newroot);
+	trace("pivot_root %s", opt.newroot);
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		armed = false;
+		trace("detach the old root");
+		if (umount2(".", MNT_DETACH) == -1)
+			die_sys("detach the old root");
+		return;
+	}
+	err = errno;
+	if (err != EINVAL || !root_is_initramfs())
+		die_err(err, err == EINVAL ? "is / a mount point, not a "
+		    "chroot?" : NULL, "pivot_root %s", opt.newroot);
+	trace("pivot_root %s: %s: / is the initramfs; move %s onto / and "
+	    "chroot instead", opt.newroot, strerror(EINVAL), opt.newroot);
+	if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) ==
+	    -1)
+		die_mount("move %s onto /", opt.newroot);
+	armed = false;
+	if (chroot(".") == -1)
+		die_sys("chroot %s", opt.newroot);
+}
+
+static void
+enter_workdir(int wd)
+{
+	trace("chdir %s", opt.chdir != NULL ? opt.chdir : "/");
+	if (wd != -1 ? fchdir(wd) == -1 : chdir("/") == -1)
+		die_sys("chdir %s", opt.chdir != NULL ? opt.chdir : "/");
+}
+
+int
+main(int argc, char **argv)
+{
+	char hint[512];
+	size_t i;
+	int wd;
+
+	conch_init("pivot");
+	parse_args(argc, argv);
+	refuse_host_mntns();
+	make_root_private();
+	bind_newroot();
+	if (opt.proc)
+		mount_proc();
+	if (opt.sys)
+		mount_sys();
+	if (opt.dev)
+		mount_dev();
+	if (opt.tmp)
+		mount_tmp();
+	for (i = 0; i < opt.nmounts; i++)
+		mount_user(&opt.mounts[i]);
+	if (opt.ro)
+		make_root_readonly();
+	wd = open_workdir();
+	switch_root();
+	enter_workdir(wd);
+	snprintf(hint, sizeof(hint), "programs are now looked up inside the "
+	    "new root %s: put them there, e.g. with mkrootfs --copy PROG, or "
+	    "mkrootfs --tools for the conch tools", opt.newroot);
+	exec_prog(opt.prog, hint);
+}
