@@ -238,9 +238,9 @@ idmap_write_direct(pid_t pid, char kind, const struct idmap *m)
 	if (write_file(path, buf) == 0)
 		return;
 	if (errno == EPERM)
-		die_sys("write %s: %s", path, "a map may be written once, "
-		    "and without privilege only for the caller's own ID "
-		    "(with setgroups deny for gid_map)");
+		die_err(errno, "a map is written once; without privilege, "
+		    "only for the caller's own ID, and a gid_map only after "
+		    "setgroups deny", "write %s", path);
 	die_sys("write %s", path);
 }
 
