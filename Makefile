@@ -34,7 +34,7 @@ STATICS = $(TOOLS:%=static/%)
 DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	shunit2 uidmap util-linux iproute2 procps busybox-static bubblewrap \
 	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
-	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine
+	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static
 
 all: $(BINS)
 

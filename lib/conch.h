@@ -121,4 +121,28 @@ const char *capname(int cap);	/* "cap_net_raw"; NULL past the table */
 int capnum(const char *name);	/* with or without cap_, any case, or 0..63 */
 int caplast(void);		/* the running kernel's last capability */
 
+/* cgroup.c: the cgroup v2 file system, for cgmake and cgput. */
+struct mountent {
+	char *root;		/* the mounted directory, from the fs's root */
+	char *point;		/* where it is mounted */
+	char *fstype;
+	char *superopts;
+};
+int mountinfo_each(int (*fn)(const struct mountent *, void *), void *arg);
+struct cgroupfs {
+	int fd;			/* O_PATH of the root, the mount or --root */
+	char dir[4096];		/* its path */
+	char cgpath[4096];	/* its cgroup as /proc/PID/cgroup says, or "" */
+};
+void cgroupfs_open(struct cgroupfs *fs, const char *root);
+void cgroup_resolve(const struct cgroupfs *fs, const char *arg, char *rel,
+    size_t size);
+void cgroup_path(const struct cgroupfs *fs, const char *rel, char *buf,
+    size_t size);
+int cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel,
+    size_t size, char *abs, size_t abs_size);
+int cgroup_open(const struct cgroupfs *fs, const char *rel);
+int cgroup_xopen(const struct cgroupfs *fs, const char *rel);
+void cgroup_common(const char *a, const char *b, char *out, size_t size);
+
 #endif

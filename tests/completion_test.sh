@@ -68,6 +68,44 @@ test_nsnew() {
 	assert_not_offers nsnew -U echo --pr :: --propagation
 }
 
+test_cgmake() {
+	[ -z "$_skipped" ] || return
+	assert_offers cgmake --o :: --owner
+	assert_offers cgmake -- :: --show --delete --owner --root --timeout
+	assert_offers cgmake --owner "" :: root
+	assert_offers cgmake /x cgroup.freeze= :: cgroup.freeze=0 cgroup.freeze=1
+	assert_offers cgmake /x -- ech :: echo
+	need_cg || return 0
+	local A
+	cg_new A comp
+	mkdir -p "$R/$A/sub"
+	# Cgroup paths, absolute and relative to this shell's cgroup (the root's).
+	assert_offers cgmake "/$A/" :: "/$A/sub/"
+	assert_offers cgmake "$A/s" :: "$A/sub/"
+	assert_offers cgmake -s "/${A%?}" :: "/$A/"
+	# After CGROUP: its interface files, with '='; for a new one, those
+	# of the nearest that exists, and the limits its controllers bring.
+	assert_offers cgmake "/$A/sub" cgroup.max.d :: cgroup.max.depth=
+	assert_offers cgmake "/$A/new/deeper" mem :: memory.max= memory.high=
+	assert_not_offers cgmake "/$A/sub" cgroup. :: cgroup.controllers= cgroup.events=
+	assert_not_offers cgmake "/$A/sub" c :: cpu.pressure=
+	assert_not_offers cgmake -s "/$A/sub" cgroup. :: cgroup.max.depth=
+}
+
+test_cgput() {
+	[ -z "$_skipped" ] || return
+	assert_offers cgput --p :: --pid
+	assert_offers cgput -- :: --pid --root --verbose
+	assert_offers cgput -p "$$" :: "$$"
+	assert_offers cgput /x ech :: echo
+	need_cg || return 0
+	local A
+	cg_new A compput
+	mkdir -p "$R/$A/sub"
+	assert_offers cgput "/$A/" :: "/$A/sub/"
+	assert_offers cgput -p 1 "/$A/s" :: "/$A/sub/"
+}
+
 test_zsh_completions_load() {
 	need_cmd zsh || return 0
 	local f t

@@ -252,3 +252,94 @@ man_page() {
 		echo "$CONCH_MANDIR/$1.$2"
 	fi
 }
+
+# --- cgroups (cgmake, cgput) ------------------------------------------------
+
+# need_cg || return 0: root and a cgroup2 mount, at $R.
+need_cg() {
+	need_root || return 1
+	R=$(cgroup2_root)
+	[ -n "$R" ] && return 0
+	skip "no cgroup2 file system mounted"
+	return 1
+}
+
+# cg_new VAR NAME: VAR=conch-test-PID-NAME, a cgroup name for the cgroup2
+# root; what gets made there is killed and removed at tearDown.
+cg_new() {
+	local name=conch-test-$$-$2
+	printf -v "$1" %s "$name"
+	defer "cg_remove '$(cgroup2_root)/$name'"
+}
+
+# cg_remove DIR: kills what runs in the cgroup DIR and below and removes
+# it bottom-up, without the tools under test.
+cg_remove() {
+	local i
+	[ -d "$1" ] || return 0
+	if ! echo 1 >"$1/cgroup.kill" 2>/dev/null; then
+		find "$1" -name cgroup.procs -exec cat {} + |
+			while read -r i; do kill -9 "$i"; done 2>/dev/null
+	fi
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^populated 0' "$1/cgroup.events" && break
+		sleep 0.1
+	done
+	find "$1" -depth -type d -exec rmdir {} \;
+}
+
+# need_controller NAME... || return: skips unless the cgroup2 root offers
+# each controller NAME, saying where it is instead (a v1 hierarchy).
+need_controller() {
+	local c r v1
+	r=$(cgroup2_root)
+	for c; do
+		case " $(cat "$r/cgroup.controllers" 2>/dev/null) " in
+		*" $c "*) continue ;;
+		esac
+		v1=$(awk -v c="$c" '$0 ~ / - cgroup / {
+			n = split($NF, o, ","); for (i = 1; i <= n; i++)
+			if (o[i] == c) { print $5; exit } }' /proc/self/mountinfo)
+		if [ -n "$v1" ]; then
+			skip "$c is bound to cgroup v1 here ($v1)"
+		else
+			skip "no $c controller in cgroup2 here"
+		fi
+		return 1
+	done
+}
+
+# The argv of as_user, for a tool to exec (cgput ... "${AS_USER[@]}" CMD).
+AS_USER=(setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups
+	--inh-caps=-all -- env HOME=/ USER="$TEST_USER")
+
+# wait_for 'SHELL CODE': up to 10 s for it to succeed (evaluated each time).
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# spawn NAME CMD...: CMD in the background; a subshell waits for it and
+# writes its status to $T/NAME (so bash reports no "Killed" job).
+spawn() {
+	local name=$1
+	shift
+	("$@"; echo $? >"$T/$name") >/dev/null 2>&1 &
+}
+
+# status_of NAME: the status of spawn NAME, once it has ended.
+status_of() {
+	wait_for "[ -s '$T/$1' ]"
+	cat "$T/$1"
+}
+
+# sleeper NAME: starts "sleep 100" in the background, prints its PID.
+sleeper() {
+	spawn "$1" sh -c "echo \$\$ >'$T/$1.pid'; exec sleep 100"
+	wait_for "[ -s '$T/$1.pid' ]"
+	cat "$T/$1.pid"
+}

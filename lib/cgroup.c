@@ -1,0 +1,342 @@
+/*
+ * The cgroup v2 file system, for cgmake and cgput: where it is mounted
+ * (from /proc/self/mountinfo, so a hybrid host's /sys/fs/cgroup/unified
+ * is found), what a CGROUP argument names (absolute from that root, or
+ * relative to the caller's own cgroup for a delegated subtree), and
+ * opening it without following anything out of the mount.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "conch.h"
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void
+unescape(char *s)
+{
+	char *d = s;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+			    (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPER":
+ * calls fn for each line until it returns non-zero, and returns that.
+ */
+int
+mountinfo_each(int (*fn)(const struct mountent *, void *), void *arg)
+{
+	char line[8192], *f[6], *rest, *sep;
+	struct mountent m;
+	FILE *fp;
+	int i, r = 0;
+
+	fp = fopen("/proc/self/mountinfo", "re");
+	if (fp == NULL)
+		die_sys("read /proc/self/mountinfo");
+	while (r == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		sep = strstr(line, " - ");
+		if (sep == NULL)
+			continue;
+		*sep = '\0';
+		rest = line;
+		for (i = 0; i < 5; i++)
+			f[i] = strsep(&rest, " ");
+		if (f[4] == NULL)
+			continue;
+		rest = sep + 3;
+		m.fstype = strsep(&rest, " ");
+		f[5] = strsep(&rest, " ");	/* the source */
+		m.superopts = rest != NULL ? rest : "";
+		m.root = f[3];
+		m.point = f[4];
+		unescape(m.root);
+		unescape(m.point);
+		r = fn(&m, arg);
+	}
+	if (ferror(fp))
+		die_sys("read /proc/self/mountinfo");
+	fclose(fp);
+	return r;
+}
+
+struct find_arg {
+	const char *want;	/* a path on the mount, or NULL: the first */
+	char point[PATH_MAX];
+	char root[PATH_MAX];
+	size_t best;
+};
+
+/* Is `dir` the path `point` or below it? */
+static int
+is_under(const char *dir, const char *point)
+{
+	size_t n = strlen(point);
+
+	if (strcmp(point, "/") == 0)
+		return 1;
+	return strncmp(dir, point, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
+}
+
+static int
+find_cgroup2(const struct mountent *m, void *arg)
+{
+	struct find_arg *a = arg;
+
+	if (strcmp(m->fstype, "cgroup2") != 0)
+		return 0;
+	if (a->want != NULL && (!is_under(a->want, m->point) ||
+	    strlen(m->point) < a->best))
+		return 0;
+	snprintf(a->point, sizeof(a->point), "%s", m->point);
+	snprintf(a->root, sizeof(a->root), "%s", m->root);
+	a->best = strlen(m->point);
+	return a->want == NULL;
+}
+
+static void
+path_join(char *buf, size_t size, const char *a, const char *b)
+{
+	int n;
+
+	if (b[0] == '\0')
+		n = snprintf(buf, size, "%s", a);
+	else if (strcmp(a, "/") == 0)
+		n = snprintf(buf, size, "/%s", b);
+	else
+		n = snprintf(buf, size, "%s/%s", a, b);
+	if (n < 0 || (size_t)n >= size)
+		die("%s/%s: path too long", a, b);
+}
+
+/*
+ * The cgroup path (as /proc/PID/cgroup writes them) of `dir`, a
+ * directory on the mount found in `a`: the mount's root plus the rest.
+ */
+static void
+cgpath_of(char *buf, size_t size, const struct find_arg *a, const char *dir)
+{
+	const char *rest = dir + strlen(a->point);
+
+	if (strcmp(a->point, "/") == 0)
+		rest = dir;
+	while (*rest == '/')
+		rest++;
+	path_join(buf, size, a->root, rest);
+}
+
+void
+cgroupfs_open(struct cgroupfs *fs, const char *root)
+{
+	struct find_arg a = { .want = NULL };
+	struct statfs st;
+	char real[PATH_MAX];
+
+	if (root == NULL) {
+		if (mountinfo_each(find_cgroup2, &a) == 0)
+			die("no cgroup2 file system is mounted (a cgroup v1 "
+			    "only system: mount one, e.g. mount -t cgroup2 none "
+			    "/sys/fs/cgroup/unified, or boot with "
+			    "systemd.unified_cgroup_hierarchy=1)");
+		snprintf(fs->dir, sizeof(fs->dir), "%s", a.point);
+		snprintf(fs->cgpath, sizeof(fs->cgpath), "%s", a.root);
+	} else {
+		if (realpath(root, real) == NULL)
+			die_sys("--root %s", root);
+		a.want = real;
+		mountinfo_each(find_cgroup2, &a);
+		snprintf(fs->dir, sizeof(fs->dir), "%s", real);
+		fs->cgpath[0] = '\0';
+		if (a.best > 0)
+			cgpath_of(fs->cgpath, sizeof(fs->cgpath), &a, real);
+	}
+	trace("cgroup2 root %s (cgroup %s)", fs->dir,
+	    fs->cgpath[0] ? fs->cgpath : "unknown");
+	fs->fd = open(fs->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fs->fd == -1)
+		die_sys("open %s", fs->dir);
+	if (fstatfs(fs->fd, &st) == -1)
+		die_sys("statfs %s", fs->dir);
+	if (st.f_type != CGROUP2_SUPER_MAGIC)
+		die("%s: not a cgroup2 file system%s", fs->dir,
+		    root != NULL ? " (see --root)" : "");
+}
+
+void
+cgroup_path(const struct cgroupfs *fs, const char *rel, char *buf,
+    size_t size)
+{
+	path_join(buf, size, fs->dir, rel);
+}
+
+/*
+ * The cgroup of PID (0: ourselves) from the "0::" line of
+ * /proc/PID/cgroup, relative to fs. -1 with errno ENOENT when it has no
+ * such line, EXDEV when it lies outside fs; `abs` gets the line's path.
+ */
+int
+cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
+    char *abs, size_t abs_size)
+{
+	char path[64], buf[PATH_MAX + 64], *line, *p;
+	size_t n;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_file(path, buf, sizeof(buf)) == -1)
+		return -1;
+	for (line = buf; line != NULL; line = p) {
+		p = strchr(line, '\n');
+		if (p != NULL)
+			*p++ = '\0';
+		if (strncmp(line, "0::", 3) == 0)
+			break;
+	}
+	if (line == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	line += 3;
+	snprintf(abs, abs_size, "%s", line);
+	n = strlen(fs->cgpath);
+	if (n == 0 || !is_under(line, fs->cgpath)) {
+		errno = EXDEV;
+		return -1;
+	}
+	p = strcmp(fs->cgpath, "/") == 0 ? line : line + n;
+	while (*p == '/')
+		p++;
+	if ((size_t)snprintf(rel, size, "%s", p) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Lexical: "" components are refused, "." skipped, ".." climbs. */
+void
+cgroup_resolve(const struct cgroupfs *fs, const char *arg, char *rel,
+    size_t size)
+{
+	char abs[PATH_MAX];
+	const char *p = arg, *end;
+	size_t len, n;
+
+	if (arg[0] == '\0')
+		die("empty cgroup path");
+	if (arg[0] == '/') {
+		rel[0] = '\0';
+		p++;
+	} else if (cgroup_of_pid(fs, 0, rel, size, abs, sizeof(abs)) == -1) {
+		if (errno == EXDEV)
+			die("%s: relative to this process's cgroup %s, which is "
+			    "not under the cgroup2 root %s (give an absolute "
+			    "path)", arg, abs, fs->dir);
+		die_sys("%s: find this process's cgroup in /proc/self/cgroup",
+		    arg);
+	}
+	while (*p != '\0') {
+		end = strchrnul(p, '/');
+		n = end - p;
+		len = strlen(rel);
+		if (n == 0) {
+			die("%s: empty component in cgroup path", arg);
+		} else if (n == 1 && p[0] == '.') {
+			;
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (len == 0)
+				die("%s: goes above the cgroup2 root %s", arg,
+				    fs->dir);
+			while (len > 0 && rel[len - 1] != '/')
+				len--;
+			rel[len > 0 ? len - 1 : 0] = '\0';
+		} else {
+			if (len + 1 + n + 1 > size)
+				die("%s: cgroup path too long", arg);
+			if (len > 0)
+				rel[len++] = '/';
+			memcpy(rel + len, p, n);
+			rel[len + n] = '\0';
+		}
+		/* So one trailing slash is allowed, as mkdir(1) allows it. */
+		p = *end != '\0' ? end + 1 : end;
+	}
+	trace("cgroup %s: %s/%s", arg, fs->dir, rel);
+}
+
+/*
+ * O_PATH of the cgroup REL: beneath the root, on the same mount, no
+ * symlinks (cgroupfs has none; a --root elsewhere might).
+ */
+int
+cgroup_open(const struct cgroupfs *fs, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+		    RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+
+	return syscall(SYS_openat2, fs->fd, rel[0] != '\0' ? rel : ".", &how,
+	    sizeof(how));
+}
+
+/* The cgroup REL must exist: open it, or die saying so. */
+int
+cgroup_xopen(const struct cgroupfs *fs, const char *rel)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	fd = cgroup_open(fs, rel);
+	if (fd == -1) {
+		cgroup_path(fs, rel, path, sizeof(path));
+		if (errno == ENOENT)
+			die_err(errno, "no such cgroup; cgmake creates it",
+			    "open %s", path);
+		if (errno == ENOSYS)
+			die_err(errno, "openat2 needs Linux 5.6", "open %s",
+			    path);
+		die_sys("open %s", path);
+	}
+	return fd;
+}
+
+/* The deepest cgroup that holds both a and b (relative paths). */
+void
+cgroup_common(const char *a, const char *b, char *out, size_t size)
+{
+	size_t i, last = 0;
+
+	for (i = 0; a[i] != '\0' && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			last = i;
+	if ((a[i] == '\0' || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
+		last = i;
+	if (last >= size)
+		last = size - 1;
+	memcpy(out, a, last);
+	out[last] = '\0';
+}
