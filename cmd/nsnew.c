@@ -38,7 +38,7 @@ static const char usage[] =
     "  -n, --net               network namespace, with lo up\n"
     "  -i, --ipc               ipc namespace\n"
     "  -C, --cgroup            cgroup namespace\n"
-    "  -T, --time              time namespace\n"
+    "  -T, --time              time namespace: fork, PROG runs in it\n"
     "  -a, --all               all of the above\n"
     "  -r, --map-root          map the caller's uid and gid to 0 (implies -U)\n"
     "      --map-auto          caller to 0, its /etc/subuid and /etc/subgid\n"
@@ -623,9 +623,9 @@ pin(struct helper *h)
 	atexit(report_exec_failure);
 }
 
-/* Everything after the fork of a new pid namespace: we are its PID 1. */
+/* After the fork: PID 1 of a new pid namespace, or in a new time one. */
 static void
-run_pid1(const struct opts *o, struct helper *h)
+run_child(const struct opts *o, struct helper *h)
 {
 	pid_t prog;
 
@@ -670,7 +670,12 @@ main(int argc, char **argv)
 		loopback_up();
 	if (o.offsets)
 		set_time_offsets(&o);
-	if (!(o.flags & CLONE_NEWPID)) {
+	/*
+	 * Only children enter new pid and time namespaces. Linux 5.19+ lets
+	 * exec enter a time namespace, but on some kernels (6.1) the exec'd
+	 * process's own children then lose the offsets: fork for both.
+	 */
+	if (!(o.flags & (CLONE_NEWPID | CLONE_NEWTIME))) {
 		if (o.mount_proc)
 			mount_proc();
 		pin(&h);
@@ -678,7 +683,7 @@ main(int argc, char **argv)
 	}
 	child = fork_child();
 	if (child == 0)
-		run_pid1(&o, &h);
+		run_child(&o, &h);
 	helper_done(&h);
 	supervise(child, false);
 }
