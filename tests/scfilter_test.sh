@@ -577,6 +577,42 @@ test_prog_sees_only_its_fds() {
 	assert_out "$(printf '0\n1\n2\n3')"
 }
 
+# --- completions: names from the installed scfilter -----------------------
+
+# complete WORD...: what the bash completion offers for the last WORD.
+complete_scfilter() {
+	bash -c '
+		. /usr/share/bash-completion/bash_completion
+		. "$1"
+		compopt() { :; }
+		shift
+		COMP_WORDS=(scfilter "$@")
+		COMP_CWORD=$#
+		_conch_scfilter scfilter "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort -u
+	' complete "$CONCH_BASHCOMPDIR/scfilter" "$@" 2>/dev/null
+}
+
+test_bash_completion() {
+	[ -f /usr/share/bash-completion/bash_completion ] || { skip "needs bash-completion"; return 0; }
+	assertEquals "$(printf 'mkdir\nmkdirat')" "$(complete_scfilter --deny mkd)"
+	assertEquals "mkdir,rmdir" "$(complete_scfilter --deny mkdir,rmd)"
+	assertEquals "$(printf 'noexec\nnonet')" "$(complete_scfilter -f no)"
+	assertEquals "$(printf "EACCES:openat\nEACCES:openat2")" "$(complete_scfilter --errno EACCES:opena)"
+	assertEquals "errno=EPERM" "$(complete_scfilter --default errno=EPER)"
+	assertEquals "x86_64,x32" "$(complete_scfilter --arch x86_64,x3)"
+	assertEquals "syscalls" "$(complete_scfilter --list sy)"
+	assertEquals "--profile" "$(complete_scfilter --prof)"
+	assertEquals "echo" "$(complete_scfilter -f default ech)"
+}
+
+test_zsh_completion_loads() {
+	need_cmd zsh || return 0
+	run zsh -fc "fpath=('$CONCH_ZSHCOMPDIR' \$fpath); autoload -U compinit && compinit -u -d '$T/zcd' && autoload +X _scfilter"
+	assert_rc 0
+	assert_err ""
+}
+
 # --- bad input: 125 and the value or file:line --------------------------
 
 test_bad_command_line() {
