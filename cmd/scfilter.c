@@ -1242,9 +1242,9 @@ json_syscall(struct jctx *j, json_t *sc)
 	}
 }
 
-/* An architecture of a JSON profile: "SCMP_ARCH_X86_64". */
+/* An architecture of a JSON profile: "SCMP_ARCH_X86_64"; 0 if unknown. */
 static uint32_t
-json_arch(const struct jctx *j, const char *field, const char *name)
+json_arch_token(const char *name)
 {
 	const struct archinfo *a = NULL;
 	char lower[32];
@@ -1256,9 +1256,17 @@ json_arch(const struct jctx *j, const char *field, const char *name)
 		lower[i] = '\0';
 		a = arch_byname(lower);
 	}
-	if (a == NULL)
+	return a != NULL ? a->token : 0;
+}
+
+static uint32_t
+json_arch(const struct jctx *j, const char *field, const char *name)
+{
+	uint32_t token = json_arch_token(name);
+
+	if (token == 0)
 		die_json(j, field, "unknown architecture '%s'", name);
-	return a->token;
+	return token;
 }
 
 /* "architectures", or Docker's "archMap" entry for the native arch. */
@@ -1287,8 +1295,8 @@ json_arches(struct jctx *j, json_t *root)
 		snprintf(j->path, sizeof(j->path), "archMap[%zu]", i);
 		if (!json_is_object(m))
 			die_json(j, NULL, "expected an object");
-		token = json_arch(j, "architecture",
-		    json_str(j, m, "architecture", true));
+		/* Docker looks at the native entry only; others may be new. */
+		token = json_arch_token(json_str(j, m, "architecture", true));
 		subs = json_strings(j, m, "subArchitectures");
 		if (token != seccomp_arch_native() || n == LEN(tokens))
 			continue;
