@@ -310,17 +310,6 @@ recv_byte(int fd)
 	return n == 1 ? c : 0;
 }
 
-static void
-write_maps(pid_t pid, const struct opts *o)
-{
-	if (o->setgroups != NULL)
-		setgroups_write(pid, o->setgroups);
-	if (o->uidmap.n)
-		idmap_write(pid, 'u', &o->uidmap);
-	if (o->gidmap.n)
-		idmap_write(pid, 'g', &o->gidmap);
-}
-
 /*
  * Pins are bind mounts of /proc/PID/ns/TYPE, made in the caller's mount
  * namespace; for pid and time, the namespace is the one for children.
@@ -446,7 +435,7 @@ helper_run(pid_t pid, const struct opts *o, int rx, int tx)
 	if (recv_byte(rx) != 'u')
 		_exit(0);
 	if (maps_by_helper(o))
-		write_maps(pid, o);
+		idmap_write(pid, &o->uidmap, &o->gidmap, o->setgroups);
 	send_byte(tx, 'k');
 	if (recv_byte(rx) != 'p')
 		_exit(0);
@@ -662,6 +651,8 @@ main(int argc, char **argv)
 	conch_init("nsnew");
 	parse_args(argc, argv, &o);
 	build_maps(&o);
+	if (maps_by_helper(&o))
+		o.setgroups = idmap_check(&o.uidmap, &o.gidmap, o.setgroups);
 	if (needs_helper(&o))
 		helper_start(&h, &o);
 	unshare_all(o.flags);

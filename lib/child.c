@@ -52,7 +52,8 @@ fork_child(void)
 		die_sys("pidfd_open(%d)", (int)getpid());
 	pid = fork();
 	if (pid == -1)
-		die_sys("fork");
+		die_err(errno, errno == ENOMEM ? "out of memory, or a pid "
+		    "namespace entered whose PID 1 has exited" : NULL, "fork");
 	if (pid == 0) {
 		struct pollfd p = { .fd = self, .events = POLLIN };
 

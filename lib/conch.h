@@ -107,7 +107,10 @@ int subid_ranges(const char *file, const struct passwd_ent *pw,
 void idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw);
 void idmap_check_subid(const struct idmap *m, char kind,
     const struct passwd_ent *pw);
-void idmap_write(pid_t pid, char kind, const struct idmap *m);
+const char *idmap_check(const struct idmap *uid, const struct idmap *gid,
+    const char *setgroups);
+void idmap_write(pid_t pid, const struct idmap *uid, const struct idmap *gid,
+    const char *setgroups);
 void idmap_write_direct(pid_t pid, char kind, const struct idmap *m);
 void setgroups_write(pid_t pid, const char *mode);
 void idmap_format(const struct idmap *m, char *buf, size_t size);

@@ -238,9 +238,9 @@ idmap_write_direct(pid_t pid, char kind, const struct idmap *m)
 	if (write_file(path, buf) == 0)
 		return;
 	if (errno == EPERM)
-		die_sys("write %s: %s", path, "a map may be written once, "
-		    "and without privilege only for the caller's own ID "
-		    "(with setgroups deny for gid_map)");
+		die_err(errno, "a map is written once; without privilege, "
+		    "only for the caller's own ID, and a gid_map only after "
+		    "setgroups deny", "write %s", path);
 	die_sys("write %s", path);
 }
 
@@ -283,23 +283,59 @@ write_helper(pid_t pid, char kind, const struct idmap *m)
 }
 
 /*
- * Root writes any map; anyone may map just their own ID. Everything else
- * goes through newuidmap/newgidmap, after our own /etc/sub[ug]id check.
+ * A map is written once, so everything is checked before anything is:
+ * without privilege, every range against /etc/sub[ug]id, and a gid map
+ * of just one's own gid needs setgroups denied, which it then is (as
+ * unshare -r does) unless allow was asked for, which cannot work.
+ * Returns the setgroups mode to write (NULL: leave it).
  */
-void
-idmap_write(pid_t pid, char kind, const struct idmap *m)
+const char *
+idmap_check(const struct idmap *uid, const struct idmap *gid,
+    const char *setgroups)
 {
 	struct passwd_ent pw;
 
-	if (geteuid() == 0) {
-		idmap_write_direct(pid, kind, m);
-		return;
-	}
+	if (geteuid() == 0)
+		return setgroups;
 	caller_passwd(&pw);
-	if (m->n == 1 && own_id_only(&m->r[0], kind, &pw)) {
-		idmap_write_direct(pid, kind, m);
+	idmap_check_subid(uid, 'u', &pw);
+	idmap_check_subid(gid, 'g', &pw);
+	if (gid->n != 1 || !own_id_only(&gid->r[0], 'g', &pw))
+		return setgroups;
+	if (setgroups != NULL && strcmp(setgroups, "deny") != 0)
+		die("--setgroups %s: without privilege, a gid map of one's own "
+		    "gid needs setgroups deny", setgroups);
+	return "deny";
+}
+
+/*
+ * Root writes any map; anyone may map just their own ID. Everything else
+ * goes through newuidmap/newgidmap. idmap_check() has been called.
+ */
+static void
+write_map(pid_t pid, char kind, const struct idmap *m)
+{
+	struct passwd_ent pw;
+
+	if (m->n == 0)
 		return;
+	if (geteuid() != 0) {
+		caller_passwd(&pw);
+		if (m->n != 1 || !own_id_only(&m->r[0], kind, &pw)) {
+			write_helper(pid, kind, m);
+			return;
+		}
 	}
-	idmap_check_subid(m, kind, &pw);
-	write_helper(pid, kind, m);
+	idmap_write_direct(pid, kind, m);
+}
+
+/* setgroups first: the kernel wants it before gid_map. */
+void
+idmap_write(pid_t pid, const struct idmap *uid, const struct idmap *gid,
+    const char *setgroups)
+{
+	if (setgroups != NULL)
+		setgroups_write(pid, setgroups);
+	write_map(pid, 'u', uid);
+	write_map(pid, 'g', gid);
 }

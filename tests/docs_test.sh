@@ -26,7 +26,7 @@ synopsis_of_help() {
 	"$1" --help | awk -v t="$1" '
 		NR == 1 { if (sub(/^Usage: /, "") == 0) exit; gsub(/[ \t]+/, " "); print; next }
 		{ s = $0; sub(/^ +/, "", s) }
-		index(s, t " ") == 1 && /^ {7}/ { gsub(/[ \t]+/, " ", s); print s; next }
+		index(s, t " ") == 1 && /^       / { gsub(/[ \t]+/, " ", s); print s; next }
 		{ exit }'
 }
 

@@ -121,6 +121,16 @@ test_map_outside_subids_refused() {
 		as_user nsnew -r --map u:1:5000:10 true
 }
 
+test_own_ids_by_map_rootless() {
+	need_user || return 0
+	# The same as --map-root, spelled out: setgroups is denied for it.
+	assert_ok as_user nsnew --map "u:0:$TEST_UID:1" --map "g:0:$TEST_GID:1" \
+		cat /proc/self/setgroups
+	assert_out deny
+	assert_fails 125 "nsnew: --setgroups allow: without privilege, a gid map of one's own gid needs setgroups deny" \
+		as_user nsnew --map "g:0:$TEST_GID:1" --setgroups allow true
+}
+
 test_exit_status() {
 	need_root || return 0
 	run nsnew -p sh -c 'exit 7'

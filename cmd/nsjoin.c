@@ -1,0 +1,572 @@
+/*
+ * nsjoin: enter existing namespaces, then run PROG in them.
+ *
+ * The target is a process (held by a pidfd, so that a reused PID cannot
+ * redirect us, and entered with one setns(2) on it), a directory of
+ * namespaces pinned by nsnew --pin, or single namespace files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/nsfs.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "conch.h"
+
+static const char usage[] =
+    "Usage: nsjoin [OPTION]... PID|DIR [PROG [ARG]...]\n"
+    "       nsjoin [OPTION]... --TYPE=FILE... [PROG [ARG]...]\n"
+    "       nsjoin -l PID|DIR\n"
+    "Enter the namespaces of process PID, of directory DIR where nsnew pinned\n"
+    "them, or of namespace files, then run PROG (default: $SHELL) in them.\n"
+    "\n"
+    "  -a, --all               every namespace that differs from ours\n"
+    "                          (the default)\n"
+    "  -U, --user[=FILE]       the user namespace (of FILE)\n"
+    "  -m, --mount[=FILE]      the mount namespace\n"
+    "  -p, --pid[=FILE]        the pid namespace: PROG runs in a child\n"
+    "  -u, --uts[=FILE]        the uts namespace\n"
+    "  -n, --net[=FILE]        the network namespace\n"
+    "  -i, --ipc[=FILE]        the ipc namespace\n"
+    "  -C, --cgroupns[=FILE]   the cgroup namespace\n"
+    "  -T, --time[=FILE]       the time namespace\n"
+    "      --ns LIST           namespaces by name: user,mnt,pid,uts,net,ipc,\n"
+    "                          cgroup,time or all\n"
+    "  -r, --root              take the root directory of PID\n"
+    "  -w, --wd                take the working directory of PID\n"
+    "  -c, --cgroup            join the cgroup (v2) of PID first\n"
+    "  -l, --list              print TYPE INODE same|different for each\n"
+    "                          namespace of the target, and exit\n"
+    "  -v, --verbose           print each step\n"
+    "  -h, --help              print this help\n"
+    "  -V, --version           print the version\n";
+
+enum { OPT_NS = 256 };
+
+static const struct option longopts[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "user", optional_argument, NULL, 'U' },
+	{ "mount", optional_argument, NULL, 'm' },
+	{ "pid", optional_argument, NULL, 'p' },
+	{ "uts", optional_argument, NULL, 'u' },
+	{ "net", optional_argument, NULL, 'n' },
+	{ "ipc", optional_argument, NULL, 'i' },
+	{ "cgroupns", optional_argument, NULL, 'C' },
+	{ "time", optional_argument, NULL, 'T' },
+	{ "ns", required_argument, NULL, OPT_NS },
+	{ "root", no_argument, NULL, 'r' },
+	{ "wd", no_argument, NULL, 'w' },
+	{ "cgroup", no_argument, NULL, 'c' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	int select;		/* CLONE_NEW* chosen; 0 is all */
+	int files;		/* CLONE_NEW* given as --TYPE=FILE */
+	bool root, wd, cgroup, list;
+	const char *target;
+	char **prog;
+};
+
+/* A namespace of the target, indexed as nstypes[]: Linux has eight. */
+struct ns {
+	char path[PATH_MAX];	/* names it in messages */
+	int fd;			/* an nsfs file; -1 with a PID target */
+	int err;		/* why the target has none; 0 if it has */
+	ino_t ino;
+	bool same;		/* as ours */
+};
+
+static struct ns ns[8];
+static pid_t pid;		/* of a PID target, else 0 */
+static int pidfd = -1, procfd = -1;
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	const struct nstype *t;
+	char names[96];
+	bool all = false;
+	int c, i, flags, every = 0;
+
+	while ((c = getopt_long(argc, argv, "+:aUmpuniCTrwclvhV", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case OPT_NS:
+			if (ns_flags_parse(optarg, &flags) == -1)
+				die("--ns '%s': unknown namespace type (known: "
+				    "user,mnt,pid,uts,net,ipc,cgroup,time,all)",
+				    optarg);
+			o->select |= flags;
+			break;
+		case 'r':
+			o->root = true;
+			break;
+		case 'w':
+			o->wd = true;
+			break;
+		case 'c':
+			o->cgroup = true;
+			break;
+		case 'l':
+			o->list = true;
+			break;
+		case 'v':
+			conch_verbose = 1;
+			break;
+		case 'h':
+			print_help(usage);
+		case 'V':
+			print_version();
+		default:
+			if ((t = nstype_byopt(c)) == NULL)
+				die_option(c, argv);
+			if (optarg == NULL) {
+				o->select |= t->flag;
+				break;
+			}
+			i = t - nstypes;
+			if (snprintf(ns[i].path, sizeof(ns[i].path), "%s",
+			    optarg) >= (int)sizeof(ns[i].path))
+				die("%s: path too long", argv[optind - 1]);
+			o->files |= t->flag;
+		}
+	}
+	if (o->files && (o->select & ~o->files)) {
+		ns_flags_str(o->select & ~o->files, names, sizeof(names));
+		die("%s: no PID or DIR target to take it from (namespace "
+		    "files were given: give this one as --TYPE=FILE too)",
+		    names);
+	}
+	/* Every type chosen is -a: every one the target has. */
+	for (i = 0; i < (int)nstypes_len; i++)
+		every |= nstypes[i].flag;
+	if (all || o->select == every || o->files)
+		o->select = o->files;
+	if (!o->files) {
+		if (optind == argc)
+			die("no target: give a PID, a DIR pinned by nsnew "
+			    "--pin or --TYPE=FILE (see nsjoin --help)");
+		o->target = argv[optind++];
+	}
+	o->prog = argv + optind;
+	if (o->list && o->prog[0] != NULL)
+		die("--list: unexpected argument '%s'", o->prog[0]);
+}
+
+/* The "same" test: nsfs gives every namespace its own inode. */
+static void
+compare(struct ns *n, const struct nstype *t, const struct stat *st)
+{
+	char self[64];
+	struct stat our;
+
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", t->name);
+	n->ino = st->st_ino;
+	n->same = stat(self, &our) == 0 && our.st_dev == st->st_dev &&
+	    our.st_ino == st->st_ino;
+}
+
+/*
+ * /proc/PID opened after the pidfd, and the process still alive: then
+ * it is the same process, and stays so even if PID is later reused.
+ */
+static void
+open_pid(const char *arg)
+{
+	char proc[32], rel[16];
+	unsigned long n;
+	struct stat st;
+	struct pollfd p;
+	size_t i;
+
+	if (parse_ulong(arg, INT_MAX, &n) == -1)
+		die("'%s': not a PID", arg);
+	pid = n;
+	trace("pidfd_open(%d)", (int)pid);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd == -1)
+		die_sys("pidfd_open(%d)", (int)pid);
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	procfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfd == -1)
+		die_sys("open %s", proc);
+	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (poll(&p, 1, 0) != 0)
+		die("process %d: has exited", (int)pid);
+	for (i = 0; i < nstypes_len; i++) {
+		snprintf(ns[i].path, sizeof(ns[i].path), "/proc/%d/ns/%s",
+		    (int)pid, nstypes[i].name);
+		ns[i].fd = -1;
+		snprintf(rel, sizeof(rel), "ns/%s", nstypes[i].name);
+		if (fstatat(procfd, rel, &st, 0) == 0)
+			compare(&ns[i], &nstypes[i], &st);
+		else if (errno == ENOENT)
+			ns[i].err = errno;	/* not in this kernel */
+		else
+			die_sys("%s", ns[i].path);
+	}
+}
+
+/* An open namespace file must be one, of the type it stands for. */
+static void
+check_nsfile(struct ns *n, const struct nstype *t)
+{
+	struct stat st;
+	size_t i;
+	int type;
+
+	type = ioctl(n->fd, NS_GET_NSTYPE);
+	if (type == -1 && errno == ENOTTY)
+		die("%s: not a namespace file", n->path);
+	if (type == -1)
+		die_sys("ioctl(%s, NS_GET_NSTYPE)", n->path);
+	for (i = 0; type != t->flag && i < nstypes_len; i++)
+		if (nstypes[i].flag == type)
+			die("%s: a %s namespace, not %s", n->path,
+			    nstypes[i].name, t->name);
+	if (fstat(n->fd, &st) == -1)
+		die_sys("fstat %s", n->path);
+	compare(n, t, &st);
+}
+
+static void
+open_nsfile(struct ns *n, const struct nstype *t, int dirfd,
+    const char *name)
+{
+	n->fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (n->fd != -1)
+		check_nsfile(n, t);
+	else if (errno == ENOENT && dirfd != AT_FDCWD)
+		n->err = errno;		/* not pinned */
+	else
+		die_sys("open %s", n->path);
+}
+
+/* DIR/user, DIR/mnt...: what nsnew --pin DIR leaves (pid and time are
+   the namespaces for children, the ones its PID 1 lives in). */
+static void
+open_dir(const char *dir)
+{
+	size_t i, found = 0;
+	int dirfd;
+
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1)
+		die_err(errno, errno == ENOTDIR ? "a target is a PID or a "
+		    "directory pinned by nsnew --pin" : NULL, "open %s", dir);
+	for (i = 0; i < nstypes_len; i++) {
+		snprintf(ns[i].path, sizeof(ns[i].path), "%s/%s", dir,
+		    nstypes[i].name);
+		open_nsfile(&ns[i], &nstypes[i], dirfd, nstypes[i].name);
+		found += ns[i].err == 0;
+	}
+	close(dirfd);
+	if (found == 0)
+		die("%s: no pinned namespace in it (nsnew --pin DIR makes "
+		    "them)", dir);
+}
+
+static void
+open_files(int files)
+{
+	size_t i;
+
+	for (i = 0; i < nstypes_len; i++) {
+		ns[i].fd = -1;
+		if (files & nstypes[i].flag)
+			open_nsfile(&ns[i], &nstypes[i], AT_FDCWD, ns[i].path);
+		else
+			ns[i].err = ENOENT;
+	}
+}
+
+static void
+open_target(const struct opts *o)
+{
+	bool is_pid = o->target != NULL &&
+	    strspn(o->target, "0123456789") == strlen(o->target);
+
+	if (!is_pid && (o->root || o->wd || o->cgroup))
+		die("%s needs a PID target", o->root ? "--root" :
+		    o->wd ? "--wd" : "--cgroup");
+	if (o->files)
+		open_files(o->files);
+	else if (is_pid)
+		open_pid(o->target);
+	else
+		open_dir(o->target);
+}
+
+/* TYPE INODE same|different: one line each, for people and for awk. */
+static noreturn void
+list(int select)
+{
+	size_t i;
+
+	for (i = 0; i < nstypes_len; i++)
+		if (ns[i].err == 0 && (!select || select & nstypes[i].flag))
+			printf("%s %lu %s\n", nstypes[i].name,
+			    (unsigned long)ns[i].ino,
+			    ns[i].same ? "same" : "different");
+	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
+}
+
+/*
+ * The chosen namespaces, else all the target has; never one we are in
+ * already: entering our own user namespace is refused (EINVAL), and the
+ * others would be no-ops that may need privileges we lack.
+ */
+static int
+choose(int select)
+{
+	int flags = 0;
+	size_t i;
+
+	for (i = 0; i < nstypes_len; i++) {
+		if (select && !(select & nstypes[i].flag))
+			continue;
+		if (ns[i].err != 0 && select)
+			die_err(ns[i].err, NULL, "%s", ns[i].path);
+		if (ns[i].err != 0)
+			continue;
+		if (ns[i].same)
+			trace("%s: already ours, skipped", ns[i].path);
+		else
+			flags |= nstypes[i].flag;
+	}
+	return flags;
+}
+
+/* The directories of PID, opened before we leave our mount namespace. */
+static int
+open_proc_dir(const char *name)
+{
+	int fd;
+
+	fd = openat(procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		die_sys("open /proc/%d/%s", (int)pid, name);
+	return fd;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void
+unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s != '\0'; s++, d++) {
+		*d = *s;
+		if (s[0] == '\\' && strspn(s + 1, "01234567") >= 3) {
+			*d = (s[1] - '0') << 6 | (s[2] - '0') << 3 |
+			    (s[3] - '0');
+			s += 3;
+		}
+	}
+	*d = '\0';
+}
+
+/* Our first cgroup2 mount: where it is, and the cgroup it shows at it. */
+static void
+cgroup2_mount(char *dir, char *root, size_t size)
+{
+	char *line = NULL, *f[5], *rest;
+	size_t cap = 0;
+	bool found = false;
+	FILE *fp;
+	int i;
+
+	fp = fopen("/proc/self/mountinfo", "re");
+	if (fp == NULL)
+		die_sys("open /proc/self/mountinfo");
+	while (!found && getline(&line, &cap, fp) != -1) {
+		if (strstr(line, " - cgroup2 ") == NULL)
+			continue;
+		rest = line;
+		for (i = 0; i < 5; i++)
+			f[i] = strsep(&rest, " ");
+		if (f[4] == NULL)
+			continue;
+		unescape(f[3]);
+		unescape(f[4]);
+		found = snprintf(root, size, "%s", f[3]) < (int)size &&
+		    snprintf(dir, size, "%s", f[4]) < (int)size;
+	}
+	free(line);
+	fclose(fp);
+	if (!found)
+		die("--cgroup: no cgroup2 mount in /proc/self/mountinfo");
+}
+
+/*
+ * Into the cgroup of PID, before we enter its cgroup namespace: the path
+ * in /proc/PID/cgroup and the root of our cgroup2 mount are both seen
+ * from ours.
+ */
+static void
+join_cgroup(void)
+{
+	char buf[8192], dir[PATH_MAX], root[PATH_MAX], path[2 * PATH_MAX];
+	char self[24], *cg;
+	size_t len;
+
+	if (read_fileat(procfd, "cgroup", buf, sizeof(buf)) == -1)
+		die_sys("read /proc/%d/cgroup", (int)pid);
+	cg = strncmp(buf, "0::", 3) == 0 ? buf : strstr(buf, "\n0::");
+	if (cg == NULL)
+		die("--cgroup: process %d is in no cgroup v2 hierarchy",
+		    (int)pid);
+	cg += cg == buf ? 3 : 4;
+	cg[strcspn(cg, "\n")] = '\0';
+	cgroup2_mount(dir, root, sizeof(dir));
+	len = strcmp(root, "/") == 0 ? 0 : strlen(root);
+	if (strncmp(cg, root, len) != 0 || (cg[len] != '/' && cg[len] != '\0'))
+		die("--cgroup: cgroup %s of process %d is outside the cgroup2 "
+		    "mount %s (its root is %s)", cg, (int)pid, dir, root);
+	snprintf(path, sizeof(path), "%s%s/cgroup.procs", dir,
+	    strcmp(cg + len, "/") == 0 ? "" : cg + len);
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	xwrite_file(path, self);
+}
+
+#define SETNS_HINT "entering needs CAP_SYS_ADMIN over the namespace: " \
+	"enter its user namespace too, or be root"
+
+/* Enters what it can of the files of flags (all, if must); returns the rest. */
+static int
+setns_files(int flags, bool must)
+{
+	size_t i;
+
+	for (i = 0; i < nstypes_len; i++) {
+		if (!(flags & nstypes[i].flag))
+			continue;
+		trace("setns(%s)", ns[i].path);
+		if (setns(ns[i].fd, nstypes[i].flag) == 0)
+			flags &= ~nstypes[i].flag;
+		else if (must)
+			die_err(errno, errno == EPERM ? SETNS_HINT : NULL,
+			    "setns(%s)", ns[i].path);
+		else
+			trace("setns(%s): %s", ns[i].path, strerror(errno));
+	}
+	return flags;
+}
+
+/*
+ * A pidfd enters them all at once: the kernel enters the user namespace
+ * first, and checks each other one against our credentials both before
+ * and after, so that it works for root and for the unprivileged owner.
+ * Files go one by one, in two passes as in nsenter: all but the user
+ * namespace, then what is left with it first. Privileged, the first pass
+ * enters everything, and the user namespace, last, drops privileges;
+ * unprivileged, only the user namespace grants the right to the others.
+ */
+static void
+enter(int flags)
+{
+	char names[96];
+
+	if (pidfd == -1) {
+		flags = setns_files(flags & ~CLONE_NEWUSER, false) |
+		    (flags & CLONE_NEWUSER);
+		setns_files(flags, true);
+		return;
+	}
+	if (flags == 0)
+		return;
+	ns_flags_str(flags, names, sizeof(names));
+	trace("setns(%d, %s)", (int)pid, names);
+	if (setns(pidfd, flags) == -1)
+		die_err(errno, errno == EPERM ? SETNS_HINT : NULL,
+		    "setns(%d, %s)", (int)pid, names);
+}
+
+/*
+ * As nsenter: be root of the user namespace we entered where it maps
+ * uid or gid 0 (EINVAL where not), without supplementary groups where it
+ * allows setgroups(2) (EPERM where not: we hold every capability in it).
+ */
+static void
+become_root(void)
+{
+	if (setgroups(0, NULL) == -1 && errno != EPERM)
+		die_sys("setgroups(0)");
+	if (setgid(0) == -1 && errno != EINVAL)
+		die_sys("setgid(0)");
+	if (setuid(0) == -1 && errno != EINVAL)
+		die_sys("setuid(0)");
+	trace("in the user namespace: uid %d, gid %d, %d supplementary "
+	    "groups", (int)getuid(), (int)getgid(), getgroups(0, NULL));
+}
+
+static void
+change_root(int rootfd, int wdfd)
+{
+	if (rootfd != -1) {
+		trace("chroot /proc/%d/root", (int)pid);
+		if (fchdir(rootfd) == -1 || chroot(".") == -1)
+			die_err(errno, errno == EPERM ? "needs CAP_SYS_CHROOT: "
+			    "enter the target's user namespace too" : NULL,
+			    "chroot /proc/%d/root", (int)pid);
+	}
+	if (wdfd != -1) {
+		trace("chdir /proc/%d/cwd", (int)pid);
+		if (fchdir(wdfd) == -1)
+			die_sys("chdir /proc/%d/cwd", (int)pid);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int flags, rootfd = -1, wdfd = -1;
+	pid_t child;
+
+	conch_init("nsjoin");
+	parse_args(argc, argv, &o);
+	open_target(&o);
+	if (o.list)
+		list(o.select);
+	flags = choose(o.select);
+	if (o.root)
+		rootfd = open_proc_dir("root");
+	if (o.wd)
+		wdfd = open_proc_dir("cwd");
+	if (o.cgroup)
+		join_cgroup();
+	/* Groups are dropped while we may (root): inside, it may be denied. */
+	if ((flags & CLONE_NEWUSER) && setgroups(0, NULL) == -1 &&
+	    errno != EPERM)
+		die_sys("setgroups(0)");
+	enter(flags);
+	if (flags & CLONE_NEWUSER)
+		become_root();
+	change_root(rootfd, wdfd);
+	/* Unlike the others, a pid namespace is only for our children. */
+	if (flags & CLONE_NEWPID) {
+		child = fork_child();
+		if (child > 0)
+			supervise(child, false);
+	}
+	exec_prog(o.prog, NULL);
+}

@@ -1,0 +1,18 @@
+#!/bin/bash
+# nsjoin against util-linux nsenter, as root, entering every namespace of a
+# running container (and forking for its pid namespace): our own work
+# before exec should vanish in the kernel's.
+. "$(dirname "$0")/lib.sh"
+nsnew -Ur -mpuinCT --mount-proc sleep 1000 &
+parent=$!
+trap 'kill -KILL $parent' EXIT
+for _ in $(seq 50); do
+	read -r pid _ <"/proc/$parent/task/$parent/children" 2>/dev/null
+	[ "$(cat "/proc/${pid:-0}/comm" 2>/dev/null)" = sleep ] && break
+	sleep 0.1
+done
+median "nsjoin PID true" nsjoin "$pid" /bin/true
+a=$MEDIAN_US
+median "nsenter -t PID -a true" nsenter -t "$pid" -a /bin/true
+b=$MEDIAN_US
+echo "nsjoin/nsenter: $(ratio "$a" "$b")"
