@@ -1,0 +1,700 @@
+#!/bin/bash
+# scfilter against the real kernel: a small static program (sysprobe, built
+# here 64-bit and -m32) makes the system call under the filter and prints the
+# errno name it got; random rule sets are checked against a first-match
+# evaluation written here; Docker's own profile is checked as `docker run`
+# resolves it; --bpf output is loaded by bwrap; bad input fails with its
+# exact message.
+. "$(dirname "$0")/lib.sh"
+
+FIXTURE=$TOP/tests/fixtures/docker-seccomp-default.json
+
+oneTimeSetUp() {
+	PROBES=$(mktemp -d "${TMPDIR:-/tmp}/conch-sysprobe.XXXXXX")
+	local src=$TOP/tests/helpers/sysprobe.c p
+	if command -v cc >/dev/null 2>&1; then
+		cc -O2 -static -o "$PROBES/sysprobe" "$src" 2>/dev/null
+		cc -O2 -static -m32 -o "$PROBES/sysprobe32" "$src" 2>/dev/null
+	else
+		# No compiler (the VM): prebuilt static ones from PATH, if any.
+		for p in sysprobe sysprobe32; do
+			if command -v "$p" >/dev/null 2>&1; then
+				cp "$(command -v "$p")" "$PROBES/"
+			fi
+		done
+	fi
+	chmod 755 "$PROBES"	# for the unprivileged user too
+	PATH=$PROBES:$PATH
+}
+
+one_time_tear_down() {
+	rm -rf "$PROBES"
+}
+
+need_probe() {
+	[ -x "$PROBES/sysprobe" ] && return 0
+	skip "needs cc (and static glibc) to build tests/helpers/sysprobe.c"
+	return 1
+}
+
+need_probe32() {
+	need_probe || return 1
+	[ -x "$PROBES/sysprobe32" ] && return 0
+	skip "cannot build a -m32 static program (gcc-multilib)"
+	return 1
+}
+
+# The call under the filter gives EXPECTED (an errno name, or ok).
+# probe_is EXPECTED SCFILTER-ARGS... -- PROBE CALL ARGS...
+probe_is() {
+	local want=$1
+	shift
+	run scfilter "$@"
+	assertEquals "$LASTCMD (stderr: $ERR)" "$want" "$OUT"
+}
+
+# --- the command-line rules -------------------------------------------
+
+test_deny_mkdir_fails_with_eperm() {
+	need_probe || return 0
+	probe_is EPERM --deny mkdir,mkdirat sysprobe mkdir "$T/d" 0755
+	assert_rc 1
+	assertFalse "no directory made" "[ -e '$T/d' ]"
+	# And as a program meets it, through libc.
+	run scfilter --deny mkdir,mkdirat mkdir "$T/d"
+	assert_rc 1
+	assert_contains "$ERR" "Operation not permitted"
+}
+
+test_kill_dies_of_sigsys() {
+	need_probe || return 0
+	run scfilter --kill mkdir,mkdirat sysprobe mkdir "$T/d" 0755
+	assert_rc 159
+	assert_out ""
+	assertFalse "no directory made" "[ -e '$T/d' ]"
+}
+
+test_errno_by_name_or_number() {
+	need_probe || return 0
+	probe_is EACCES --errno EACCES:openat sysprobe openat -100 /etc/hostname 0
+	probe_is EACCES --errno eacces:openat sysprobe openat -100 /etc/hostname 0
+	probe_is EHWPOISON --errno 133:openat sysprobe openat -100 /etc/hostname 0
+	# errno=0 makes the call a no-op that succeeds.
+	probe_is ok --errno 0:mkdir sysprobe mkdir "$T/d" 0755
+	assertFalse "no directory made" "[ -e '$T/d' ]"
+}
+
+test_log_allows() {
+	need_probe || return 0
+	probe_is ok --log getpid sysprobe getpid
+}
+
+test_later_rules_win() {
+	need_probe || return 0
+	probe_is EPERM --allow mkdir --deny mkdir sysprobe mkdir "$T/d" 0755
+	probe_is ok --deny mkdir --allow mkdir sysprobe mkdir "$T/d" 0755
+	probe_is ENOENT -f default --allow mount sysprobe mount none "$T/none" tmpfs 0 0
+}
+
+test_default_action_and_its_rules() {
+	need_probe || return 0
+	# Everything dies but the exec of PROG itself: PROG dies at once.
+	run scfilter --default kill-process --allow execve sysprobe getpid
+	assert_rc 159
+}
+
+test_refuses_a_filter_that_stops_prog() {
+	assert_fails 125 "scfilter: refusing a filter whose action on execve is errno=EPERM: PROG could not start (-f noexec forbids exec once PROG runs; --dump and --bpf write a filter without running PROG)" \
+		scfilter --deny execve true
+	assert_fails 125 "scfilter: refusing a filter whose action on execve is kill-process: PROG could not start (-f noexec forbids exec once PROG runs; --dump and --bpf write a filter without running PROG)" \
+		scfilter --kill execve true
+	assert_fails 125 "scfilter: refusing a filter whose action on execve is kill: PROG could not start (-f noexec forbids exec once PROG runs; --dump and --bpf write a filter without running PROG)" \
+		scfilter --default kill true
+	assert_ok scfilter --deny execve --dump
+	# execveat is not scfilter's own way to PROG: denying it is fine.
+	assert_ok scfilter --deny execveat true
+}
+
+# --- conditions --------------------------------------------------------
+
+test_argument_rule_denies_inet_allows_unix() {
+	need_probe || return 0
+	echo 'errno=EAFNOSUPPORT socket arg0 == AF_INET' >"$T/p"
+	probe_is EAFNOSUPPORT -f "$T/p" sysprobe socket 2 1 0
+	probe_is ok -f "$T/p" sysprobe socket 1 1 0
+	probe_is ok -f "$T/p" sysprobe socket 10 1 0
+}
+
+test_conditions_ranges_masks_and_overlaps() {
+	need_probe || return 0
+	cat >"$T/p" <<-'E'
+		# getpgid ignores its second argument; the filter sees it.
+		errno=EDOM getpgid arg0 > 10
+		errno=ERANGE getpgid arg0>=20 arg0 <= 30   # both on arg0
+		allow getpgid arg0 == 25
+		errno=EXDEV getpgid arg1 &= 0xf0 == 0x30
+		errno=ENOTTY getpgid arg1 &= O_ACCMODE != O_RDONLY arg1 < 0x10
+		errno=E2BIG getpgid arg1 == 0x100000005
+		errno=EBADE getpgid arg1 == AT_FDCWD
+	E
+	run scfilter -f "$T/p" sysprobe getpgid 5 0 -- getpgid 11 0 -- getpgid 20 0 \
+		-- getpgid 25 0 -- getpgid 31 0 -- getpgid 0 0x35 -- getpgid 0 0x45 \
+		-- getpgid 0 0x1 -- getpgid 0 0x12 -- getpgid 0 0x100000005 -- getpgid 0 5 \
+		-- getpgid 0 -100
+	assertEquals "$LASTCMD" "$(printf '%s\n' ok EDOM ERANGE ok EDOM EXDEV ok ENOTTY ok E2BIG ENOTTY EBADE)" \
+		"${OUT//ESRCH/ok}"
+}
+
+test_conditions_on_32bit_arguments() {
+	need_probe32 || return 0
+	cat >"$T/p" <<-'E'
+		errno=E2BIG getpgid arg1 == 0x100000005
+		errno=EDOM getpgid arg1 >= 0x100000000
+		errno=EBADE getpgid arg1 == AT_FDCWD
+		errno=EXDEV getpgid arg1 &= 0xff == 0x30
+	E
+	# The 32-bit caller's register holds the low half: 5, 0, -100, 0x30.
+	run scfilter -f "$T/p" sysprobe32 getpgid 0 0x100000005 -- getpgid 0 0x100000000 \
+		-- getpgid 0 -100 -- getpgid 0 0x7700000030
+	assertEquals "$LASTCMD" "$(printf '%s\n' ok ok EBADE EXDEV)" \
+		"${OUT//ESRCH/ok}"
+}
+
+# Random rule sets on getpgid: the verdict of the kernel running the filter
+# against a first-match evaluation of the same rules, 64-bit and 32-bit.
+test_random_rules_against_the_kernel() {
+	need_probe || return 0
+	local vals=(0 1 2 3 5 7 8 9 15 16 17 31 32 48 53 63 64 100 255 256 0x35 0x45
+		0x7fffffff 0x80000000 0xfffffffe 0xffffffff 0x100000000 0x100000005
+		0x7fffffffffffffff)
+	local acts=(allow errno=EDOM errno=ERANGE errno=EXDEV)
+	local marks=(- EDOM ERANGE EXDEV)
+	local ops=('==' '!=' '<' '<=' '>' '>=' '&=')
+	local round r c k probe nrules line rule a op v m eq v2 res ok got want
+	local -a prof calls want_all X
+	RANDOM=42
+	for round in $(seq 40); do
+		nrules=$((RANDOM % 6 + 1))
+		prof=()
+		: >"$T/p"
+		for ((r = 0; r < nrules; r++)); do
+			a=$((RANDOM % 4))
+			line="${acts[a]} getpgid"
+			rule=$a
+			for ((c = RANDOM % 4; c > 0; c--)); do
+				k=$((RANDOM % 2))
+				op=${ops[RANDOM % 7]}
+				v=${vals[RANDOM % ${#vals[@]}]}
+				if [ "$op" = '&=' ]; then
+					m=${vals[RANDOM % ${#vals[@]}]}
+					eq='=='; ((RANDOM % 2)) && eq='!='
+					v2=$v; ((RANDOM % 2)) && v2=$((m & v))
+					line+=" arg$k &= $m $eq $v2"
+					rule+=" $k &$eq $((m)) $((v2))"
+				else
+					line+=" arg$k $op $v"
+					rule+=" $k $op $((v)) 0"
+				fi
+			done
+			echo "$line" >>"$T/p"
+			prof+=("$rule")
+		done
+		for probe in sysprobe sysprobe32; do
+			[ -x "$PROBES/$probe" ] || continue
+			calls=()
+			want_all=()
+			for ((c = 0; c < 30; c++)); do
+				X=("${vals[RANDOM % ${#vals[@]}]}" "${vals[RANDOM % ${#vals[@]}]}")
+				calls+=(-- getpgid "${X[0]}" "${X[1]}")
+				X=($((X[0])) $((X[1])))
+				[ $probe = sysprobe32 ] && X=($((X[0] & 0xffffffff)) $((X[1] & 0xffffffff)))
+				res=-
+				for ((r = nrules - 1; r >= 0; r--)); do
+					# shellcheck disable=SC2086 # fields of the rule
+					set -- ${prof[r]}
+					a=$1
+					shift
+					ok=1
+					while [ $# -gt 0 ]; do
+						_holds "${X[$1]}" "$2" "$3" "$4" || { ok=0; break; }
+						shift 4
+					done
+					if [ $ok = 1 ]; then res=${marks[a]}; break; fi
+				done
+				want_all+=("$res")
+			done
+			got=$(scfilter -f "$T/p" "$probe" "${calls[@]:1}" |
+				sed -e 's/^\(EDOM\|ERANGE\|EXDEV\)$/&/;t' -e 's/.*/-/')
+			want=$(printf '%s\n' "${want_all[@]}")
+			if [ "$got" != "$want" ]; then
+				fail "round $round ($probe): $(tr '\n' ';' <"$T/p") calls ${calls[*]}: got ${got//$'\n'/ } want ${want//$'\n'/ }"
+				return 0
+			fi
+		done
+	done
+}
+
+# _holds X OP V V2: the comparison, unsigned 64-bit.
+_holds() {
+	local x=$1 op=$2 v=$3 v2=$4 ux uv
+	ux=$((x ^ (1 << 63)))
+	uv=$((v ^ (1 << 63)))
+	case $op in
+	'==') ((x == v)) ;;
+	'!=') ((x != v)) ;;
+	'<') ((ux < uv)) ;;
+	'<=') ((ux <= uv)) ;;
+	'>') ((ux > uv)) ;;
+	'>=') ((ux >= uv)) ;;
+	'&==') (((x & v) == v2)) ;;
+	'&!=') (((x & v) != v2)) ;;
+	esac
+}
+
+# --- built-in profiles ------------------------------------------------
+
+test_default_blocks_what_docker_blocks() {
+	need_root || return 0
+	need_probe || return 0
+	local call want base got
+	while IFS='|' read -r want call; do
+		# shellcheck disable=SC2086 # the call's words
+		base=$(sysprobe $call)
+		if [ "$base" = "$want" ]; then
+			echo "note: $call gives $want without a filter too: not a proof"
+			continue
+		fi
+		# shellcheck disable=SC2086
+		got=$(scfilter -f default sysprobe $call)
+		assertEquals "-f default: $call (without: $base)" "$want" "$got"
+	done <<-E
+		EPERM|mount none $T/none tmpfs 0 0
+		EPERM|umount2 $T/none 0
+		EPERM|reboot 0 0 0 0
+		EPERM|kexec_load 0 0 0 0xdeadbeef
+		EPERM|init_module 0 0 x
+		EPERM|unshare 0x10000000
+		EPERM|unshare 0x20000
+		EPERM|setns 99 0
+		EPERM|clone 0x10000011 0
+		EPERM|personality 0x40000
+		EPERM|swapon $T/none 0
+		EPERM|bpf 0 0 0
+		EPERM|keyctl 0 0
+		EPERM|sethostname x 1
+		EPERM|socket 40 1 0
+		ENOSYS|clone3 0 0
+	E
+}
+
+test_default_lets_the_rest_through() {
+	need_probe || return 0
+	local call
+	for call in "personality 0xffffffff" "personality 8" "personality 0" \
+		"unshare 0x400" "socket 2 1 0" "socket 1 1 0" "getpid" "chroot /"; do
+		# shellcheck disable=SC2086
+		probe_is ok -f default sysprobe $call
+	done
+}
+
+test_default_runs_ordinary_programs() {
+	need_cmd busybox || return 0
+	mkdir "$T/src"
+	echo hello >"$T/src/file"
+	# shellcheck disable=SC2016 # expanded by PROG's sh
+	assert_ok scfilter -f default busybox sh -c '
+		cd "$1" && ls src >/dev/null && cat src/file &&
+		busybox tar -cf t.tar src && busybox tar -tf t.tar >/dev/null &&
+		mkdir d && rm -r d && busybox sed s/h/j/ src/file |
+		busybox awk "{ print \$1 }" && (sleep 0; echo sub) && busybox ps >/dev/null' sh "$T"
+	assert_out "$(printf 'hello\njello\nsub')"
+	# The tools of this suite, and a filter loaded under the filter.
+	assert_ok scfilter -f default bash -c "mktemp -d -p '$T' >/dev/null && grep -c . /etc/passwd >/dev/null && scfilter -f nonet true && echo ok"
+	assert_out ok
+}
+
+test_nonet() {
+	need_probe || return 0
+	probe_is EAFNOSUPPORT -f nonet sysprobe socket 2 1 0
+	probe_is EAFNOSUPPORT -f nonet sysprobe socket 10 2 0
+	probe_is EAFNOSUPPORT -f nonet sysprobe socket 16 3 0
+	probe_is ok -f nonet sysprobe socket 1 1 0
+	probe_is ok -f nonet sysprobe socketpair 1 1 0 "[0,0]"
+	probe_is EPERM -f nonet sysprobe io_uring_setup 1 0
+	[ -x "$PROBES/sysprobe32" ] || return 0
+	probe_is EAFNOSUPPORT -f nonet sysprobe32 socket 2 1 0
+	probe_is ok -f nonet sysprobe32 socket 1 1 0
+	# Through socketcall(2) the family is out of the filter's sight.
+	probe_is EAFNOSUPPORT -f nonet sysprobe32 socketcall 1 "[1,1,0]"
+}
+
+test_noexec() {
+	need_probe || return 0
+	# PROG starts (found in PATH), then cannot exec anything.
+	probe_is EPERM -f noexec sysprobe execve /bin/true 0 0
+	probe_is EPERM -f noexec sysprobe execveat -100 /bin/true 0 0 0
+	probe_is ok -f noexec sysprobe getpid
+	need_cmd busybox || return 0
+	run scfilter -f noexec busybox sh -c 'echo started; /bin/true'
+	assert_rc 126
+	assert_out started
+	if [ -x "$PROBES/sysprobe32" ]; then
+		probe_is EPERM -f noexec sysprobe32 execve /bin/true 0 0
+	fi
+}
+
+test_noexec_written_out_is_a_plain_denial() {
+	run scfilter -f noexec --dump
+	assert_rc 0
+	# shellcheck disable=SC2016 # PFC's own $syscall
+	assert_contains "$OUT" "$(printf '  # filter for syscall "execve" (59)\n  if ($syscall == 59)\n    action ERRNO(1);')"
+}
+
+test_show_and_list() {
+	run scfilter --show noexec
+	assert_rc 0
+	assertEquals noexec "$(grep -v '^#' <<<"$OUT")"
+	assert_ok scfilter --list profiles
+	assert_contains "$OUT" "default "
+	assert_contains "$OUT" "nonet "
+	assert_ok scfilter --list syscalls
+	assert_contains "$OUT" "$(printf 'mkdir\nmkdirat')"
+	assert_contains "$OUT" "socketcall"	# x86's
+	assert_ok scfilter --list constants
+	assert_contains "$OUT" "AF_INET 0x2"
+	assert_ok scfilter --list errnos
+	assert_contains "$OUT" "EPERM 1"
+}
+
+# --- architectures -----------------------------------------------------
+
+test_32bit_calls_are_filtered() {
+	need_probe32 || return 0
+	probe_is EPERM --deny mkdir sysprobe32 mkdir "$T/d" 0755
+	assertFalse "no directory made" "[ -e '$T/d' ]"
+	probe_is EPERM -f default sysprobe32 mount none "$T/none" tmpfs 0 0
+	probe_is EPERM -f default sysprobe32 unshare 0x10000000
+	# An architecture left out is killed.
+	run scfilter --arch x86_64 sysprobe32 getpid
+	assert_rc 159
+	run scfilter --arch native sysprobe getpid
+	assert_rc 0
+}
+
+test_x32_calls_are_filtered_or_killed() {
+	need_probe || return 0
+	[ "$(uname -m)" = x86_64 ] || { skip "x32 is an x86_64 ABI"; return 0; }
+	if [ "$(sysprobe --x32 getpid)" = ENOSYS ]; then
+		# The kernel runs no x32 code: such calls are killed, not let by.
+		run scfilter --deny mkdir sysprobe --x32 getpid
+		assert_rc 159
+		assert_fails 125 "scfilter: --arch: architecture 'x32' does not run on this kernel (built without x32 support)" \
+			scfilter --arch x86_64,x32 true
+	else
+		probe_is EPERM --deny getpid sysprobe --x32 getpid
+	fi
+}
+
+# --- profile files -----------------------------------------------------
+
+test_json_profile_and_its_text_twin() {
+	need_probe || return 0
+	cat >"$T/p.json" <<-'E'
+		{
+			"defaultAction": "SCMP_ACT_ALLOW",
+			"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+			"syscalls": [
+				{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 },
+				{ "names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 97,
+				  "args": [ { "index": 0, "value": 2, "op": "SCMP_CMP_EQ" } ] },
+				{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33,
+				  "args": [ { "index": 1, "value": 240, "valueTwo": 48, "op": "SCMP_CMP_MASKED_EQ" },
+				            { "index": 0, "value": 10, "op": "SCMP_CMP_GT" } ] },
+				{ "names": ["reboot"], "action": "SCMP_ACT_KILL_PROCESS" }
+			]
+		}
+	E
+	cat >"$T/p.txt" <<-'E'
+		default allow
+		arch x86_64 x86 x32
+		errno=EACCES mkdir,mkdirat
+		errno=EAFNOSUPPORT socket arg0 == AF_INET
+		errno=EDOM getpgid arg1 &= 0xf0 == 0x30 arg0 > 10
+		kill-process reboot
+	E
+	if [ "$(sysprobe --x32 getpid)" = ENOSYS ]; then
+		sed -i 's/ x32$//' "$T/p.txt"
+	fi
+	run scfilter -f "$T/p.json" --dump
+	assert_rc 0
+	local json=$OUT
+	run scfilter -f "$T/p.txt" --dump
+	assert_rc 0
+	assertEquals "the same filter" "$json" "$OUT"
+	local calls=(mkdir "$T/d" 0755 -- socket 2 1 0 -- socket 1 1 0 -- getpgid 11 0x35 -- getpgid 9 0x35)
+	run scfilter -f "$T/p.json" sysprobe "${calls[@]}"
+	assert_out "$(printf '%s\n' EACCES EAFNOSUPPORT ok EDOM ESRCH)"
+	run scfilter -f "$T/p.txt" sysprobe "${calls[@]}"
+	assert_out "$(printf '%s\n' EACCES EAFNOSUPPORT ok EDOM ESRCH)"
+}
+
+test_json_args_on_one_index_are_alternatives_as_in_runc() {
+	need_probe || return 0
+	cat >"$T/p.json" <<-'E'
+		{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33,
+			  "args": [ { "index": 0, "value": 7, "op": "SCMP_CMP_EQ" },
+			            { "index": 0, "value": 9, "op": "SCMP_CMP_EQ" } ] } ] }
+	E
+	run scfilter -f "$T/p.json" sysprobe getpgid 7 -- getpgid 9 -- getpgid 8
+	assertEquals "$(printf '%s\n' EDOM EDOM -)" "$(sed 's/^ESRCH$/-/; s/^ok$/-/' <<<"$OUT")"
+}
+
+# Docker's profile, as `docker run` resolves it: the caps held decide.
+test_docker_profile() {
+	need_root || return 0
+	need_probe || return 0
+	# All caps: mount, clone3 are allowed; the kernel answers.
+	probe_is ok -f "$FIXTURE" sysprobe getpid
+	probe_is ENOENT -f "$FIXTURE" sysprobe mount none "$T/none" tmpfs 0 0
+	probe_is EINVAL -f "$FIXTURE" sysprobe clone3 0 0
+	# minKernel 4.8: ptrace allowed (no such tracee: ESRCH).
+	probe_is ESRCH -f "$FIXTURE" sysprobe ptrace 0x7fffffff 0 0 0
+	# Not in any list: EPERM, the profile's defaultErrnoRet.
+	probe_is EPERM -f "$FIXTURE" sysprobe personality 0x40000
+	probe_is EPERM -f "$FIXTURE" sysprobe socket 40 1 0
+	probe_is ok -f "$FIXTURE" sysprobe socket 2 1 0
+	# Docker's default capabilities: no CAP_SYS_ADMIN, no CAP_SYS_PTRACE.
+	# shellcheck disable=SC2054 # commas of a capability list
+	local drop=(capset --keep chown,dac_override,fsetid,fowner,mknod,net_raw,setgid,setuid,setfcap,setpcap,net_bind_service,sys_chroot,kill,audit_write --)
+	# shellcheck disable=SC2054
+	command -v capset >/dev/null || drop=(setpriv --bounding-set=-sys_admin,-sys_ptrace --)
+	run "${drop[@]}" scfilter -f "$FIXTURE" sysprobe mount none "$T/none" tmpfs 0 0 \
+		-- clone3 0 0 -- getpid -- chroot / -- kcmp 0 0 0 0 0
+	assert_out "$(printf '%s\n' EPERM ENOSYS ok ok EPERM)"
+	need_cmd busybox || return 0
+	run "${drop[@]}" scfilter -f "$FIXTURE" busybox sh -c 'ls / >/dev/null && echo fine'
+	assert_out fine
+}
+
+test_profiles_merge_in_order() {
+	need_probe || return 0
+	# Docker's allow-list, then nonet on top: later rules win.
+	probe_is EAFNOSUPPORT -f "$FIXTURE" -f nonet sysprobe socket 2 1 0
+	probe_is ok -f "$FIXTURE" -f nonet sysprobe socket 1 1 0
+	probe_is EPERM -f "$FIXTURE" -f nonet sysprobe personality 0x40000
+	# A profile that sets the default replaces it: nonet's denials stay.
+	probe_is EAFNOSUPPORT -f nonet -f default sysprobe socket 2 1 0
+}
+
+# --- --bpf for other loaders -------------------------------------------
+
+test_bpf_loaded_by_bwrap() {
+	need_root || return 0
+	need_probe || return 0
+	need_cmd bwrap || return 0
+	assert_ok scfilter --deny mkdir,mkdirat --bpf "$T/f.bpf"
+	assert_out ""
+	run bwrap --dev-bind / / --seccomp 3 sysprobe mkdir "$T/d" 0755 3<"$T/f.bpf"
+	assert_out EPERM
+	assertFalse "no directory made" "[ -e '$T/d' ]"
+	run bwrap --dev-bind / / --seccomp 3 sysprobe getpid 3<"$T/f.bpf"
+	assert_out ok
+	# The same bytes to stdout.
+	scfilter --deny mkdir,mkdirat --bpf - >"$T/g.bpf"
+	assertTrue "--bpf - writes the same program" "cmp -s '$T/f.bpf' '$T/g.bpf'"
+}
+
+test_bpf_loaded_by_setpriv() {
+	need_probe || return 0
+	if ! setpriv --help 2>/dev/null | grep -q -- --seccomp-filter; then
+		skip "setpriv from util-linux $(setpriv --version | awk '{ print $NF }') has no --seccomp-filter (2.40 has)"
+		return 0
+	fi
+	assert_ok scfilter --deny mkdir,mkdirat --bpf "$T/f.bpf"
+	run setpriv --seccomp-filter "$T/f.bpf" sysprobe mkdir "$T/d" 0755
+	assert_out EPERM
+}
+
+test_dump_prints_pfc() {
+	run scfilter --deny mkdir --dump
+	assert_rc 0
+	# shellcheck disable=SC2016 # PFC's own $arch and $syscall
+	assert_contains "$OUT" "$(printf '#\n# pseudo filter code start\n#\n# filter for arch x86_64 (3221225534)\nif ($arch == 3221225534)\n  # filter for syscall "mkdir" (83)\n  if ($syscall == 83)\n    action ERRNO(1);\n  # default action\n  action ALLOW;')"
+	assert_contains "$OUT" "$(printf '# invalid architecture action\naction KILL_PROCESS;')"
+}
+
+# --- the process ---------------------------------------------------------
+
+test_prog_has_no_new_privs_and_a_filter() {
+	run scfilter --deny mkdir cat /proc/self/status
+	assert_rc 0
+	assertEquals "NoNewPrivs: 1" "$(grep ^NoNewPrivs: <<<"$OUT" | tr -s '\t ' ' ')"
+	assertEquals "Seccomp: 2" "$(grep ^Seccomp: <<<"$OUT" | tr -s '\t ' ' ')"
+}
+
+test_unprivileged_user() {
+	need_user || return 0
+	need_probe || return 0
+	run as_user scfilter -v --deny mkdir,mkdirat sysprobe mkdir "$T/d" 0755
+	assert_out EPERM
+	assert_contains "$ERR" "PR_SET_NO_NEW_PRIVS"
+}
+
+test_verbose_says_each_step() {
+	run scfilter -v -f default true
+	assert_rc 0
+	assert_contains "$ERR" "scfilter: profile default (built-in): "
+	assert_contains "$ERR" "scfilter: filter: "
+	assert_contains "$ERR" "scfilter: prctl(PR_SET_NO_NEW_PRIVS): needed to load a filter without CAP_SYS_ADMIN"
+	run env CONCH_VERBOSE=1 scfilter true
+	assert_contains "$ERR" "), then exec "
+	run scfilter true
+	assert_err ""
+}
+
+test_exec_failures_126_127() {
+	assert_fails 127 "scfilter: exec no-such-prog-here: No such file or directory (not found in PATH)" \
+		scfilter --deny mkdir no-such-prog-here
+	assert_fails 127 "scfilter: exec $T/nope: No such file or directory" scfilter "$T/nope"
+	echo 'echo hi' >"$T/noexec"
+	assert_fails 126 "scfilter: exec $T/noexec: Permission denied" scfilter "$T/noexec"
+	printf '#!/nonexistent/interp\n' >"$T/script"
+	chmod +x "$T/script"
+	assert_fails 126 "scfilter: exec $T/script: No such file or directory (its interpreter or ELF loader is missing)" \
+		scfilter "$T/script"
+	printf '#!/bin/sh\necho "shell $*"\n' >"$T/sh"
+	chmod +x "$T/sh"
+	run env SHELL="$T/sh" scfilter
+	assert_rc 0
+	assert_out "shell "
+}
+
+test_prog_sees_only_its_fds() {
+	echo 'errno mkdir' >"$T/p.txt"
+	echo '{"defaultAction": "SCMP_ACT_ALLOW"}' >"$T/p.json"
+	run closed_fds scfilter -f "$T/p.txt" -f "$T/p.json" -f noexec --bpf "$T/f.bpf"
+	assert_rc 0
+	run closed_fds scfilter -f "$T/p.txt" -f "$T/p.json" -f default ls /proc/self/fd
+	assert_rc 0
+	assert_out "$(printf '0\n1\n2\n3')"	# 3: ls's own directory
+	run closed_fds scfilter -f noexec ls /proc/self/fd
+	assert_out "$(printf '0\n1\n2\n3')"
+}
+
+# --- completions: names from the installed scfilter -----------------------
+
+# complete WORD...: what the bash completion offers for the last WORD.
+complete_scfilter() {
+	bash -c '
+		. /usr/share/bash-completion/bash_completion
+		. "$1"
+		compopt() { :; }
+		shift
+		COMP_WORDS=(scfilter "$@")
+		COMP_CWORD=$#
+		_conch_scfilter scfilter "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort -u
+	' complete "$CONCH_BASHCOMPDIR/scfilter" "$@" 2>/dev/null
+}
+
+test_bash_completion() {
+	[ -f /usr/share/bash-completion/bash_completion ] || { skip "needs bash-completion"; return 0; }
+	assertEquals "$(printf 'mkdir\nmkdirat')" "$(complete_scfilter --deny mkd)"
+	assertEquals "mkdir,rmdir" "$(complete_scfilter --deny mkdir,rmd)"
+	assertEquals "$(printf 'noexec\nnonet')" "$(complete_scfilter -f no)"
+	assertEquals "$(printf "EACCES:openat\nEACCES:openat2")" "$(complete_scfilter --errno EACCES:opena)"
+	assertEquals "errno=EPERM" "$(complete_scfilter --default errno=EPER)"
+	assertEquals "x86_64,x32" "$(complete_scfilter --arch x86_64,x3)"
+	assertEquals "syscalls" "$(complete_scfilter --list sy)"
+	assertEquals "--profile" "$(complete_scfilter --prof)"
+	assertEquals "echo" "$(complete_scfilter -f default ech)"
+}
+
+test_zsh_completion_loads() {
+	need_cmd zsh || return 0
+	run zsh -fc "fpath=('$CONCH_ZSHCOMPDIR' \$fpath); autoload -U compinit && compinit -u -d '$T/zcd' && autoload +X _scfilter"
+	assert_rc 0
+	assert_err ""
+}
+
+# --- bad input: 125 and the value or file:line --------------------------
+
+test_bad_command_line() {
+	assert_fails 125 "scfilter: --deny: unknown system call 'mkdri'" scfilter --deny mkdri true
+	assert_fails 125 "scfilter: --allow: empty system call name in the list" scfilter --allow mkdir,,rmdir true
+	assert_fails 125 "scfilter: --errno: unknown errno name 'EFOO'" scfilter --errno EFOO:mkdir true
+	assert_fails 125 "scfilter: --errno: errno value '5000' out of range (0 to 4095)" scfilter --errno 5000:mkdir true
+	assert_fails 125 "scfilter: --errno 'EPERM': expected ERR:LIST" scfilter --errno EPERM true
+	assert_fails 125 "scfilter: --default: unknown action 'frob'" scfilter --default frob true
+	assert_fails 125 "scfilter: --arch: unknown architecture 'sparc'" scfilter --arch sparc true
+	assert_fails 125 "scfilter: --arch: architecture 'aarch64' does not run on this machine (x86_64)" scfilter --arch x86_64,aarch64 true
+	assert_fails 125 "scfilter: --arch: the architectures leave out this machine's own (x86_64), and PROG is of it" scfilter --arch x86 true
+	assert_fails 125 "scfilter: --list 'frob': expected profiles, syscalls, constants or errnos" scfilter --list frob
+	assert_fails 125 "scfilter: --show 'frob': not a built-in profile (default, nonet, noexec)" scfilter --show frob
+	assert_fails 125 "scfilter: --dump and --bpf write the filter instead of running PROG ('true')" scfilter --dump true
+	assert_fails 125 "scfilter: option '--deny' needs an argument (see scfilter --help)" scfilter --deny
+	assert_fails 125 "scfilter: unknown option '--frob' (see scfilter --help)" scfilter --frob
+}
+
+test_bad_text_profile() {
+	local p=$T/p
+	_bad() { printf '%s\n' "# a comment" "$1" >"$p"; assert_fails 125 "scfilter: $p:2: $2" scfilter -f "$p" true; }
+	_bad "errno mkdri" "unknown system call 'mkdri'"
+	_bad "frob mkdir" "unknown action 'frob'"
+	_bad "errno=EFOO mkdir" "unknown errno name 'EFOO'"
+	_bad "arch sparc" "unknown architecture 'sparc'"
+	_bad "errno" "malformed rule: no system call after 'errno'"
+	_bad "errno socket arg0 => 2" "malformed rule: expected an operator (== != < <= > >= &=) after 'arg0', got '=>'"
+	_bad "errno socket arg9 == 2" "argument 'arg9' out of range (arg0 to arg5)"
+	_bad "errno socket arg0 == AF_FOO" "unknown value 'AF_FOO'"
+	_bad "errno socket arg0 == 12z" "bad number '12z'"
+	_bad "errno socket arg0 ==" "malformed rule: expected a value after 'arg0 ==', got ''"
+	_bad "errno socket arg0 &= 0xff < 2" "malformed rule: expected == or != after 'arg0 &= MASK', got '<'"
+	_bad "errno socket flags == 2" "unknown system call 'flags'"
+	_bad "errno socket arg0 == 2 trailing" "malformed rule: expected a condition (argN OP VALUE), got 'trailing'"
+	_bad "default" "malformed rule: 'default' takes one action"
+	_bad "default allow kill" "malformed rule: 'default' takes one action"
+	_bad "noexec now" "malformed rule: 'noexec' takes nothing"
+}
+
+test_bad_json_profile() {
+	local p=$T/p.json
+	printf '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n}\n' >"$p"
+	assert_fails 125 "scfilter: $p: line 3, column 1: invalid JSON: string or '}' expected near '}'" scfilter -f "$p" true
+	echo '{"syscalls": []}' >"$p"
+	assert_fails 125 "scfilter: $p: defaultAction: missing" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_FROB"}' >"$p"
+	assert_fails 125 "scfilter: $p: defaultAction: unknown action 'SCMP_ACT_FROB'" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}]}' >"$p"
+	assert_fails 125 "scfilter: $p: syscalls[0]: unknown action 'SCMP_ACT_NOPE'" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_VAX"]}' >"$p"
+	assert_fails 125 "scfilter: $p: architectures: unknown architecture 'SCMP_ARCH_VAX'" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 7, "op": "SCMP_CMP_EQ"}]}]}' >"$p"
+	assert_fails 125 "scfilter: $p: syscalls[0].args[0].index: 7 out of range (0 to 5)" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "op": "SCMP_CMP_LIKE"}]}]}' >"$p"
+	assert_fails 125 "scfilter: $p: syscalls[0].args[0].op: unknown operator 'SCMP_CMP_LIKE'" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_FLY"]}}]}' >"$p"
+	assert_fails 125 "scfilter: $p: syscalls[0].includes.caps: unknown capability 'CAP_FLY'" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "four"}}]}' >"$p"
+	assert_fails 125 "scfilter: $p: syscalls[0].includes.minKernel: bad kernel version 'four' (expected MAJOR.MINOR)" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "defaultAction": "SCMP_ACT_LOG"}' >"$p"
+	assert_fails 125 "scfilter: $p: line 1, column 51: invalid JSON: duplicate object key near '\"defaultAction\"'" scfilter -f "$p" true
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' >"$p"
+	assert_fails 125 "scfilter: $p: syscalls[0]: SCMP_ACT_NOTIFY needs a supervisor listening for the filter's notifications; scfilter has none" scfilter -f "$p" true
+	# Names libseccomp does not know are skipped, as runc does.
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["no_such_call", "mkdir"], "action": "SCMP_ACT_ERRNO"}]}' >"$p"
+	run scfilter -v -f "$p" true
+	assert_rc 0
+	assert_contains "$ERR" "system call 'no_such_call' unknown to libseccomp"
+}
+
+test_missing_profile() {
+	assert_fails 125 "scfilter: open profile $T/nope: No such file or directory" scfilter -f "$T/nope" true
+	assert_fails 125 "scfilter: open profile nope: No such file or directory (not a built-in profile either: default, nonet, noexec)" \
+		scfilter -f nope true
+	printf 'errno mkdir\0' >"$T/bin"
+	assert_fails 125 "scfilter: profile $T/bin: a binary file, neither text nor JSON" scfilter -f "$T/bin" true
+}
+
+. shunit2
