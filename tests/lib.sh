@@ -6,7 +6,9 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${CONCH_BIN:=$TOP/bin}"
-PATH=$CONCH_BIN:$PATH
+# The test programs (make testprogs), after the tools.
+: "${CONCH_TESTPROGS:=$TOP/build/tests}"
+PATH=$CONCH_BIN:$CONCH_TESTPROGS:$PATH
 export PATH
 SUITE=$(basename "$0" .sh)
 SUITE=${SUITE%_test}

@@ -12,16 +12,16 @@ FIXTURE=$TOP/tests/fixtures/docker-seccomp-default.json
 oneTimeSetUp() {
 	PROBES=$(mktemp -d "${TMPDIR:-/tmp}/conch-sysprobe.XXXXXX")
 	local src=$TOP/tests/helpers/sysprobe.c p
-	if command -v cc >/dev/null 2>&1; then
+	# make testprogs builds them; else build them here, if we can.
+	if command -v sysprobe >/dev/null 2>&1; then
+		cp "$(command -v sysprobe)" "$PROBES/"
+	elif command -v cc >/dev/null 2>&1; then
 		cc -O2 -static -o "$PROBES/sysprobe" "$src" 2>/dev/null
+	fi
+	if command -v sysprobe32 >/dev/null 2>&1; then
+		cp "$(command -v sysprobe32)" "$PROBES/"
+	elif command -v cc >/dev/null 2>&1; then
 		cc -O2 -static -m32 -o "$PROBES/sysprobe32" "$src" 2>/dev/null
-	else
-		# No compiler (the VM): prebuilt static ones from PATH, if any.
-		for p in sysprobe sysprobe32; do
-			if command -v "$p" >/dev/null 2>&1; then
-				cp "$(command -v "$p")" "$PROBES/"
-			fi
-		done
 	fi
 	chmod 755 "$PROBES"	# for the unprivileged user too
 	PATH=$PROBES:$PATH

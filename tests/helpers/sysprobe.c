@@ -11,7 +11,6 @@
  * those longs, for socketcall), or any other string (its address).
  * --x32: the x32 ABI's number of NAME (the 64-bit one, bit 30 set).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
