@@ -1,18 +1,23 @@
 #!/bin/bash
 # What cgmake and cgput cost before PROG runs: each against the bare exec
-# of /bin/true (hyperfine, no shell). Needs root and a cgroup2 mount; makes
-# and removes conch-bench-PID under the cgroup2 root.
-set -eu
-top=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${CONCH_BIN:-$top/bin}
+# of /bin/true. Needs root and a cgroup2 mount; makes and removes
+# conch-bench-PID under the cgroup2 root. Moving a process between cgroups
+# takes a lock global to the machine (cgroup_threadgroup_rwsem): while
+# other work makes namespaces and cgroups, cgput's one write can wait for
+# an RCU grace period (milliseconds), so run this on a quiet machine.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "bench: cgroups: needs root" >&2; exit 1; }
 root=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
-[ -n "$root" ] || { echo "no cgroup2 mount" >&2; exit 1; }
+[ -n "$root" ] || { echo "bench: cgroups: no cgroup2 mount" >&2; exit 1; }
 cg=/conch-bench-$$
-trap '"$bin/cgmake" -d "$cg" 2>/dev/null || true' EXIT
-"$bin/cgmake" "$cg"
-hyperfine -N --warmup 20 --export-markdown /dev/stdout \
-	"/bin/true" \
-	"$bin/cgput $cg /bin/true" \
-	"$bin/cgmake $cg cgroup.max.depth=5 -- /bin/true" \
-	"$bin/cgmake -s $cg" \
-	"$bin/cgmake $cg/a/b/c -- $bin/cgmake -d $cg/a"
+trap 'cgmake -d "$cg" 2>/dev/null' EXIT
+cgmake "$cg" || exit 1
+
+median "/bin/true" /bin/true || exit 1
+t=$MEDIAN_US
+median "cgput CG true" cgput "$cg" /bin/true || exit 1
+echo "cgput step over true: $((MEDIAN_US - t)) µs"
+median "cgmake CG FILE=VALUE -- true" cgmake "$cg" cgroup.max.depth=5 -- /bin/true || exit 1
+echo "cgmake step over true: $((MEDIAN_US - t)) µs"
+median "cgmake -s CG" cgmake -s "$cg" || exit 1
+median "cgmake CG/a/b/c -- cgmake -d CG/a" cgmake "$cg/a/b/c" -- cgmake -d "$cg/a" || exit 1
