@@ -114,6 +114,10 @@ die_option(int c, char **argv)
 	const char *opt = argv[optind - 1];
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 
+	/* musl leaves optind one past the end when the last option lacks
+	 * its argument (glibc stops at the end): opt is then argv[argc]. */
+	if (opt == NULL)
+		opt = argv[optind - 2];
 	/* A short option may sit inside a cluster such as -xyz. */
 	if (optopt != 0 && strncmp(opt, "--", 2) != 0)
 		opt = shortopt;
