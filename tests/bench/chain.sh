@@ -19,7 +19,7 @@
 # and bwrap run under cgput.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$top/bin static=$top/static
+bin=$top/bin static=${CONCH_STATIC:-$top/static}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: chain: needs root" >&2; exit 1; }
 command -v bwrap >/dev/null || { echo "bench: chain: needs bwrap" >&2; exit 1; }

@@ -16,6 +16,12 @@ median "scfilter -f docker.json /bin/true" scfilter -f "$fixture" /bin/true
 j=$MEDIAN_US
 echo "-f default: $((d - t)) µs more than /bin/true alone, $((d - e)) µs more than an empty filter"
 echo "-f docker.json: $((j - t)) µs more than /bin/true alone"
+# Most of that is loading libseccomp and libjansson: the static build.
+static=$(cd "$(dirname "$0")/../.." && pwd)/static
+if [ -x "$static/scfilter" ] && [ "$static" != "${CONCH_BIN:-}" ]; then
+	median "static scfilter -f default /bin/true" "$static/scfilter" -f default /bin/true
+	echo "-f default, static: $((MEDIAN_US - t)) µs more than /bin/true alone"
+fi
 echo "scfilter's own count (-v), -f default: $(scfilter -v -f default /bin/true 2>&1 | sed -n 's/.*: \([0-9]* BPF instructions in [0-9]* µs\)/\1/p')"
 
 dir=$(mktemp -d)
