@@ -8,7 +8,10 @@ export CONCH_BIN=${CONCH_BIN:-$PWD/bin}
 export PATH=$CONCH_BIN:$PATH
 command -v hyperfine >/dev/null || { echo "bench: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 [ $# -gt 0 ] || set -- tests/bench/*.sh
+# Medians mean little on a busy machine: say how busy it was.
+echo "bench: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 for part; do
 	echo "=== $part"
 	bash "$part" || echo "bench: $part failed with status $?" >&2
 done
+echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
