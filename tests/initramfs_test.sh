@@ -5,8 +5,17 @@
 . "$(dirname "$0")/lib.sh"
 
 STATIC=$TOP/static
+EXAMPLE=$TOP/examples/initramfs.sh
+
+# The example (the VM has only tests/), and for most tests the static tools.
+need_example() {
+	[ -x "$EXAMPLE" ] && return 0
+	skip "no $EXAMPLE here"
+	return 1
+}
 
 need_static() {
+	need_example || return 1
 	[ -x "$STATIC/mkrootfs" ] && return 0
 	skip "no static tools in $STATIC (make static)"
 	return 1
@@ -25,7 +34,7 @@ cached_kernel() {
 test_cpio() {
 	need_static || return 0
 	need_cmd cpio gzip busybox || return 0
-	assert_ok "$TOP/examples/initramfs.sh" "$T/img.cpio.gz"
+	assert_ok "$EXAMPLE" "$T/img.cpio.gz"
 	gzip -dc "$T/img.cpio.gz" >"$T/img.cpio"
 	run cpio -it --quiet <"$T/img.cpio"
 	assert_rc 0
@@ -43,8 +52,9 @@ test_cpio() {
 }
 
 test_no_static_tools() {
-	assert_fails 1 "$TOP/examples/initramfs.sh: no static tools in $T/none (make static)" \
-		env CONCH_STATIC="$T/none" "$TOP/examples/initramfs.sh" "$T/x.cpio.gz"
+	need_example || return 0
+	assert_fails 1 "$EXAMPLE: no static tools in $T/none (make static)" \
+		env CONCH_STATIC="$T/none" "$EXAMPLE" "$T/x.cpio.gz"
 	[ ! -e "$T/x.cpio.gz" ] || fail "an archive was written"
 }
 
@@ -53,7 +63,7 @@ test_boot() {
 	need_cmd qemu-system-x86_64 cpio gzip busybox || return 0
 	local kernel
 	kernel=$(cached_kernel) || { skip "no kernel cached in tests/vm/cache (make check-vm)"; return 0; }
-	assert_ok "$TOP/examples/initramfs.sh" "$T/img.cpio.gz"
+	assert_ok "$EXAMPLE" "$T/img.cpio.gz"
 	run timeout -k 5 120 qemu-system-x86_64 -accel tcg -nographic -no-reboot \
 		-m 256M -smp 1 -nic none -kernel "$kernel" -initrd "$T/img.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet" </dev/null
