@@ -85,6 +85,10 @@ build/tests/sysprobe32: tests/helpers/sysprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -m32 -static -o $@ $<
 
+# The README's first command: the demo container (examples/container.sh).
+demo: deps all
+	examples/container.sh
+
 check: deps all testprogs
 	tests/run
 
@@ -133,6 +137,6 @@ uninstall:
 clean:
 	rm -rf build bin static
 
-.PHONY: all static testprogs deps check installcheck check-vm bench install uninstall clean
+.PHONY: all static testprogs deps demo check installcheck check-vm bench install uninstall clean
 
 -include $(LIBOBJ:.o=.d) $(TOOLS:%=build/cmd/%.d)
