@@ -4,8 +4,10 @@
 #       scfilter -f default /bin/true
 #   bwrap --unshare-all --ro-bind ROOT / --proc /proc --dev /dev \
 #       --tmpfs /tmp --cap-drop ALL --seccomp 3 /bin/true
-# with the conch tools dynamic (bin/) and static (static/), each chain on a
-# busybox ROOT from mkrootfs whose tools are of the same build. bwrap gets
+# with the conch tools dynamic (bin/) and static (static/, or CONCH_STATIC),
+# each chain on a busybox ROOT from mkrootfs whose tools are of the same
+# build. Even as root, bwrap --unshare-all makes a user namespace (uid_map
+# "0 0 1", as --map-root here) and all the others but time. bwrap gets
 # the BPF that scfilter compiles for the same profile; since it reads the
 # file to its end, every run starts with fd 3 rewound (hyperfine --prepare,
 # untimed, for all the commands alike).
