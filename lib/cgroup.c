@@ -190,6 +190,41 @@ cgroup_path(const struct cgroupfs *fs, const char *rel, char *buf,
 }
 
 /*
+ * The path on the "0::" line of a cgroup file. It comes last on a hybrid
+ * host, after a line per v1 hierarchy with a path each: read line by
+ * line, as no fixed buffer is sure to reach it whole.
+ */
+static int
+v2_line(const char *path, char *out, size_t size)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int r = -1, err = ENOENT;
+	FILE *fp;
+
+	fp = fopen(path, "re");
+	if (fp == NULL)
+		return -1;
+	while (getline(&line, &cap, fp) != -1) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (snprintf(out, size, "%s", line + 3) < (int)size)
+			r = 0;
+		else
+			err = ENAMETOOLONG;
+		break;
+	}
+	if (r == -1 && ferror(fp))
+		err = errno;
+	free(line);
+	fclose(fp);
+	if (r == -1)
+		errno = err;
+	return r;
+}
+
+/*
  * The cgroup of PID (0: ourselves) from the "0::" line of
  * /proc/PID/cgroup, relative to fs. -1 with errno ENOENT when it has no
  * such line, EXDEV when it lies outside fs; `abs` gets the line's path.
@@ -198,27 +233,15 @@ int
 cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
     char *abs, size_t abs_size)
 {
-	char path[64], buf[PATH_MAX + 64], *line, *p;
+	char path[64], line[PATH_MAX], *p;
 	size_t n;
 
 	if (pid == 0)
 		snprintf(path, sizeof(path), "/proc/self/cgroup");
 	else
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (read_file(path, buf, sizeof(buf)) == -1)
+	if (v2_line(path, line, sizeof(line)) == -1)
 		return -1;
-	for (line = buf; line != NULL; line = p) {
-		p = strchr(line, '\n');
-		if (p != NULL)
-			*p++ = '\0';
-		if (strncmp(line, "0::", 3) == 0)
-			break;
-	}
-	if (line == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
-	line += 3;
 	snprintf(abs, abs_size, "%s", line);
 	n = strlen(fs->cgpath);
 	if (n == 0 || !is_under(line, fs->cgpath)) {
