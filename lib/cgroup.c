@@ -195,16 +195,23 @@ cgroup_path(const struct cgroupfs *fs, const char *rel, char *buf,
  * line, as no fixed buffer is sure to reach it whole.
  */
 static int
-v2_line(const char *path, char *out, size_t size)
+v2_line(int dirfd, const char *path, char *out, size_t size)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	int r = -1, err = ENOENT;
+	int fd, r = -1, err = ENOENT;
 	FILE *fp;
 
-	fp = fopen(path, "re");
-	if (fp == NULL)
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
 		return -1;
+	fp = fdopen(fd, "r");
+	if (fp == NULL) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
 	while (getline(&line, &cap, fp) != -1) {
 		if (strncmp(line, "0::", 3) != 0)
 			continue;
@@ -225,22 +232,18 @@ v2_line(const char *path, char *out, size_t size)
 }
 
 /*
- * The cgroup of PID (0: ourselves) from the "0::" line of
- * /proc/PID/cgroup, relative to fs. -1 with errno ENOENT when it has no
- * such line, EXDEV when it lies outside fs; `abs` gets the line's path.
+ * The cgroup in the file at dirfd/path, relative to fs. -1 with errno
+ * ENOENT when it has no "0::" line, EXDEV when that lies outside fs;
+ * `abs` gets the line's path.
  */
-int
-cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
-    char *abs, size_t abs_size)
+static int
+cgroup_in(const struct cgroupfs *fs, int dirfd, const char *path, char *rel,
+    size_t size, char *abs, size_t abs_size)
 {
-	char path[64], line[PATH_MAX], *p;
+	char line[PATH_MAX], *p;
 	size_t n;
 
-	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/cgroup");
-	else
-		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (v2_line(path, line, sizeof(line)) == -1)
+	if (v2_line(dirfd, path, line, sizeof(line)) == -1)
 		return -1;
 	snprintf(abs, abs_size, "%s", line);
 	n = strlen(fs->cgpath);
@@ -256,6 +259,28 @@ cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
 		return -1;
 	}
 	return 0;
+}
+
+/* The cgroup of PID (0: ourselves), from /proc/PID/cgroup. */
+int
+cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
+    char *abs, size_t abs_size)
+{
+	char path[64];
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	return cgroup_in(fs, AT_FDCWD, path, rel, size, abs, abs_size);
+}
+
+/* The same, from the "cgroup" file of procfd, an open /proc/PID. */
+int
+cgroup_of_procfd(const struct cgroupfs *fs, int procfd, char *rel,
+    size_t size, char *abs, size_t abs_size)
+{
+	return cgroup_in(fs, procfd, "cgroup", rel, size, abs, abs_size);
 }
 
 /* Lexical: "" components are refused, "." skipped, ".." climbs. */

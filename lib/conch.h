@@ -121,7 +121,7 @@ const char *capname(int cap);	/* "cap_net_raw"; NULL past the table */
 int capnum(const char *name);	/* with or without cap_, any case, or 0..63 */
 int caplast(void);		/* the running kernel's last capability */
 
-/* cgroup.c: the cgroup v2 file system, for cgmake and cgput. */
+/* cgroup.c: the cgroup v2 file system, for cgmake, cgput and nsjoin. */
 struct mountent {
 	char *root;		/* the mounted directory, from the fs's root */
 	char *point;		/* where it is mounted */
@@ -140,6 +140,8 @@ void cgroup_resolve(const struct cgroupfs *fs, const char *arg, char *rel,
 void cgroup_path(const struct cgroupfs *fs, const char *rel, char *buf,
     size_t size);
 int cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel,
+    size_t size, char *abs, size_t abs_size);
+int cgroup_of_procfd(const struct cgroupfs *fs, int procfd, char *rel,
     size_t size, char *abs, size_t abs_size);
 int cgroup_open(const struct cgroupfs *fs, const char *rel);
 int cgroup_xopen(const struct cgroupfs *fs, const char *rel);
