@@ -233,8 +233,8 @@ v2_line(int dirfd, const char *path, char *out, size_t size)
 
 /*
  * The cgroup in the file at dirfd/path, relative to fs. -1 with errno
- * ENOENT when it has no "0::" line, EXDEV when that lies outside fs;
- * `abs` gets the line's path.
+ * ENOENT when it has no "0::" line, EXDEV when that lies outside fs
+ * (or outside our cgroup namespace); `abs` gets the line's path.
  */
 static int
 cgroup_in(const struct cgroupfs *fs, int dirfd, const char *path, char *rel,
@@ -254,6 +254,11 @@ cgroup_in(const struct cgroupfs *fs, int dirfd, const char *path, char *rel,
 	p = strcmp(fs->cgpath, "/") == 0 ? line : line + n;
 	while (*p == '/')
 		p++;
+	/* Outside our cgroup namespace, the kernel writes "/../x". */
+	if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0')) {
+		errno = EXDEV;
+		return -1;
+	}
 	if ((size_t)snprintf(rel, size, "%s", p) >= size) {
 		errno = ENAMETOOLONG;
 		return -1;
