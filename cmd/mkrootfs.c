@@ -2122,7 +2122,7 @@ clean_name(struct tar *t, const char *in, char *out, const char *what)
 static bool
 id_mapped(const char *file, uint64_t id)
 {
-	static char maps[2][8192];
+	static char maps[2][IDMAP_MAX * 34];	/* "%10u %10u %10u\n" */
 	static bool loaded[2];
 	unsigned long long in, count;
 	int k = file[11] == 'u' ? 0 : 1;	/* /proc/self/[ug]id_map */
