@@ -2120,35 +2120,10 @@ clean_name(struct tar *t, const char *in, char *out, const char *what)
 
 /* May we give files these owners? Only when the IDs exist here. */
 static bool
-id_mapped(const char *file, uint64_t id)
-{
-	static char maps[2][IDMAP_MAX * 34];	/* "%10u %10u %10u\n" */
-	static bool loaded[2];
-	unsigned long long in, count;
-	int k = file[11] == 'u' ? 0 : 1;	/* /proc/self/[ug]id_map */
-	char *p;
-
-	if (!loaded[k]) {
-		if (read_file(file, maps[k], sizeof(maps[k])) == -1)
-			maps[k][0] = '\0';
-		loaded[k] = true;
-	}
-	/* "INSIDE OUTSIDE COUNT" lines */
-	for (p = maps[k]; *p != '\0'; p += strcspn(p, "\n") + (*p != '\0')) {
-		in = strtoull(p, &p, 10);
-		(void)strtoull(p, &p, 10);
-		count = strtoull(p, &p, 10);
-		if (id >= in && id - in < count)
-			return true;
-	}
-	return false;
-}
-
-static bool
 may_chown(uint64_t uid, uint64_t gid)
 {
-	return geteuid() == 0 && id_mapped("/proc/self/uid_map", uid) &&
-	    id_mapped("/proc/self/gid_map", gid);
+	return geteuid() == 0 && id_mapped('u', uid) == 1 &&
+	    id_mapped('g', gid) == 1;
 }
 
 /* Clear the way for a new entry at PFD/NAME, as tar replaces files. */

@@ -114,6 +114,8 @@ void idmap_write(pid_t pid, const struct idmap *uid, const struct idmap *gid,
 void idmap_write_direct(pid_t pid, char kind, const struct idmap *m);
 void setgroups_write(pid_t pid, const char *mode);
 void idmap_format(const struct idmap *m, char *buf, size_t size);
+int idmap_read(int dirfd, const char *path, struct idmap *m);
+int id_mapped(char kind, unsigned long id);
 
 /* capnames.c: capability names <-> numbers, without libcap. */
 #define CAPNAMES_LEN 41	/* cap_chown (0) .. cap_checkpoint_restore (40) */
