@@ -76,7 +76,7 @@ int user_lookup(const char *name_or_id, struct passwd_ent *pw);
 int user_by_uid(uid_t uid, struct passwd_ent *pw);
 int group_lookup(const char *name_or_id, gid_t *gid);
 
-/* ns.c: the namespace types, user first. */
+/* ns.c: the namespace types, user first; the host's mount namespace. */
 struct nstype {
 	const char *name;	/* as in /proc/PID/ns, and on the command line */
 	int flag;		/* CLONE_NEW* */
@@ -88,6 +88,11 @@ const struct nstype *nstype_byname(const char *name);
 const struct nstype *nstype_byopt(int opt);
 int ns_flags_parse(const char *list, int *flags);
 void ns_flags_str(int flags, char *buf, size_t size);
+/* The fixed inodes of the initial namespaces (linux/nsfs.h). */
+#define USER_NS_INIT_INO 0xEFFFFFFDU
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define MNT_NS_INIT_INO 0xEFFFFFF8U	/* since Linux 6.18 */
+bool host_mntns(unsigned long *ino);
 
 /* idmap.c: uid_map/gid_map ranges, subordinate IDs, writing maps. */
 #define IDMAP_MAX 340	/* lines the kernel accepts since Linux 4.15 */
