@@ -85,8 +85,25 @@ build/tests/sysprobe32: tests/helpers/sysprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -m32 -static -o $@ $<
 
+# The README's first command: the demo container (examples/container.sh).
+demo: deps all
+	examples/container.sh
+
 check: deps all testprogs
 	tests/run
+
+# The same suites against an installed tree (binaries, man pages,
+# completions), which uninstall then leaves empty.
+installcheck: all testprogs
+	@d=$$(mktemp -d /tmp/conch-install.XXXXXX) && chmod 755 $$d && \
+	$(MAKE) -s install DESTDIR=$$d PREFIX=/usr && \
+	CONCH_BIN=$$d/usr/bin CONCH_MANDIR=$$d/usr/share/man \
+	CONCH_BASHCOMPDIR=$$d/usr/share/bash-completion/completions \
+	CONCH_ZSHCOMPDIR=$$d/usr/share/zsh/vendor-completions tests/run; \
+	rc=$$?; $(MAKE) -s uninstall DESTDIR=$$d PREFIX=/usr; \
+	left=$$(find $$d -type f); rm -rf $$d; \
+	if [ -n "$$left" ]; then echo "uninstall left: $$left"; exit 1; fi; \
+	exit $$rc
 
 check-vm: deps static testprogs
 	tests/vm/run
@@ -120,6 +137,6 @@ uninstall:
 clean:
 	rm -rf build bin static
 
-.PHONY: all static testprogs deps check check-vm bench install uninstall clean
+.PHONY: all static testprogs deps demo check installcheck check-vm bench install uninstall clean
 
 -include $(LIBOBJ:.o=.d) $(TOOLS:%=build/cmd/%.d)

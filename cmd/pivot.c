@@ -98,6 +98,7 @@ static size_t nmade;
 enum {
 	ATTR_PROC = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_SYS = ATTR_PROC | MOUNT_ATTR_RDONLY,
+	CGROUP_NS_INIT_INO = 0xEFFFFFFBU,	/* fixed, as PROC_CGROUP_INIT_INO */
 	ATTR_DEV = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	ATTR_PTS = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 	ATTR_SHM = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
@@ -475,6 +476,40 @@ mount_proc(void)
 }
 
 /*
+ * A fresh sysfs has an empty fs/cgroup. In a cgroup namespace of its own,
+ * the container gets a cgroup2 there, read-only as docker mounts it: its
+ * own cgroup as the root, with its limits. (The host's cgroup namespace
+ * would show the host's whole tree: then there is none.)
+ */
+static void
+mount_cgroup(int sys)
+{
+	struct stat ns;
+	int mnt, at;
+
+	if (stat("/proc/self/ns/cgroup", &ns) == -1)
+		die_sys("stat /proc/self/ns/cgroup");
+	if (ns.st_ino == CGROUP_NS_INIT_INO) {
+		trace("no /sys/fs/cgroup: this is the host's cgroup namespace "
+		    "(nsnew -C makes one)");
+		return;
+	}
+	trace("mount cgroup2 on /sys/fs/cgroup (read-only)");
+	mnt = new_fs("cgroup2", no_options, ATTR_SYS);
+	if (mnt == -1)
+		die_err(errno, errno == EPERM ? "the cgroup namespace is not "
+		    "this user namespace's: nsnew -U -C makes both" :
+		    kernel_hint(errno), "mount cgroup2 on /sys/fs/cgroup");
+	at = openat(sys, "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (at == -1)
+		die_sys("open /sys/fs/cgroup");
+	attach(mnt, at, "", "/sys/fs/cgroup");
+	close(at);
+	close(mnt);
+}
+
+/*
  * A new sysfs shows the network devices of the net namespace, and the
  * kernel grants it only to a user namespace that owns that one; else the
  * host's /sys is bound, read-only like the new one would be.
@@ -482,6 +517,7 @@ mount_proc(void)
 static void
 mount_sys(void)
 {
+	bool fresh = false;
 	int mnt, at;
 
 	trace("mount sysfs on /sys (read-only)");
@@ -495,10 +531,14 @@ mount_sys(void)
 			die_mount("bind /sys on /sys");
 	} else if (mnt == -1) {
 		die_err(errno, fs_hint("sysfs", errno), "mount sysfs on /sys");
+	} else {
+		fresh = true;
 	}
 	at = mount_point("/sys", true);
 	attach(mnt, at, "", "/sys");
 	close(at);
+	if (fresh)
+		mount_cgroup(mnt);
 	close(mnt);
 }
 

@@ -106,6 +106,51 @@ test_cgput() {
 	assert_offers cgput -p 1 "/$A/s" :: "/$A/sub/"
 }
 
+test_nsjoin() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers nsjoin --cgr :: --cgroup --cgroupns
+	assert_offers nsjoin --ns net,u :: net,user net,uts
+	assert_offers nsjoin "$$" :: "$$"
+	mkdir "$T/pin"
+	assert_offers nsjoin "$T/pi" :: "$T/pin"
+	assert_offers nsjoin --net=/proc/self/ns/n :: /proc/self/ns/net
+	assert_offers nsjoin -n "$$" ech :: echo
+	assert_offers nsjoin --net=/proc/self/ns/net ech :: echo
+	assert_not_offers nsjoin "$$" echo --cg :: --cgroup
+}
+
+test_idmap() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers idmap --set :: --setgroups
+	assert_offers idmap --setgroups "" :: allow deny
+	assert_offers idmap -u "" :: "0:$(id -u):1"
+	assert_offers idmap "$$" :: "$$"
+	assert_offers idmap -a "$$" ech :: echo
+}
+
+test_capset() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers capset --keep net_b :: net_bind_service net_broadcast
+	assert_offers capset --keep net_bind_service,sys_ch :: net_bind_service,sys_chroot
+	assert_offers capset --user nob :: nobody
+	assert_offers capset --securebits +no :: +noroot +no-setuid-fixup
+	assert_offers capset --bounding -al :: -all
+	assert_offers capset --ca :: --caps
+	assert_offers capset -k all ech :: echo
+}
+
+test_pivot() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers pivot --no :: --no-dev --no-proc --no-sys --no-tmp
+	mkdir "$T/dir"
+	touch "$T/file"
+	assert_offers pivot --chdir "$T/d" :: "$T/dir"
+	assert_offers pivot "$T/" :: "$T/dir"
+	assert_not_offers pivot "$T/" :: "$T/file"
+	assert_offers pivot --bind "$T/fi" :: "$T/file"
+	assert_offers pivot "$T" ech :: echo
+}
+
 test_zsh_completions_load() {
 	need_cmd zsh || return 0
 	local f t

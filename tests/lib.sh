@@ -217,7 +217,11 @@ closed_fds() {
 			fd=${fd##*/}
 			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
 		done
-		exec "$@"
+		if declare -F "$1" >/dev/null; then
+			"$@"	# as_user and the like
+		else
+			exec "$@"
+		fi
 	)
 }
 

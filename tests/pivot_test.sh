@@ -243,6 +243,23 @@ test_no_mount_refers_to_old_root() {
 		"$(awk '$4 != "/" && $5 !~ /^\/dev\//' <<<"$OUT" | wc -l)"
 }
 
+# In a cgroup namespace, /sys/fs/cgroup is the container's own cgroup2.
+test_sys_fs_cgroup_with_a_cgroup_namespace() {
+	need_root || return 0
+	local show='grep " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f4-6,9; test -r /sys/fs/cgroup/cgroup.procs && echo readable; touch /sys/fs/cgroup/x'
+	run nsnew -mpC pivot "$R" /bin/sh -c "$show"
+	assert_out "/ /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime cgroup2
+readable"
+	assert_contains "$ERR" "Read-only file system"
+	run nsnew -mp pivot "$R" /bin/sh -c "$show"
+	assert_out ""
+	if need_user; then
+		run userns -C pivot "$R" /bin/sh -c "$show"
+		assert_out "/ /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime cgroup2
+readable"
+	fi
+}
+
 test_mounts_do_not_propagate_to_host() {
 	need_root || return 0
 	# Propagation unchanged: / stays shared; pivot must make it private.
@@ -259,6 +276,7 @@ test_verbose_traces_every_mount() {
 pivot: bind $R on itself (recursive)
 pivot: mount proc on /proc
 pivot: mount sysfs on /sys (read-only)
+pivot: no /sys/fs/cgroup: this is the host's cgroup namespace (nsnew -C makes one)
 pivot: mount tmpfs on /dev
 pivot: bind /dev/null on /dev/null"
 	assert_contains "$ERR" "pivot: mount devpts on /dev/pts

@@ -1,7 +1,7 @@
 /*
  * sysprobe: make one system call and print its outcome, "ok" or the errno
  * name (EPERM ...); exit 0 if it succeeded, 1 if it failed, 2 on misuse.
- * Built static, 64-bit and -m32, by tests/scfilter_test.sh, so that a
+ * Built static, 64-bit and -m32, by make testprogs, so that a
  * filter is seen exactly as a program meets it.
  *
  *   sysprobe [--x32] NAME [ARG]... [-- NAME [ARG]...]...

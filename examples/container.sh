@@ -1,0 +1,62 @@
+#!/bin/bash
+# A container with every conch layer, in a few readable steps:
+#   examples/container.sh            an interactive shell inside (or, when
+#                                    stdin is no terminal, a look around)
+#   examples/container.sh CMD...     CMD inside; its status is ours
+# As root the container gets a cgroup under the cgroup2 root; without root,
+# a user namespace (with your /etc/subuid range when you have one) and a
+# cgroup only where you own a delegated subtree.
+set -eu
+
+# The tools of this checkout when they are built and none are on PATH.
+here=$(cd "$(dirname "$0")" && pwd)
+command -v nsnew >/dev/null || PATH=$here/../bin:$PATH
+root=${CONCH_DEMO_ROOT:-${TMPDIR:-/tmp}/conch-demo-$(id -u)}
+name=conch-demo
+
+# 1. A busybox root filesystem, with the conch tools that run after pivot.
+mkrootfs --busybox --tools "$root"
+
+# 2. Who is root inside: the caller, plus its subordinate IDs if it has some.
+map=--map-root
+if [ "$(id -u)" -ne 0 ] && grep -qs "^$(id -un):" /etc/subuid; then
+	map=--map-auto
+fi
+
+# 3. A cgroup with the limits this kernel's cgroup2 tree offers.
+cgtree=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+if [ "$(id -u)" -eq 0 ]; then
+	cg=/$name-$$ avail=$cgtree/cgroup.controllers
+else	# without root: only below our own cgroup, if it was delegated to us
+	cg=$name-$$ avail=$cgtree$(sed -n 's/^0:://p' /proc/self/cgroup)/cgroup.controllers
+fi
+limits=()
+grep -qsw pids "$avail" && limits+=(pids.max=64)
+grep -qsw memory "$avail" && limits+=(memory.max=256M)
+grep -qsw cpu "$avail" && limits+=(cpu.max=50%)
+[ ${#limits[@]} -gt 0 ] || echo "$0: no pids, memory or cpu controller in cgroup2 here: no limits" >&2
+cgput=()
+if cgmake "$cg" "${limits[@]}" 2>/dev/null; then
+	cgput=(cgput "$cg")
+	trap 'cgmake -d "$cg"' EXIT
+else
+	echo "$0: cannot make cgroup $cg (no delegated subtree?): running without one" >&2
+fi
+
+# 4. The command: a shell, or a look from inside when nobody types.
+if [ $# -eq 0 ] && [ -t 0 ]; then
+	set -- /bin/sh
+elif [ $# -eq 0 ]; then
+	# shellcheck disable=SC2016 # expanded inside the container
+	set -- /bin/sh -c 'echo "I am $(id), on $(hostname)"; echo "processes:" /proc/[0-9]*
+		grep -E "^(Cap(Eff|Bnd)|NoNewPrivs|Seccomp):" /proc/self/status
+		echo "cgroup: $(cat /proc/self/cgroup)"; mount | cut -d" " -f1-3'
+fi
+
+# 5. The container, one layer per line; each tool execs the next.
+"${cgput[@]}" \
+nsnew -a $map --hostname "$name" \
+pivot --ro "$root" \
+capset --keep net_bind_service \
+scfilter -f default \
+"$@"
