@@ -91,6 +91,7 @@ void ns_flags_str(int flags, char *buf, size_t size);
 /* The fixed inodes of the initial namespaces (linux/nsfs.h). */
 #define USER_NS_INIT_INO 0xEFFFFFFDU
 #define PID_NS_INIT_INO 0xEFFFFFFCU
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
 #define MNT_NS_INIT_INO 0xEFFFFFF8U	/* since Linux 6.18 */
 bool host_mntns(unsigned long *ino);
 
