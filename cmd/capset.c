@@ -405,35 +405,6 @@ apply_signed(const struct listopt *o, uint64_t *set, uint64_t all,
 
 /* --- credentials ------------------------------------------------------ */
 
-/*
- * Is ID inside a range of /proc/self/uid_map (or gid_map)? Yes without
- * /proc: the kernel will say. Each map is read once.
- */
-static bool
-id_mapped(char kind, unsigned long id)
-{
-	static char maps[2][16384];
-	static bool read[2];
-	unsigned long inside, outside, count;
-	const char *p;
-	char *buf = maps[kind == 'g'];
-	int n;
-
-	if (!read[kind == 'g']) {
-		read[kind == 'g'] = true;
-		if (read_file(kind == 'g' ? "/proc/self/gid_map" :
-		    "/proc/self/uid_map", buf, sizeof(maps[0])) == -1)
-			buf[0] = '\0';
-	}
-	if (buf[0] == '\0')
-		return true;
-	for (p = buf; sscanf(p, "%lu %lu %lu%n", &inside, &outside, &count,
-	    &n) == 3; p += n)
-		if (id >= inside && id - inside < count)
-			return true;
-	return false;
-}
-
 static bool
 setgroups_denied(void)
 {
@@ -564,7 +535,7 @@ plan_ids(const struct request *rq, const struct creds *cur, struct plan *pl)
 		}
 		pl->set_uid = true;
 		w->uid[0] = w->uid[1] = w->uid[2] = pw.uid;
-		if (!id_mapped('u', pw.uid))
+		if (id_mapped('u', pw.uid) == 0)
 			die("--user %s: uid %lu is not mapped in this user "
 			    "namespace (see /proc/self/uid_map)", rq->user,
 			    (unsigned long)pw.uid);
@@ -585,7 +556,7 @@ plan_ids(const struct request *rq, const struct creds *cur, struct plan *pl)
 	}
 	if (pl->set_gid) {
 		w->gid[1] = w->gid[2] = w->gid[0];
-		if (!id_mapped('g', w->gid[0]))
+		if (id_mapped('g', w->gid[0]) == 0)
 			die("--%s %s: gid %lu is not mapped in this user "
 			    "namespace (see /proc/self/gid_map)",
 			    rq->group != NULL ? "group" : "user",
@@ -627,7 +598,7 @@ plan_ids(const struct request *rq, const struct creds *cur, struct plan *pl)
 	}
 	pl->set_groups = true;
 	for (i = 0; i < pl->ngroups; i++)
-		if (!id_mapped('g', pl->groups[i]))
+		if (id_mapped('g', pl->groups[i]) == 0)
 			die("supplementary group %lu is not mapped in this user "
 			    "namespace (see /proc/self/gid_map)",
 			    (unsigned long)pl->groups[i]);

@@ -102,20 +102,17 @@ parse_args(int argc, char **argv, struct opts *o)
 static void
 show_map(int procfd, pid_t pid, const char *kind)
 {
-	unsigned long inside, outside, count;
-	char file[8], buf[IDMAP_MAX * 34], *line, *rest;	/* "%10u "x3 */
-	int shown = 0;
+	static struct idmap m;
+	char file[8];
+	size_t i;
 
 	snprintf(file, sizeof(file), "%s_map", kind);
-	if (read_fileat(procfd, file, buf, sizeof(buf)) == -1)
+	if (idmap_read(procfd, file, &m) == -1)
 		die_sys("read /proc/%d/%s", (int)pid, file);
-	for (rest = buf; (line = strsep(&rest, "\n")) != NULL;) {
-		if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) != 3)
-			continue;
-		printf("%s %lu:%lu:%lu\n", kind, inside, outside, count);
-		shown++;
-	}
-	if (shown == 0)
+	for (i = 0; i < m.n; i++)
+		printf("%s %lu:%lu:%lu\n", kind, m.r[i].inside,
+		    m.r[i].outside, m.r[i].count);
+	if (m.n == 0)
 		printf("%s none\n", kind);
 }
 

@@ -2120,35 +2120,10 @@ clean_name(struct tar *t, const char *in, char *out, const char *what)
 
 /* May we give files these owners? Only when the IDs exist here. */
 static bool
-id_mapped(const char *file, uint64_t id)
-{
-	static char maps[2][8192];
-	static bool loaded[2];
-	unsigned long long in, count;
-	int k = file[11] == 'u' ? 0 : 1;	/* /proc/self/[ug]id_map */
-	char *p;
-
-	if (!loaded[k]) {
-		if (read_file(file, maps[k], sizeof(maps[k])) == -1)
-			maps[k][0] = '\0';
-		loaded[k] = true;
-	}
-	/* "INSIDE OUTSIDE COUNT" lines */
-	for (p = maps[k]; *p != '\0'; p += strcspn(p, "\n") + (*p != '\0')) {
-		in = strtoull(p, &p, 10);
-		(void)strtoull(p, &p, 10);
-		count = strtoull(p, &p, 10);
-		if (id >= in && id - in < count)
-			return true;
-	}
-	return false;
-}
-
-static bool
 may_chown(uint64_t uid, uint64_t gid)
 {
-	return geteuid() == 0 && id_mapped("/proc/self/uid_map", uid) &&
-	    id_mapped("/proc/self/gid_map", gid);
+	return geteuid() == 0 && id_mapped('u', uid) == 1 &&
+	    id_mapped('g', gid) == 1;
 }
 
 /* Clear the way for a new entry at PFD/NAME, as tar replaces files. */
@@ -2648,31 +2623,6 @@ unpack_tar(const char *name, int fd)
 /* ------------------------------------------------------------------ */
 /* --overlay.                                                          */
 
-#define PROC_USER_INIT_INO 0xEFFFFFFDU
-#define PROC_PID_INIT_INO 0xEFFFFFFCU
-#define PROC_MNT_INIT_INO 0xEFFFFFF8U	/* Linux >= 6.16 */
-
-/*
- * Are we in the host's (the first) mount namespace? Newer kernels give
- * it a fixed inode; else compare with PID 1's, when PID 1 is the host's
- * init. A caller that may not look at PID 1 could not mount there anyway.
- */
-static bool
-host_mntns(void)
-{
-	struct stat self, init, initpid;
-
-	if (stat("/proc/self/ns/mnt", &self) == -1)
-		die_sys("--overlay: stat /proc/self/ns/mnt");
-	if (self.st_ino == PROC_MNT_INIT_INO)
-		return true;
-	if (stat("/proc/1/ns/mnt", &init) == -1 ||
-	    stat("/proc/1/ns/pid", &initpid) == -1)
-		return false;
-	return initpid.st_ino == PROC_PID_INIT_INO &&
-	    init.st_ino == self.st_ino && init.st_dev == self.st_dev;
-}
-
 /* Is the mount holding DIR shared? Then our mount would propagate. */
 static bool
 mount_shared(int dirfd)
@@ -2833,10 +2783,11 @@ mount_overlay(const char *dir, char **lowers, const int *lowerfds,
 	char upperdir[PATH_MAX + 16], workdir[PATH_MAX + 16];
 	const char *opts[4];
 	size_t i, n = 0, o = 0, size = nlowers * PATH_MAX + 16;
+	unsigned long ino;
 	struct stat st;
 	int mfd = -1, ofd, ufd = -1, wfd = -1;
 
-	if (host_mntns())
+	if (host_mntns(&ino))
 		die("--overlay: refusing to mount in the host's mount "
 		    "namespace (run inside nsnew -m or unshare -m)");
 	if (mount_shared(rootfd))
@@ -2882,7 +2833,7 @@ mount_overlay(const char *dir, char **lowers, const int *lowerfds,
 	opts[n++] = upperdir;
 	opts[n++] = workdir;
 	if (stat("/proc/self/ns/user", &st) == 0 &&
-	    st.st_ino != PROC_USER_INIT_INO)
+	    st.st_ino != USER_NS_INIT_INO)
 		opts[n++] = "userxattr";	/* trusted.* is not ours */
 	ofd = fs_make("overlay", opts, n);
 	attach(ofd, dir, "overlay");

@@ -367,55 +367,6 @@ open_proc_dir(const char *name)
 	return fd;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void
-unescape(char *s)
-{
-	char *d = s;
-
-	for (; *s != '\0'; s++, d++) {
-		*d = *s;
-		if (s[0] == '\\' && strspn(s + 1, "01234567") >= 3) {
-			*d = (s[1] - '0') << 6 | (s[2] - '0') << 3 |
-			    (s[3] - '0');
-			s += 3;
-		}
-	}
-	*d = '\0';
-}
-
-/* Our first cgroup2 mount: where it is, and the cgroup it shows at it. */
-static void
-cgroup2_mount(char *dir, char *root, size_t size)
-{
-	char *line = NULL, *f[5], *rest;
-	size_t cap = 0;
-	bool found = false;
-	FILE *fp;
-	int i;
-
-	fp = fopen("/proc/self/mountinfo", "re");
-	if (fp == NULL)
-		die_sys("open /proc/self/mountinfo");
-	while (!found && getline(&line, &cap, fp) != -1) {
-		if (strstr(line, " - cgroup2 ") == NULL)
-			continue;
-		rest = line;
-		for (i = 0; i < 5; i++)
-			f[i] = strsep(&rest, " ");
-		if (f[4] == NULL)
-			continue;
-		unescape(f[3]);
-		unescape(f[4]);
-		found = snprintf(root, size, "%s", f[3]) < (int)size &&
-		    snprintf(dir, size, "%s", f[4]) < (int)size;
-	}
-	free(line);
-	fclose(fp);
-	if (!found)
-		die("--cgroup: no cgroup2 mount in /proc/self/mountinfo");
-}
-
 /*
  * Into the cgroup of PID, before we enter its cgroup namespace: the path
  * in /proc/PID/cgroup and the root of our cgroup2 mount are both seen
@@ -424,27 +375,32 @@ cgroup2_mount(char *dir, char *root, size_t size)
 static void
 join_cgroup(void)
 {
-	char buf[8192], dir[PATH_MAX], root[PATH_MAX], path[2 * PATH_MAX];
-	char self[24], *cg;
-	size_t len;
+	char rel[PATH_MAX], abs[PATH_MAX], path[PATH_MAX], self[24];
+	struct cgroupfs fs;
+	int fd;
 
-	if (read_fileat(procfd, "cgroup", buf, sizeof(buf)) == -1)
+	cgroupfs_open(&fs, NULL);
+	if (cgroup_of_procfd(&fs, procfd, rel, sizeof(rel), abs,
+	    sizeof(abs)) == -1) {
+		if (errno == ENOENT)
+			die("--cgroup: process %d is in no cgroup v2 hierarchy",
+			    (int)pid);
+		if (errno == EXDEV)
+			die("--cgroup: cgroup %s of process %d is outside the "
+			    "cgroup2 mount %s (its root is %s)", abs, (int)pid,
+			    fs.dir, fs.cgpath);
 		die_sys("read /proc/%d/cgroup", (int)pid);
-	cg = strncmp(buf, "0::", 3) == 0 ? buf : strstr(buf, "\n0::");
-	if (cg == NULL)
-		die("--cgroup: process %d is in no cgroup v2 hierarchy",
-		    (int)pid);
-	cg += cg == buf ? 3 : 4;
-	cg[strcspn(cg, "\n")] = '\0';
-	cgroup2_mount(dir, root, sizeof(dir));
-	len = strcmp(root, "/") == 0 ? 0 : strlen(root);
-	if (strncmp(cg, root, len) != 0 || (cg[len] != '/' && cg[len] != '\0'))
-		die("--cgroup: cgroup %s of process %d is outside the cgroup2 "
-		    "mount %s (its root is %s)", cg, (int)pid, dir, root);
-	snprintf(path, sizeof(path), "%s%s/cgroup.procs", dir,
-	    strcmp(cg + len, "/") == 0 ? "" : cg + len);
+	}
+	cgroup_path(&fs, rel, path, sizeof(path));
+	fd = cgroup_open(&fs, rel);
+	if (fd == -1)
+		die_sys("open %s", path);
 	snprintf(self, sizeof(self), "%d", (int)getpid());
-	xwrite_file(path, self);
+	trace("write %s/cgroup.procs: %s", path, self);
+	if (write_fileat(fd, "cgroup.procs", self) == -1)
+		die_sys("write %s/cgroup.procs", path);
+	close(fd);
+	close(fs.fd);
 }
 
 #define SETNS_HINT "entering needs CAP_SYS_ADMIN over the namespace: " \

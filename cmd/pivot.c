@@ -26,15 +26,6 @@
 
 #include "conch.h"
 
-/*
- * The fixed inode numbers of the initial namespaces (linux/nsfs.h); the
- * mount namespace has one since Linux 6.18, before which it was numbered
- * as it was made, like every other.
- */
-#define USER_NS_INIT_INO 0xEFFFFFFDU
-#define PID_NS_INIT_INO 0xEFFFFFFCU
-#define MNT_NS_INIT_INO 0xEFFFFFF8U
-
 static const char usage[] =
 "Usage: pivot [OPTION]... NEWROOT [PROG [ARG]...]\n"
 "Make NEWROOT the root filesystem of this mount namespace, with /proc, /sys,\n"
@@ -107,7 +98,6 @@ static size_t nmade;
 enum {
 	ATTR_PROC = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_SYS = ATTR_PROC | MOUNT_ATTR_RDONLY,
-	CGROUP_NS_INIT_INO = 0xEFFFFFFBU,	/* fixed, as PROC_CGROUP_INIT_INO */
 	ATTR_DEV = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	ATTR_PTS = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 	ATTR_SHM = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
@@ -211,72 +201,6 @@ parse_args(int argc, char **argv)
 	opt.prog = argv + optind + 1;
 }
 
-/* Whether the mountinfo at PATH has a line for the mount ID. */
-static bool
-mountinfo_has(const char *path, unsigned long long id)
-{
-	char buf[8192], want[32];
-	size_t len = 0, wlen;
-	ssize_t n;
-	int fd;
-	bool found = false, inside = false;
-
-	wlen = snprintf(want, sizeof(want), "%llu ", id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		die_sys("open %s", path);
-	/* Lines are judged by their start; INSIDE a line over the buffer. */
-	while (!found && (n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
-		char *p = buf, *end = buf + len + n, *nl;
-
-		for (; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1) {
-			if (!inside && (size_t)(nl - p) > wlen &&
-			    memcmp(p, want, wlen) == 0)
-				found = true;
-			inside = false;
-		}
-		len = end - p;
-		if (len == sizeof(buf)) {
-			if (!inside && memcmp(p, want, wlen) == 0)
-				found = true;
-			inside = true;
-			len = 0;
-		} else {
-			memmove(buf, p, len);
-		}
-	}
-	if (n == -1)
-		die_sys("read %s", path);
-	close(fd);
-	return found;
-}
-
-/*
- * Whether PID 1 of /proc lives in the mount namespace SELF. When PID 1
- * holds capabilities we lack, its ns files are closed to us (even to root
- * with a smaller bounding set); its mountinfo is not, and as a mount
- * belongs to one namespace and mount IDs are unique, PID 1 shares our
- * namespace exactly when it lists the mount our root is on.
- */
-static bool
-pid1_shares_mntns(const struct stat *self)
-{
-	struct statx root;
-	struct stat init;
-
-	if (stat("/proc/1/ns/mnt", &init) == 0)
-		return init.st_ino == self->st_ino && init.st_dev == self->st_dev;
-	if (errno != EACCES && errno != EPERM)
-		die_err(errno, errno == ENOENT ? "PID 1 is hidden from us "
-		    "(hidepid?): cannot tell the host's mount namespace" : NULL,
-		    "stat /proc/1/ns/mnt");
-	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &root) == -1)
-		die_sys("statx /");
-	if (!(root.stx_mask & STATX_MNT_ID))
-		die("statx /: no mount ID (pivot needs Linux 5.8 or later)");
-	return mountinfo_has("/proc/1/mountinfo", root.stx_mnt_id);
-}
-
 /* Whether we are PID 1 of the PID namespace /proc shows. */
 static bool
 is_proc_pid1(void)
@@ -285,28 +209,6 @@ is_proc_pid1(void)
 	ssize_t n = readlink("/proc/self", pid, sizeof(pid));
 
 	return n == 1 && pid[0] == '1';
-}
-
-/*
- * Whether /proc is the procfs of our own PID namespace, and that is not
- * the initial one: then its PID 1 is the init of our container.
- */
-static bool
-proc_is_containers(void)
-{
-	char status[4096], *nspid;
-	struct stat ns;
-
-	if (stat("/proc/self/ns/pid", &ns) == -1)
-		die_sys("stat /proc/self/ns/pid");
-	if (ns.st_ino == PID_NS_INIT_INO)
-		return false;
-	if (read_file("/proc/self/status", status, sizeof(status)) == -1)
-		die_sys("read /proc/self/status");
-	/* One PID in NSpid: this procfs belongs to our PID namespace. */
-	nspid = strstr(status, "\nNSpid:\t");
-	return nspid != NULL && strcspn(nspid + 8, "\t\n") ==
-	    strcspn(nspid + 8, "\n");
 }
 
 /*
@@ -320,24 +222,12 @@ proc_is_containers(void)
 static void
 refuse_host_mntns(void)
 {
-	struct stat self;
-	bool initial;
+	unsigned long ino;
 
-	if (stat("/proc/self/ns/user", &self) == -1)
-		die_err(errno, "pivot needs /proc to tell the host's mount "
-		    "namespace from others", "stat /proc/self/ns/user");
-	if (self.st_ino != USER_NS_INIT_INO)
-		return;
-	if (stat("/proc/self/ns/mnt", &self) == -1)
-		die_sys("stat /proc/self/ns/mnt");
-	initial = self.st_ino == MNT_NS_INIT_INO;
-	if (!initial && !pid1_shares_mntns(&self))
-		return;
-	if (is_proc_pid1() || (!initial && proc_is_containers()))
+	if (!host_mntns(&ino) || is_proc_pid1())
 		return;
 	die("refusing to pivot the host's mount namespace (mnt:[%lu], that "
-	    "of PID 1): run inside a new one, e.g. nsnew -m pivot ...",
-	    (unsigned long)self.st_ino);
+	    "of PID 1): run inside a new one, e.g. nsnew -m pivot ...", ino);
 }
 
 /*

@@ -190,35 +190,61 @@ cgroup_path(const struct cgroupfs *fs, const char *rel, char *buf,
 }
 
 /*
- * The cgroup of PID (0: ourselves) from the "0::" line of
- * /proc/PID/cgroup, relative to fs. -1 with errno ENOENT when it has no
- * such line, EXDEV when it lies outside fs; `abs` gets the line's path.
+ * The path on the "0::" line of a cgroup file. It comes last on a hybrid
+ * host, after a line per v1 hierarchy with a path each: read line by
+ * line, as no fixed buffer is sure to reach it whole.
  */
-int
-cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
-    char *abs, size_t abs_size)
+static int
+v2_line(int dirfd, const char *path, char *out, size_t size)
 {
-	char path[64], buf[PATH_MAX + 64], *line, *p;
+	char *line = NULL;
+	size_t cap = 0;
+	int fd, r = -1, err = ENOENT;
+	FILE *fp;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	fp = fdopen(fd, "r");
+	if (fp == NULL) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	while (getline(&line, &cap, fp) != -1) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (snprintf(out, size, "%s", line + 3) < (int)size)
+			r = 0;
+		else
+			err = ENAMETOOLONG;
+		break;
+	}
+	if (r == -1 && ferror(fp))
+		err = errno;
+	free(line);
+	fclose(fp);
+	if (r == -1)
+		errno = err;
+	return r;
+}
+
+/*
+ * The cgroup in the file at dirfd/path, relative to fs. -1 with errno
+ * ENOENT when it has no "0::" line, EXDEV when that lies outside fs
+ * (or outside our cgroup namespace); `abs` gets the line's path.
+ */
+static int
+cgroup_in(const struct cgroupfs *fs, int dirfd, const char *path, char *rel,
+    size_t size, char *abs, size_t abs_size)
+{
+	char line[PATH_MAX], *p;
 	size_t n;
 
-	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/cgroup");
-	else
-		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (read_file(path, buf, sizeof(buf)) == -1)
+	if (v2_line(dirfd, path, line, sizeof(line)) == -1)
 		return -1;
-	for (line = buf; line != NULL; line = p) {
-		p = strchr(line, '\n');
-		if (p != NULL)
-			*p++ = '\0';
-		if (strncmp(line, "0::", 3) == 0)
-			break;
-	}
-	if (line == NULL) {
-		errno = ENOENT;
-		return -1;
-	}
-	line += 3;
 	snprintf(abs, abs_size, "%s", line);
 	n = strlen(fs->cgpath);
 	if (n == 0 || !is_under(line, fs->cgpath)) {
@@ -228,11 +254,38 @@ cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
 	p = strcmp(fs->cgpath, "/") == 0 ? line : line + n;
 	while (*p == '/')
 		p++;
+	/* Outside our cgroup namespace, the kernel writes "/../x". */
+	if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0')) {
+		errno = EXDEV;
+		return -1;
+	}
 	if ((size_t)snprintf(rel, size, "%s", p) >= size) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	return 0;
+}
+
+/* The cgroup of PID (0: ourselves), from /proc/PID/cgroup. */
+int
+cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel, size_t size,
+    char *abs, size_t abs_size)
+{
+	char path[64];
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	return cgroup_in(fs, AT_FDCWD, path, rel, size, abs, abs_size);
+}
+
+/* The same, from the "cgroup" file of procfd, an open /proc/PID. */
+int
+cgroup_of_procfd(const struct cgroupfs *fs, int procfd, char *rel,
+    size_t size, char *abs, size_t abs_size)
+{
+	return cgroup_in(fs, procfd, "cgroup", rel, size, abs, abs_size);
 }
 
 /* Lexical: "" components are refused, "." skipped, ".." climbs. */

@@ -76,7 +76,7 @@ int user_lookup(const char *name_or_id, struct passwd_ent *pw);
 int user_by_uid(uid_t uid, struct passwd_ent *pw);
 int group_lookup(const char *name_or_id, gid_t *gid);
 
-/* ns.c: the namespace types, user first. */
+/* ns.c: the namespace types, user first; the host's mount namespace. */
 struct nstype {
 	const char *name;	/* as in /proc/PID/ns, and on the command line */
 	int flag;		/* CLONE_NEW* */
@@ -88,6 +88,12 @@ const struct nstype *nstype_byname(const char *name);
 const struct nstype *nstype_byopt(int opt);
 int ns_flags_parse(const char *list, int *flags);
 void ns_flags_str(int flags, char *buf, size_t size);
+/* The fixed inodes of the initial namespaces (linux/nsfs.h). */
+#define USER_NS_INIT_INO 0xEFFFFFFDU
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
+#define MNT_NS_INIT_INO 0xEFFFFFF8U	/* since Linux 6.18 */
+bool host_mntns(unsigned long *ino);
 
 /* idmap.c: uid_map/gid_map ranges, subordinate IDs, writing maps. */
 #define IDMAP_MAX 340	/* lines the kernel accepts since Linux 4.15 */
@@ -114,6 +120,8 @@ void idmap_write(pid_t pid, const struct idmap *uid, const struct idmap *gid,
 void idmap_write_direct(pid_t pid, char kind, const struct idmap *m);
 void setgroups_write(pid_t pid, const char *mode);
 void idmap_format(const struct idmap *m, char *buf, size_t size);
+int idmap_read(int dirfd, const char *path, struct idmap *m);
+int id_mapped(char kind, unsigned long id);
 
 /* capnames.c: capability names <-> numbers, without libcap. */
 #define CAPNAMES_LEN 41	/* cap_chown (0) .. cap_checkpoint_restore (40) */
@@ -121,7 +129,7 @@ const char *capname(int cap);	/* "cap_net_raw"; NULL past the table */
 int capnum(const char *name);	/* with or without cap_, any case, or 0..63 */
 int caplast(void);		/* the running kernel's last capability */
 
-/* cgroup.c: the cgroup v2 file system, for cgmake and cgput. */
+/* cgroup.c: the cgroup v2 file system, for cgmake, cgput and nsjoin. */
 struct mountent {
 	char *root;		/* the mounted directory, from the fs's root */
 	char *point;		/* where it is mounted */
@@ -140,6 +148,8 @@ void cgroup_resolve(const struct cgroupfs *fs, const char *arg, char *rel,
 void cgroup_path(const struct cgroupfs *fs, const char *rel, char *buf,
     size_t size);
 int cgroup_of_pid(const struct cgroupfs *fs, pid_t pid, char *rel,
+    size_t size, char *abs, size_t abs_size);
+int cgroup_of_procfd(const struct cgroupfs *fs, int procfd, char *rel,
     size_t size, char *abs, size_t abs_size);
 int cgroup_open(const struct cgroupfs *fs, const char *rel);
 int cgroup_xopen(const struct cgroupfs *fs, const char *rel);

@@ -4,6 +4,7 @@
  * the system's set-user-ID newuidmap/newgidmap (Debian package uidmap).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,54 @@ idmap_check_subid(const struct idmap *m, char kind,
 		    "(%s)", kind, r->inside, r->outside, r->count, pw->name,
 		    subid_file(kind), has);
 	}
+}
+
+/*
+ * The ranges of a uid_map or gid_map file as the kernel shows them
+ * ("%10u %10u %10u" lines), from the caller's user namespace.
+ */
+int
+idmap_read(int dirfd, const char *path, struct idmap *m)
+{
+	char buf[IDMAP_MAX * 34], *line, *rest;
+	struct idrange r;
+
+	m->n = m->bytes = 0;
+	if (read_fileat(dirfd, path, buf, sizeof(buf)) == -1)
+		return -1;
+	for (rest = buf; (line = strsep(&rest, "\n")) != NULL &&
+	    m->n < IDMAP_MAX;)
+		if (sscanf(line, "%lu %lu %lu", &r.inside, &r.outside,
+		    &r.count) == 3)
+			m->r[m->n++] = r;
+	return 0;
+}
+
+/*
+ * Is ID inside a range of our own /proc/self/uid_map ('u') or gid_map
+ * ('g')? 1 or 0; -1 when the map cannot be read, or is empty (nothing
+ * written yet): then only the kernel can say. Each map is read once.
+ */
+int
+id_mapped(char kind, unsigned long id)
+{
+	static struct idmap maps[2];
+	static bool read[2];
+	struct idmap *m = &maps[kind == 'g'];
+	size_t i;
+
+	if (!read[kind == 'g']) {
+		read[kind == 'g'] = true;
+		if (idmap_read(AT_FDCWD, kind == 'g' ? "/proc/self/gid_map" :
+		    "/proc/self/uid_map", m) == -1)
+			m->n = 0;
+	}
+	if (m->n == 0)
+		return -1;
+	for (i = 0; i < m->n; i++)
+		if (id >= m->r[i].inside && id - m->r[i].inside < m->r[i].count)
+			return 1;
+	return 0;
 }
 
 void

@@ -600,6 +600,19 @@ test_overlay_refused_on_host() {
 	assertEquals "nothing made in the mount point" "" "$(ls -A "$T/m")"
 }
 
+# Fewer capabilities than PID 1: its /proc/1/ns/mnt is closed to us, and
+# before Linux 6.18 (no fixed inode for the host's) its mountinfo tells.
+test_overlay_refused_on_host_without_all_capabilities() {
+	need_root || return 0
+	need_cmd setpriv || return 0
+	overlay_fixture "$T"
+	assert_fails 125 "mkrootfs: --overlay: refusing to mount in the host's mount namespace (run inside nsnew -m or unshare -m)" \
+		setpriv --bounding-set=-sys_resource,-sys_ptrace mkrootfs -o "$T/lower" "$T/m"
+	assertFalse "nothing mounted on the host" "grep -q ' $T/m ' /proc/self/mountinfo"
+	assert_ok setpriv --bounding-set=-sys_resource,-sys_ptrace unshare -m mkrootfs -o "$T/lower" "$T/m" cat "$T/m/base"
+	assert_out "base"
+}
+
 test_overlay_undone_on_failure() {
 	need_root || return 0
 	overlay_fixture "$T"

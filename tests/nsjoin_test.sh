@@ -251,6 +251,25 @@ test_cgroup() {
 	assert_contains "$OUT" "0::/$cg"
 }
 
+# From a cgroup namespace rooted beside the target's cgroup, with a
+# cgroup2 mount of its own, the target's cgroup is "/../NAME": outside.
+test_cgroup_outside_our_cgroup_namespace() {
+	need_cg || return 0
+	local a b pid
+	cg_new a nsjoin-a
+	cg_new b nsjoin-b
+	mkdir "$R/$a" "$R/$b" || { fail "mkdir"; return; }
+	sleep 1000 &
+	pid=$!
+	defer "kill $pid; wait $pid 2>/dev/null; :"
+	echo "$pid" >"$R/$b/cgroup.procs"
+	assert_fails 125 "nsjoin: --cgroup: cgroup /../$b of process $pid is outside the cgroup2 mount $R (its root is /)" \
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec nsnew -mC sh -c \
+		"umount -l $2 && mount -t cgroup2 none $2 && exec nsjoin --cgroup $3 true"' \
+		- "$R/$a" "$R" "$pid"
+	assert_out ""
+}
+
 test_verbose() {
 	need_root || return 0
 	container -Ur -u
