@@ -13,11 +13,10 @@ cg=/conch-bench-$$
 trap 'cgmake -d "$cg" 2>/dev/null' EXIT
 cgmake "$cg" || exit 1
 
-median "/bin/true" /bin/true || exit 1
-t=$MEDIAN_US
-median "cgput CG true" cgput "$cg" /bin/true || exit 1
-echo "cgput step over true: $((MEDIAN_US - t)) µs"
-median "cgmake CG FILE=VALUE -- true" cgmake "$cg" cgroup.max.depth=5 -- /bin/true || exit 1
-echo "cgmake step over true: $((MEDIAN_US - t)) µs"
-median "cgmake -s CG" cgmake -s "$cg" || exit 1
-median "cgmake CG/a/b/c -- cgmake -d CG/a" cgmake "$cg/a/b/c" -- cgmake -d "$cg/a" || exit 1
+medians "/bin/true" /bin/true \
+	"cgput CG true" "cgput $cg /bin/true" \
+	"cgmake CG FILE=VALUE -- true" "cgmake $cg cgroup.max.depth=5 -- /bin/true" \
+	"cgmake -s CG" "cgmake -s $cg" \
+	"cgmake CG/a/b/c -- cgmake -d CG/a" "cgmake $cg/a/b/c -- cgmake -d $cg/a" || exit 1
+echo "cgput step over true: $((MEDIANS[1] - MEDIANS[0])) µs"
+echo "cgmake step over true: $((MEDIANS[2] - MEDIANS[0])) µs"

@@ -44,19 +44,15 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 tail="capset --keep none scfilter -f default /bin/true"
 bwrap="bwrap --unshare-all --ro-bind $dir/static / --proc /proc --dev /dev --tmpfs /tmp --cap-drop ALL --seccomp 3 /bin/true"
 
-median "conch chain, dynamic" "$bin/cgput" "$cg" "$bin/nsnew" -U --map-root -a \
-	"$bin/pivot" "$dir/dyn" "$tail" || exit 1
-dyn=$MEDIAN_US
-median "conch chain, static" "$static/cgput" "$cg" "$static/nsnew" -U --map-root -a \
-	"$static/pivot" "$dir/static" "$tail" || exit 1
-st=$MEDIAN_US
-median "bwrap" "$bwrap" || exit 1
-bw=$MEDIAN_US
-median "static, bwrap's work (no cgroup...)" "$static/nsnew" -U --map-root -mpuinC \
-	"$static/pivot" --ro --no-sys "$dir/static" "$tail" || exit 1
-same=$MEDIAN_US
-median "cgput CG bwrap" "$static/cgput" "$cg" "$bwrap" || exit 1
-cgbw=$MEDIAN_US
+medians "conch chain, dynamic" \
+	"$bin/cgput $cg $bin/nsnew -U --map-root -a $bin/pivot $dir/dyn $tail" \
+	"conch chain, static" \
+	"$static/cgput $cg $static/nsnew -U --map-root -a $static/pivot $dir/static $tail" \
+	"bwrap" "$bwrap" \
+	"static, bwrap's work (no cgroup...)" \
+	"$static/nsnew -U --map-root -mpuinC $static/pivot --ro --no-sys $dir/static $tail" \
+	"cgput CG bwrap" "$static/cgput $cg $bwrap" || exit 1
+dyn=${MEDIANS[0]} st=${MEDIANS[1]} bw=${MEDIANS[2]} same=${MEDIANS[3]} cgbw=${MEDIANS[4]}
 echo "static/bwrap: $(ratio "$st" "$bw")"
 echo "dynamic/bwrap: $(ratio "$dyn" "$bw")"
 echo "static/dynamic: $(ratio "$st" "$dyn")"

@@ -10,11 +10,12 @@ trap 'rm -rf "$dir"' EXIT
 for prog in /usr/bin/python3 /bin/bash; do [ -x "$prog" ] && break; done
 mkrootfs -c "$prog" "$dir/root" || exit 1
 
-median "mkrootfs -c ${prog##*/} (warm root)" mkrootfs -c "$prog" "$dir/root" || exit 1
-a=$MEDIAN_US
 if command -v ldd >/dev/null; then
-	median "ldd ${prog##*/}" ldd "$prog" || exit 1
-	echo "mkrootfs/ldd: $(ratio "$a" "$MEDIAN_US")"
+	medians "mkrootfs -c ${prog##*/} (warm root)" "mkrootfs -c $prog $dir/root" \
+		"ldd ${prog##*/}" "ldd $prog" || exit 1
+	echo "mkrootfs/ldd: $(ratio "${MEDIANS[@]}")"
+else
+	median "mkrootfs -c ${prog##*/} (warm root)" mkrootfs -c "$prog" "$dir/root" || exit 1
 fi
 if command -v busybox >/dev/null; then
 	mkrootfs --busybox "$dir/bb" || exit 1

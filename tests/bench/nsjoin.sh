@@ -11,8 +11,7 @@ for _ in $(seq 50); do
 	[ "$(cat "/proc/${pid:-0}/comm" 2>/dev/null)" = sleep ] && break
 	sleep 0.1
 done
-median "nsjoin PID true" nsjoin "$pid" /bin/true
-a=$MEDIAN_US
-median "nsenter -t PID -a true" nsenter -t "$pid" -a /bin/true
-b=$MEDIAN_US
+medians "nsjoin PID true" "nsjoin $pid /bin/true" \
+	"nsenter -t PID -a true" "nsenter -t $pid -a /bin/true" || exit 1
+a=${MEDIANS[0]} b=${MEDIANS[1]}
 echo "nsjoin/nsenter: $(ratio "$a" "$b")"

@@ -16,15 +16,12 @@ else
 fi
 chmod 755 "$dir"
 
-median "nsnew -U --map-root -mpuin pivot" \
-	nsnew -U --map-root -mpuin pivot "$root" /bin/true || exit 1
-a=$MEDIAN_US
-median "nsnew ... pivot --ro" \
-	nsnew -U --map-root -mpuin pivot --ro "$root" /bin/true || exit 1
-ro=$MEDIAN_US
-median "bwrap --unshare-all --ro-bind ROOT / ..." \
-	bwrap --unshare-all --ro-bind "$root" / --proc /proc --dev /dev \
-	--tmpfs /tmp /bin/true || exit 1
-b=$MEDIAN_US
+medians "nsnew -U --map-root -mpuin pivot" \
+	"nsnew -U --map-root -mpuin pivot $root /bin/true" \
+	"nsnew ... pivot --ro" "nsnew -U --map-root -mpuin pivot --ro $root /bin/true" \
+	"bwrap --unshare-all --ro-bind ROOT / ..." \
+	"bwrap --unshare-all --ro-bind $root / --proc /proc --dev /dev --tmpfs /tmp /bin/true" ||
+	exit 1
+a=${MEDIANS[0]} ro=${MEDIANS[1]} b=${MEDIANS[2]}
 echo "pivot/bwrap: $(ratio "$a" "$b")"
 echo "pivot --ro/bwrap: $(ratio "$ro" "$b")"

@@ -6,14 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 fixture=$(dirname "$0")/../fixtures/docker-seccomp-default.json
 
-median "/bin/true" /bin/true
-t=$MEDIAN_US
-median "scfilter /bin/true (no rule)" scfilter /bin/true
-e=$MEDIAN_US
-median "scfilter -f default /bin/true" scfilter -f default /bin/true
-d=$MEDIAN_US
-median "scfilter -f docker.json /bin/true" scfilter -f "$fixture" /bin/true
-j=$MEDIAN_US
+medians "/bin/true" /bin/true \
+	"scfilter /bin/true (no rule)" "scfilter /bin/true" \
+	"scfilter -f default /bin/true" "scfilter -f default /bin/true" \
+	"scfilter -f docker.json /bin/true" "scfilter -f $fixture /bin/true" || exit 1
+t=${MEDIANS[0]} e=${MEDIANS[1]} d=${MEDIANS[2]} j=${MEDIANS[3]}
 echo "-f default: $((d - t)) µs more than /bin/true alone, $((d - e)) µs more than an empty filter"
 echo "-f docker.json: $((j - t)) µs more than /bin/true alone"
 # Most of that is loading libseccomp and libjansson: the static build.
