@@ -34,6 +34,7 @@ STATICS = $(TOOLS:%=static/%)
 DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	shunit2 uidmap util-linux iproute2 procps busybox-static bubblewrap \
 	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
+	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
 	musl-tools
 
@@ -115,6 +116,7 @@ deps:
 TESTPROGS = build/tests/sysprobe build/tests/sysprobe32
 
 testprogs: $(TESTPROGS)
+	@tests/helpers/setpriv.sh
 
 build/tests/sysprobe: tests/helpers/sysprobe.c
 	@mkdir -p $(@D)
