@@ -27,10 +27,12 @@ if [ ! -f "$file" ]; then
 	mv "$file.part" "$file"
 fi
 echo "$sum  $file" | sha256sum -c --quiet - || { rm -f "$file"; say "$file: bad sha256"; }
+# A fresh tree each time: an interrupted configure leaves a broken one.
 dir=$(tar -tf "$file" | head -n 1 | cut -d/ -f1)
-[ -d "$dir" ] || tar -xf "$file" || say "cannot unpack $file"
+rm -rf "${dir:?}"
+tar -xf "$file" || say "cannot unpack $file"
 cd "$dir" || exit 0
-[ -f Makefile ] || ./configure -q --disable-all-programs --enable-setpriv \
+./configure -q --disable-all-programs --enable-setpriv \
 	--disable-nls --without-python --without-systemd --without-udev \
 	--without-ncursesw --without-tinfo --without-readline >/dev/null 2>&1 ||
 	say "configure failed (libcap-ng-dev missing?)"
