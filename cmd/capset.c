@@ -227,15 +227,8 @@ parse_options(int argc, char **argv, struct request *rq)
 		case 'p':
 			rq->print = true;
 			break;
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			die_option(c, argv);
+			common_option(c, argv, usage);
 		}
 	}
 	if (rq->groups_mode == GROUPS_INIT && rq->user == NULL)

@@ -1120,15 +1120,8 @@ main(int argc, char **argv)
 				    optarg);
 			timeout_ms = secs * 1000;
 			break;
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			die_option(c, argv);
+			common_option(c, argv, usage);
 		}
 	}
 	if (optind == argc)

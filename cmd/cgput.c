@@ -184,15 +184,8 @@ main(int argc, char **argv)
 		case 'R':
 			root = optarg;
 			break;
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			die_option(c, argv);
+			common_option(c, argv, usage);
 		}
 	}
 	if (optind == argc)

@@ -77,15 +77,8 @@ parse_args(int argc, char **argv, struct opts *o)
 				    optarg);
 			o->setgroups = optarg;
 			break;
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			die_option(c, argv);
+			common_option(c, argv, usage);
 		}
 	}
 	if (o->automatic && (o->uid.n || o->gid.n))

@@ -2912,15 +2912,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'u':
 			o->upper = optarg;
 			break;
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			die_option(c, argv);
+			common_option(c, argv, usage);
 		}
 	}
 	if (o->upper != NULL && o->overlay == NULL)

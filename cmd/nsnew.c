@@ -224,16 +224,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->netns = optarg;
 			o->flags |= CLONE_NEWNET;
 			break;
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			if ((t = nstype_byopt(c)) == NULL)
-				die_option(c, argv);
+			if ((t = nstype_byopt(c)) == NULL) {
+				common_option(c, argv, usage);	/* -v, or none */
+				break;
+			}
 			o->flags |= t->flag;
 		}
 	}

@@ -184,15 +184,8 @@ parse_args(int argc, char **argv)
 		case OPT_NO_TMP:
 			opt.tmp = false;
 			break;
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			die_option(c, argv);
+			common_option(c, argv, usage);
 		}
 	}
 	if (optind >= argc)

@@ -2495,15 +2495,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			list(optarg);
 		case OPT_SHOW:
 			show(optarg);
-		case 'v':
-			conch_verbose = 1;
-			break;
-		case 'h':
-			print_help(usage);
-		case 'V':
-			print_version();
 		default:
-			die_option(c, argv);
+			common_option(c, argv, usage);
 		}
 	}
 	o->prog = argv + optind;

@@ -42,6 +42,7 @@ noreturn void die_err(int err, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define die_sys(...) die_err(errno, NULL, __VA_ARGS__)
 noreturn void die_option(int c, char **argv);
+void common_option(int c, char **argv, const char *usage);
 noreturn void print_version(void);
 noreturn void print_help(const char *text);
 

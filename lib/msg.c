@@ -127,6 +127,26 @@ die_option(int c, char **argv)
 	die("unknown option '%s' (see %s --help)", opt, conch_tool);
 }
 
+/*
+ * What every tool's getopt loop ends with: -v, -h and -V are the same
+ * everywhere, and anything else is an error.
+ */
+void
+common_option(int c, char **argv, const char *usage)
+{
+	switch (c) {
+	case 'v':
+		conch_verbose = 1;
+		return;
+	case 'h':
+		print_help(usage);
+	case 'V':
+		print_version();
+	default:
+		die_option(c, argv);
+	}
+}
+
 void
 print_version(void)
 {
