@@ -130,7 +130,7 @@ build/tests/sysprobe32: tests/helpers/sysprobe.c
 demo: deps all
 	examples/container.sh
 
-check: deps all testprogs
+check: deps all static testprogs
 	tests/run
 
 # The same suites against an installed tree (binaries, man pages,
@@ -146,8 +146,11 @@ installcheck: all testprogs
 	if [ -n "$$left" ]; then echo "uninstall left: $$left"; exit 1; fi; \
 	exit $$rc
 
+# The suites in the VM, then, with its kernel now cached, the boot of the
+# initramfs example (skipped by check, which has no kernel to boot).
 check-vm: deps static testprogs
 	tests/vm/run
+	tests/run tests/initramfs_test.sh
 
 bench: deps all static
 	tests/bench.sh
