@@ -255,8 +255,17 @@ boottime 86400 0" "$(echo "$OUT" | head -2 | awk '{ print $1, $2, $3 }')"
 	assert_rc 5
 }
 
+# nsnew --netns, like ip netns add, makes /run/netns a shared mount of its
+# own: undo that too when it was not one before the test.
+netns_dir_restore() {
+	if ! mountpoint -q /run/netns 2>/dev/null; then
+		defer "mountpoint -q /run/netns && umount /run/netns"
+	fi
+}
+
 test_pin_and_join() {
 	need_root || return 0
+	netns_dir_restore
 	local net
 	assert_ok nsnew -Ur -mpuin --pin "$T/pin" --netns "conch-test-$$" \
 		stat -L -c %i /proc/self/ns/net
@@ -274,6 +283,7 @@ test_pin_and_join() {
 
 test_pin_undone_when_exec_fails() {
 	need_root || return 0
+	netns_dir_restore
 	assert_fails 127 "nsnew: exec no-such-prog: No such file or directory (not found in PATH)" \
 		nsnew -n -u --pin "$T/pin" --netns "conch-test-$$" no-such-prog
 	assertFalse "pin dir removed" "[ -e '$T/pin' ]"
