@@ -4,27 +4,6 @@
 # real zsh. Values are completed, not just option names.
 . "$(dirname "$0")/lib.sh"
 
-BASH_COMPLETION=/usr/share/bash-completion/bash_completion
-
-# complete TOOL WORD...: what bash offers for the last WORD, sorted, one a line.
-complete_words() {
-	local tool=$1
-	shift
-	bash -c '
-		. "$1"
-		. "$2/$3"
-		compopt() { :; }	# only valid inside a real completion
-		shift 3
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		COMP_LINE="$*"
-		COMP_POINT=${#COMP_LINE}
-		fn=$(complete -p "$1" | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
-		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-		printf "%s\n" "${COMPREPLY[@]}" | sort -u
-	' complete "$BASH_COMPLETION" "$CONCH_BASHCOMPDIR" "$tool" "$tool" "$@" 2>/dev/null
-}
-
 # assert_offers TOOL WORD... '::' EXPECTED...: each EXPECTED is offered.
 assert_offers() {
 	local words=() got w

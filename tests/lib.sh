@@ -349,3 +349,26 @@ sleeper() {
 	wait_for "[ -s '$T/$1.pid' ]"
 	cat "$T/$1.pid"
 }
+
+# --- bash completions -----------------------------------------------------
+
+BASH_COMPLETION=/usr/share/bash-completion/bash_completion
+
+# complete TOOL WORD...: what bash offers for the last WORD, sorted, one a line.
+complete_words() {
+	local tool=$1
+	shift
+	bash -c '
+		. "$1"
+		. "$2/$3"
+		compopt() { :; }	# only valid inside a real completion
+		shift 3
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		fn=$(complete -p "$1" | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
+		"$fn" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort -u
+	' complete "$BASH_COMPLETION" "$CONCH_BASHCOMPDIR" "$tool" "$tool" "$@" 2>/dev/null
+}

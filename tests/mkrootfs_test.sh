@@ -663,22 +663,11 @@ mkrootfs (conch) $(sed -n 's/^VERSION = //p' "$TOP/Makefile")"
 
 # offers WORD...: what the bash completion offers for the last WORD.
 offers() {
-	bash -c '
-		. /usr/share/bash-completion/bash_completion
-		. "$1"
-		compopt() { :; }
-		shift
-		COMP_WORDS=(mkrootfs "$@")
-		COMP_CWORD=$#
-		COMP_LINE="mkrootfs $*"
-		COMP_POINT=${#COMP_LINE}
-		_conch_mkrootfs mkrootfs "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-		printf "%s\n" "${COMPREPLY[@]}" | sort -u
-	' offers "$CONCH_BASHCOMPDIR/mkrootfs" "$@" 2>/dev/null | tr '\n' ' '
+	complete_words mkrootfs "$@" | tr '\n' ' '
 }
 
 test_bash_completion() {
-	[ -f /usr/share/bash-completion/bash_completion ] || { skip "needs bash-completion"; return 0; }
+	[ -f "$BASH_COMPLETION" ] || { skip "needs bash-completion"; return 0; }
 	mkdir -p "$T/aa" "$T/ab"
 	touch "$T/img.tar.zst" "$T/notes.txt"
 	assert_contains "$(offers --ov)" "--overlay"
