@@ -153,6 +153,19 @@ need_cmd() {
 	done
 }
 
+# runs_32bit PROG: whether this kernel executes the 32-bit static PROG
+# (run with no arguments); when not, prints why, for skip. IA32 emulation
+# can be compiled out, off (ia32_emulation=0), or not offered by the
+# hypervisor (this project's PVM host: execve gives ENOEXEC).
+runs_32bit() {
+	[ -x "$1" ] || return 0
+	local err
+	err=$("$1" 2>&1 >/dev/null </dev/null)
+	[ $? -ne 126 ] && return 0
+	echo "this kernel does not run 32-bit x86 programs (${err##*: }); the VM suite runs it"
+	return 1
+}
+
 # ns_inode TYPE [PID]
 ns_inode() {
 	stat -L -c %i "/proc/${2:-self}/ns/$1"

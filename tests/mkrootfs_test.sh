@@ -241,6 +241,11 @@ test_copy_32bit() {
 		return 0
 	fi
 	assert_ok mkrootfs -c "$T/m32" "$T/d"
+	local interp
+	interp=$(readelf -l "$T/m32" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+	assertTrue "the 32-bit loader $interp is in the root" "[ -e '$T/d$interp' ]"
+	local why
+	why=$(runs_32bit "$T/m32") || { skip "$why"; return 0; }
 	run chroot "$T/d" "$T/m32"
 	assert_rc 7
 }
