@@ -233,7 +233,9 @@ test_root_after_pivot() {
 
 test_no_mount_refers_to_old_root() {
 	need_root || return 0
-	run mntns -p pivot "$R" /bin/cat /proc/self/mountinfo
+	# The masks, binds of the old root's /dev/null among them, have tests
+	# of their own below.
+	run mntns -p pivot --unmask all "$R" /bin/cat /proc/self/mountinfo
 	assert_rc 0
 	assertEquals "mount points" \
 		"/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys /tmp " \
@@ -282,15 +284,19 @@ pivot: bind /dev/null on /dev/null"
 	assert_contains "$ERR" "pivot: mount devpts on /dev/pts
 pivot: mount tmpfs on /dev/shm
 pivot: link /dev/ptmx -> pts/ptmx"
+	# Then the read-only and masked paths, the last of them just before
+	# the switch.
+	assert_contains "$ERR" "pivot: mount tmpfs on /tmp
+pivot: read-only /proc/bus"
+	assertEquals "the step before pivot_root" "/sys/devices/virtual/powercap" \
+		"$(sed -n '/^pivot: pivot_root/{x;p;q};h' <<<"$ERR" | grep -o '/sys/[a-z/]*')"
 	if root_is_initramfs; then
-		assert_contains "$ERR" "pivot: mount tmpfs on /tmp
-pivot: pivot_root $R
+		assert_contains "$ERR" "pivot: pivot_root $R
 pivot: pivot_root $R: Invalid argument: / is the initramfs; move $R onto / and chroot instead
 pivot: chdir /
 pivot: exec /bin/true"
 	else
-		assert_contains "$ERR" "pivot: mount tmpfs on /tmp
-pivot: pivot_root $R
+		assert_contains "$ERR" "pivot: pivot_root $R
 pivot: detach the old root
 pivot: chdir /
 pivot: exec /bin/true"
@@ -518,8 +524,9 @@ test_rootless_after_pivot() {
 	need_user || return 0
 	run userns pivot "$R" /bin/sh -c "$INSIDE"
 	check_inside
-	# With a net namespace of its own, /sys is a new sysfs: no submounts.
-	run userns pivot "$R" /bin/cat /proc/self/mountinfo
+	# With a net namespace of its own, /sys is a new sysfs: no submounts
+	# but the masks, tested on their own below.
+	run userns pivot --unmask all "$R" /bin/cat /proc/self/mountinfo
 	assertEquals "mount points" \
 		"/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys /tmp " \
 		"$(mountpoints "$OUT")"
