@@ -47,16 +47,16 @@ static const char usage[] =
 "                         directory, /dev/null on a file\n"
 "      --ro-path PATH     make PATH read-only too\n"
 "      --unmask PATH      leave PATH as it is, neither masked nor read-only;\n"
-"                         'all' for every path listed so far, the defaults too\n"
+"                         'all' for every path listed so far, defaults too\n"
 "  -v, --verbose          print each step on stderr\n"
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the version and exit\n"
 "\n"
 "Needs a mount namespace of its own (nsnew -m). After the defaults, the\n"
 "--bind, --ro-bind and --tmpfs mounts are made in the order given. Then, as\n"
-"OCI runtimes do, /proc/kcore, /proc/keys, /sys/firmware and the other paths\n"
-"that show the host are masked, and /proc/sys, /proc/sysrq-trigger, /proc/bus,\n"
-"/proc/fs and /proc/irq made read-only (see pivot(1) for the lists).\n";
+"OCI runtimes do, /proc/kcore, /proc/keys, /sys/firmware and the other\n"
+"paths that show the host are masked, and /proc/sys, /proc/sysrq-trigger,\n"
+"/proc/bus, /proc/fs and /proc/irq made read-only (see pivot(1)).\n";
 
 enum {
 	OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP,
