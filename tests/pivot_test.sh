@@ -643,10 +643,7 @@ test_readonly_paths_refuse_writes() {
 	assert_out "/bin/sh: can't create /proc/sys/kernel/hostname: Read-only file system
 $host
 /bin/sh: can't create /proc/sys/vm/swappiness: Read-only file system
-/proc/bus ro,
-/proc/fs ro,
-/proc/irq ro,
-/proc/sys ro,"
+$(for d in bus fs irq sys; do [ -e /proc/$d ] && echo "/proc/$d ro,"; done)"
 	assertEquals "host swappiness" "$swap" "$(cat /proc/sys/vm/swappiness)"
 	# It was the read-only mount, not a permission: without it, the
 	# container's own hostname changes, and the host's does not.
@@ -898,6 +895,10 @@ test_hostile_masked_path_links_rootless() {
 test_nested_container_needs_unmask_all() {
 	need_root || return 0
 	need_cmd mkrootfs || return 0
+	if root_is_initramfs; then
+		skip "/ is the initramfs: pivot chroots, and the full /proc of the initramfs stays in the namespace, in sight for the kernel"
+		return 0
+	fi
 	mkrootfs --tools "$R" >/dev/null && make_rootfs "$R/inner" || return 1
 	run mntns -p pivot "$R" /bin/nsnew -U --map-root -mp pivot /inner /bin/true
 	assert_rc 125
