@@ -9,7 +9,9 @@
  * it would for a process running there, never to a host path, and no path
  * is looked up twice. All mounts are made before pivot_root(2), because
  * in a user namespace the kernel grants a new procfs or sysfs only while a
- * full one is still visible. On failure, everything made is undone.
+ * full one is still visible. Last, the parts of /proc and /sys that show
+ * or change the host are masked or made read-only, as OCI runtimes do. On
+ * failure, everything made is undone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
@@ -40,14 +43,25 @@ static const char usage[] =
 "      --no-sys           no read-only /sys\n"
 "      --no-dev           no /dev\n"
 "      --no-tmp           no tmpfs on /tmp\n"
+"      --mask PATH        mask PATH too: an empty read-only tmpfs on a\n"
+"                         directory, /dev/null on a file\n"
+"      --ro-path PATH     make PATH read-only too\n"
+"      --unmask PATH      leave PATH as it is, neither masked nor read-only;\n"
+"                         'all' for every path listed so far, defaults too\n"
 "  -v, --verbose          print each step on stderr\n"
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the version and exit\n"
 "\n"
 "Needs a mount namespace of its own (nsnew -m). After the defaults, the\n"
-"--bind, --ro-bind and --tmpfs mounts are made in the order given.\n";
+"--bind, --ro-bind and --tmpfs mounts are made in the order given. Then, as\n"
+"OCI runtimes do, /proc/kcore, /proc/keys, /sys/firmware and the other\n"
+"paths that show the host are masked, and /proc/sys, /proc/sysrq-trigger,\n"
+"/proc/bus, /proc/fs and /proc/irq made read-only (see pivot(1)).\n";
 
-enum { OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP };
+enum {
+	OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP,
+	OPT_MASK, OPT_RO_PATH, OPT_UNMASK,
+};
 
 static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, 'b' },
@@ -59,6 +73,9 @@ static const struct option longopts[] = {
 	{ "no-sys", no_argument, NULL, OPT_NO_SYS },
 	{ "no-dev", no_argument, NULL, OPT_NO_DEV },
 	{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
+	{ "mask", required_argument, NULL, OPT_MASK },
+	{ "ro-path", required_argument, NULL, OPT_RO_PATH },
+	{ "unmask", required_argument, NULL, OPT_UNMASK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -73,11 +90,36 @@ struct usermount {
 	const char *dst;	/* inside the new root */
 };
 
+/*
+ * The OCI runtime spec's maskedPaths and readonlyPaths, as runc, crun and
+ * docker set them by default: what shows the host's memory, keys, timers
+ * and firmware is masked; what changes the host's kernel is read-only.
+ */
+static const char *const default_masked[] = {
+	"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+	"/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap",
+};
+static const char *const default_readonly[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+	"/proc/sysrq-trigger",
+};
+
+/* A masked or read-only path, the defaults' and --mask's or --ro-path's. */
+struct maskpath {
+	char *path;		/* absolute, in clean_path()'s form */
+	bool masked;		/* masked; else only made read-only */
+	bool given;		/* on the command line: missing is an error */
+};
+
 static struct {
 	bool proc, sys, dev, tmp, ro;
 	const char *chdir;
 	struct usermount *mounts;
 	size_t nmounts;
+	struct maskpath *masks;
+	size_t nmasks;
 	const char *newroot;
 	char **prog;
 } opt = { .proc = true, .sys = true, .dev = true, .tmp = true };
@@ -102,12 +144,14 @@ enum {
 	ATTR_PTS = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 	ATTR_SHM = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_TMP = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	ATTR_MASK = ATTR_SYS,
 };
 
 /* fsconfig() settings: key, value (NULL for a flag), ..., NULL. */
 static const char *const no_options[] = { NULL };
 static const char *const mode755_options[] = { "mode", "755", NULL };
 static const char *const tmp_options[] = { "mode", "1777", NULL };
+static const char *const mask_options[] = { "mode", "555", NULL };
 static const char *const pts_options[] = {
 	"newinstance", NULL, "ptmxmode", "0666", "mode", "620", NULL,
 };
@@ -146,6 +190,126 @@ add_mount(int kind, const char *name, char *arg)
 		die("%s %s: DST is the new root itself", name, arg);
 }
 
+/*
+ * PATH as masks are compared: absolute, one slash between components, no
+ * "." component and no trailing slash ("proc//kcore/" is "/proc/kcore").
+ * ".." is kept: what it leads to depends on the links in the image.
+ */
+static char *
+clean_path(const char *path)
+{
+	char *clean, *out;
+	size_t len;
+
+	clean = malloc(strlen(path) + 2);
+	if (clean == NULL)
+		die_sys("malloc");
+	out = clean;
+	for (path += strspn(path, "/"); *path != '\0';
+	    path += len + strspn(path + len, "/")) {
+		len = strcspn(path, "/");
+		if (len == 1 && path[0] == '.')
+			continue;
+		*out++ = '/';
+		memcpy(out, path, len);
+		out += len;
+	}
+	if (out == clean)
+		*out++ = '/';
+	*out = '\0';
+	return clean;
+}
+
+static bool
+has_dotdot(const char *path)
+{
+	const char *p;
+
+	for (p = path; (p = strstr(p, "/..")) != NULL; p += 3)
+		if (p[3] == '/' || p[3] == '\0')
+			return true;
+	return false;
+}
+
+static struct maskpath *
+find_mask(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < opt.nmasks; i++)
+		if (strcmp(opt.masks[i].path, path) == 0)
+			return &opt.masks[i];
+	return NULL;
+}
+
+/*
+ * A path to mask or make read-only; a path listed already changes kind.
+ * Neither the root nor a path through ".." can be meant: the root is
+ * --ro's, and a mask must cover the path that was written.
+ */
+static void
+add_mask(const char *path, bool masked, bool given)
+{
+	const char *name = masked ? "--mask" : "--ro-path";
+	struct maskpath *m;
+	char *clean;
+
+	if (path[0] == '\0')
+		die("%s: empty path", name);
+	clean = clean_path(path);
+	if (strcmp(clean, "/") == 0)
+		die("%s %s: the new root itself (--ro makes it read-only)",
+		    name, path);
+	if (has_dotdot(clean))
+		die("%s %s: a path through '..' (name the path itself)", name,
+		    path);
+	m = find_mask(clean);
+	if (m == NULL) {
+		m = &opt.masks[opt.nmasks++];
+		m->path = clean;
+	} else {
+		free(clean);
+	}
+	m->masked = masked;
+	m->given = given;
+}
+
+/* --unmask PATH takes PATH off the lists as they stand; "all" empties them. */
+static void
+unmask(const char *path)
+{
+	struct maskpath *m;
+	char *clean;
+
+	if (strcmp(path, "all") == 0) {
+		opt.nmasks = 0;
+		return;
+	}
+	clean = clean_path(path);
+	m = find_mask(clean);
+	free(clean);
+	if (m == NULL)
+		die("--unmask %s: not a masked or read-only path", path);
+	free(m->path);
+	opt.nmasks--;
+	memmove(m, m + 1, (opt.masks + opt.nmasks - m) * sizeof(*m));
+}
+
+static void
+add_default_masks(int argc)
+{
+	size_t i;
+
+	opt.masks = calloc(LEN(default_masked) + LEN(default_readonly) + argc,
+	    sizeof(*opt.masks));
+	if (opt.masks == NULL)
+		die_sys("calloc");
+	for (i = 0; i < LEN(default_readonly); i++)
+		add_mask(default_readonly[i], false, false);
+	for (i = 0; i < LEN(default_masked); i++)
+		add_mask(default_masked[i], true, false);
+}
+
 static void
 parse_args(int argc, char **argv)
 {
@@ -154,6 +318,7 @@ parse_args(int argc, char **argv)
 	opt.mounts = calloc(argc, sizeof(*opt.mounts));
 	if (opt.mounts == NULL)
 		die_sys("calloc");
+	add_default_masks(argc);
 	while ((c = getopt_long(argc, argv, "+:b:r:t:Rw:vhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -183,6 +348,15 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_NO_TMP:
 			opt.tmp = false;
+			break;
+		case OPT_MASK:
+			add_mask(optarg, true, true);
+			break;
+		case OPT_RO_PATH:
+			add_mask(optarg, false, true);
+			break;
+		case OPT_UNMASK:
+			unmask(optarg);
 			break;
 		default:
 			common_option(c, argv, usage);
@@ -661,6 +835,153 @@ mount_user(const struct usermount *m)
 	close(tree);
 }
 
+/* What every mask shares: the host's /dev/null, and one empty tmpfs. */
+struct maskfds {
+	int null;		/* O_PATH, checked to be the null device */
+	int tmpfs;		/* the first masking tmpfs, once attached */
+};
+
+/*
+ * The path of M inside the new root, or -1 when it is missing: a default
+ * is then skipped, as runc skips it; a path given is an error. A link at
+ * its end is never followed: the mount would cover what the link leads
+ * to, which the image chose, not the path meant.
+ */
+static int
+open_mask(const struct maskpath *m, struct stat *st)
+{
+	const char *what = m->given ? (m->masked ? "--mask" : "--ro-path") :
+	    (m->masked ? "mask" : "read-only");
+	int fd;
+
+	fd = open_in_root(m->path, O_PATH | O_NOFOLLOW);
+	if (fd == -1 && !m->given && (errno == ENOENT || errno == ENOTDIR)) {
+		trace("no %s to %s", m->path, m->masked ? "mask" :
+		    "make read-only");
+		return -1;
+	}
+	if (fd == -1)
+		die_err(errno, errno == ENOENT || errno == ENOTDIR ? NULL :
+		    point_hint(errno), "%s %s", what, m->path);
+	if (fstat(fd, st) == -1)
+		die_sys("%s %s: stat", what, m->path);
+	if (S_ISLNK(st->st_mode) && m->given)
+		die("%s %s: a symbolic link in %s, not followed (name the path "
+		    "it leads to)", what, m->path, opt.newroot);
+	if (S_ISLNK(st->st_mode))
+		die("%s %s: a symbolic link in %s, not followed (--unmask %s "
+		    "leaves it as it is)", what, m->path, opt.newroot, m->path);
+	return fd;
+}
+
+/* A bind of the host's /dev/null, as runc masks a file. */
+static int
+null_bind(struct maskfds *fds)
+{
+	struct stat st;
+	int tree;
+
+	if (fds->null == -1) {
+		fds->null = open("/dev/null", O_PATH | O_CLOEXEC);
+		if (fds->null == -1 || fstat(fds->null, &st) == -1)
+			die_sys("open /dev/null");
+		if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+			die("open /dev/null: not the null device (character "
+			    "1:3): it would show, not mask");
+	}
+	tree = clone_tree(fds->null, "", AT_EMPTY_PATH, false, 0);
+	if (tree == -1)
+		die_mount("bind /dev/null");
+	return tree;
+}
+
+/*
+ * A read-only empty tmpfs, as runc masks a directory; all of them are
+ * clones of one, as recent runc does, so a container costs one superblock.
+ */
+static int
+mask_tmpfs(struct maskfds *fds)
+{
+	int mnt;
+
+	if (fds->tmpfs != -1) {
+		mnt = clone_tree(fds->tmpfs, "", AT_EMPTY_PATH, false, 0);
+		if (mnt == -1)
+			die_mount("clone the masking tmpfs");
+		return mnt;
+	}
+	mnt = new_fs("tmpfs", mask_options, ATTR_MASK);
+	if (mnt == -1)
+		die_err(errno, fs_hint("tmpfs", errno), "mount tmpfs to mask");
+	return mnt;
+}
+
+static void
+mask_path(const struct maskpath *m, struct maskfds *fds)
+{
+	struct stat st;
+	int at, mnt;
+
+	at = open_mask(m, &st);
+	if (at == -1)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		trace("mask %s (read-only tmpfs)", m->path);
+		mnt = mask_tmpfs(fds);
+	} else {
+		trace("mask %s (bind /dev/null)", m->path);
+		mnt = null_bind(fds);
+	}
+	attach(mnt, at, "", m->path);
+	if (S_ISDIR(st.st_mode) && fds->tmpfs == -1)
+		fds->tmpfs = mnt;
+	else
+		close(mnt);
+	close(at);
+}
+
+/* A bind of the path on itself, with every mount below it read-only. */
+static void
+readonly_path(const struct maskpath *m)
+{
+	struct stat st;
+	int at, tree;
+
+	at = open_mask(m, &st);
+	if (at == -1)
+		return;
+	trace("read-only %s", m->path);
+	tree = clone_tree(at, "", AT_EMPTY_PATH, true, MOUNT_ATTR_RDONLY);
+	if (tree == -1)
+		die_mount("read-only %s", m->path);
+	attach(tree, at, "", m->path);
+	close(tree);
+	close(at);
+}
+
+/*
+ * After every other mount, so that they cover what a --bind put there
+ * too, and while the host's /dev/null is still in reach. Read-only paths
+ * first, as runc orders them: a mask inside one lands on its bind.
+ */
+static void
+mount_masks(void)
+{
+	struct maskfds fds = { .null = -1, .tmpfs = -1 };
+	size_t i;
+
+	for (i = 0; i < opt.nmasks; i++)
+		if (!opt.masks[i].masked)
+			readonly_path(&opt.masks[i]);
+	for (i = 0; i < opt.nmasks; i++)
+		if (opt.masks[i].masked)
+			mask_path(&opt.masks[i], &fds);
+	if (fds.null != -1)
+		close(fds.null);
+	if (fds.tmpfs != -1)
+		close(fds.tmpfs);
+}
+
 /* Only the root's own mount: /tmp, /dev and the binds keep their mode. */
 static void
 make_root_readonly(void)
@@ -834,6 +1155,7 @@ main(int argc, char **argv)
 		mount_tmp();
 	for (i = 0; i < opt.nmounts; i++)
 		mount_user(&opt.mounts[i]);
+	mount_masks();
 	if (opt.ro)
 		make_root_readonly();
 	wd = open_workdir();

@@ -121,6 +121,10 @@ test_capset() {
 test_pivot() {
 	[ -z "$_skipped" ] || return 0
 	assert_offers pivot --no :: --no-dev --no-proc --no-sys --no-tmp
+	assert_offers pivot --unm :: --unmask
+	assert_offers pivot --unmask /proc/k :: /proc/kcore /proc/keys
+	assert_offers pivot --unmask a :: all
+	assert_offers pivot --mask /proc/sys "$T" ech :: echo
 	mkdir "$T/dir"
 	touch "$T/file"
 	assert_offers pivot --chdir "$T/d" :: "$T/dir"

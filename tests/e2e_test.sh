@@ -55,11 +55,17 @@ check_look() {
 	assert_contains "$OUT" "tmp: writable"
 	assert_contains "$OUT" "fds: 0 1 2 3 "
 	# Every mount point is one pivot made; none of the host's is left.
+	# Those below /proc and /sys are its masked and read-only paths.
 	local p
+	assert_contains " $(sed -n 's/^points: //p' <<<"$OUT") " " /proc/sys "
 	for p in $(sed -n 's/^points: //p' <<<"$OUT"); do
 		case $p in
 		/ | /proc | /sys | /sys/fs/cgroup | /tmp | /dev | /dev/pts | /dev/shm | \
 			/dev/null | /dev/zero | /dev/full | /dev/random | /dev/urandom | /dev/tty) ;;
+		/proc/acpi | /proc/asound | /proc/kcore | /proc/keys | /proc/latency_stats | \
+			/proc/timer_list | /proc/timer_stats | /proc/sched_debug | /proc/scsi | \
+			/sys/firmware | /sys/devices/virtual/powercap | /proc/bus | /proc/fs | \
+			/proc/irq | /proc/sys | /proc/sysrq-trigger) ;;
 		*) fail "a mount the container should not have: $p" ;;
 		esac
 	done

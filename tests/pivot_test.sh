@@ -233,7 +233,9 @@ test_root_after_pivot() {
 
 test_no_mount_refers_to_old_root() {
 	need_root || return 0
-	run mntns -p pivot "$R" /bin/cat /proc/self/mountinfo
+	# The masks, binds of the old root's /dev/null among them, have tests
+	# of their own below.
+	run mntns -p pivot --unmask all "$R" /bin/cat /proc/self/mountinfo
 	assert_rc 0
 	assertEquals "mount points" \
 		"/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys /tmp " \
@@ -282,15 +284,19 @@ pivot: bind /dev/null on /dev/null"
 	assert_contains "$ERR" "pivot: mount devpts on /dev/pts
 pivot: mount tmpfs on /dev/shm
 pivot: link /dev/ptmx -> pts/ptmx"
+	# Then the read-only and masked paths, the last of them just before
+	# the switch.
+	assert_contains "$ERR" "pivot: mount tmpfs on /tmp
+pivot: read-only /proc/bus"
+	assertEquals "the step before pivot_root" "/sys/devices/virtual/powercap" \
+		"$(sed -n '/^pivot: pivot_root/{x;p;q};h' <<<"$ERR" | grep -o '/sys/[a-z/]*')"
 	if root_is_initramfs; then
-		assert_contains "$ERR" "pivot: mount tmpfs on /tmp
-pivot: pivot_root $R
+		assert_contains "$ERR" "pivot: pivot_root $R
 pivot: pivot_root $R: Invalid argument: / is the initramfs; move $R onto / and chroot instead
 pivot: chdir /
 pivot: exec /bin/true"
 	else
-		assert_contains "$ERR" "pivot: mount tmpfs on /tmp
-pivot: pivot_root $R
+		assert_contains "$ERR" "pivot: pivot_root $R
 pivot: detach the old root
 pivot: chdir /
 pivot: exec /bin/true"
@@ -518,8 +524,9 @@ test_rootless_after_pivot() {
 	need_user || return 0
 	run userns pivot "$R" /bin/sh -c "$INSIDE"
 	check_inside
-	# With a net namespace of its own, /sys is a new sysfs: no submounts.
-	run userns pivot "$R" /bin/cat /proc/self/mountinfo
+	# With a net namespace of its own, /sys is a new sysfs: no submounts
+	# but the masks, tested on their own below.
+	run userns pivot --unmask all "$R" /bin/cat /proc/self/mountinfo
 	assertEquals "mount points" \
 		"/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys /tmp " \
 		"$(mountpoints "$OUT")"
@@ -550,6 +557,354 @@ rw ok
 touch: /mnt/ro/f: Read-only file system
 run ok"
 	assertTrue "[ -e '$T/rw/f' ]"
+}
+
+# --- masked and read-only paths ---------------------------------------------
+
+MASKED="/proc/acpi /proc/asound /proc/kcore /proc/keys /proc/latency_stats
+	/proc/timer_list /proc/timer_stats /proc/sched_debug /proc/scsi
+	/sys/firmware /sys/devices/virtual/powercap"
+
+# What each masked path holds, seen from inside: "PATH dir N" (N entries),
+# "PATH file N" (N of its first byte), or "PATH none".
+SHOW_MASKED='for p in '$(echo $MASKED)'; do
+	if [ -d $p ]; then echo "$p dir $(ls -A $p | wc -l)"
+	elif [ -e $p ]; then echo "$p file $(head -c 1 $p | wc -c)"
+	else echo "$p none"; fi
+done'
+
+# The same, as it must be: what this kernel has, all of it empty.
+masked_empty() {
+	local p
+	for p in $MASKED; do
+		if [ -d "$p" ]; then echo "$p dir 0"
+		elif [ -e "$p" ]; then echo "$p file 0"
+		else echo "$p none"; fi
+	done
+}
+
+# need_masked_content || return 0: a masked path with something in it
+# here, so that reading it empty inside proves the mask.
+need_masked_content() {
+	[ -n "$(ls -A /sys/firmware 2>/dev/null)" ] && return 0
+	skip "/sys/firmware is empty on this host: no mask would show"
+	return 1
+}
+
+# The mount points below /proc and /sys, as seen from inside, on one line.
+SHOW_MASK_MOUNTS='awk "\$5 ~ /^\/(proc|sys)\// { print \$5 }" /proc/self/mountinfo | sort | tr "\n" " "; echo'
+
+test_masked_paths_read_empty() {
+	need_root || return 0
+	need_masked_content || return 0
+	mkdir -p "$R/srv/dir"
+	echo secret >"$R/srv/dir/file"
+	run mntns -p pivot --mask /srv "$R" /bin/sh -c "$SHOW_MASKED
+		touch /sys/firmware/x /srv/x 2>&1
+		awk '\$5 == \"/sys/firmware\" || \$5 == \"/srv\" {
+			if (!(\$3 in dev)) { dev[\$3]; n++ }; print \$6, \$9 }
+			END { print n, \"superblock\" }' /proc/self/mountinfo | sort -u"
+	assert_rc 0
+	# An empty read-only tmpfs on each directory, all of one superblock.
+	assert_out "$(masked_empty)
+touch: /sys/firmware/x: Read-only file system
+touch: /srv/x: Read-only file system
+1 superblock
+ro,nosuid,nodev,noexec,relatime tmpfs"
+}
+
+test_masked_paths_read_empty_rootless() {
+	need_user || return 0
+	need_masked_content || return 0
+	# A new sysfs (own net namespace), then the host's /sys bound.
+	run userns pivot "$R" /bin/sh -c "$SHOW_MASKED"
+	assert_rc 0
+	assert_out "$(masked_empty)"
+	run as_user nsnew -U --map-root -mp pivot -v "$R" /bin/sh -c "$SHOW_MASKED"
+	assert_rc 0
+	assert_contains "$ERR" "bind the host's /sys instead, read-only"
+	assert_out "$(masked_empty)"
+}
+
+# Run as root in a new UTS namespace: a write that succeeds changes only
+# the container's hostname, and the host's swappiness is put back if the
+# read-only mount failed to hold.
+test_readonly_paths_refuse_writes() {
+	need_root || return 0
+	local swap host
+	swap=$(cat /proc/sys/vm/swappiness)
+	host=$(hostname)
+	defer "echo $swap >/proc/sys/vm/swappiness"
+	run nsnew -mpu pivot "$R" /bin/sh -c '
+		echo box 2>&1 >/proc/sys/kernel/hostname; hostname
+		echo '$((swap == 7 ? 8 : 7))' 2>&1 >/proc/sys/vm/swappiness
+		awk "\$5 ~ /^\/proc\/(bus|fs|irq|sys)\$/ { print \$5, substr(\$6, 1, 3) }" /proc/self/mountinfo'
+	assert_rc 0
+	assert_out "/bin/sh: can't create /proc/sys/kernel/hostname: Read-only file system
+$host
+/bin/sh: can't create /proc/sys/vm/swappiness: Read-only file system
+$(for d in bus fs irq sys; do [ -e /proc/$d ] && echo "/proc/$d ro,"; done)"
+	assertEquals "host swappiness" "$swap" "$(cat /proc/sys/vm/swappiness)"
+	# It was the read-only mount, not a permission: without it, the
+	# container's own hostname changes, and the host's does not.
+	run nsnew -mpu pivot --unmask /proc/sys "$R" /bin/sh -c \
+		'echo box >/proc/sys/kernel/hostname && hostname'
+	assert_rc 0
+	assert_out box
+	assertEquals "host name" "$host" "$(hostname)"
+}
+
+test_readonly_paths_refuse_writes_rootless() {
+	need_user || return 0
+	local fwd
+	fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+	run userns pivot "$R" /bin/sh -c '
+		echo box 2>&1 >/proc/sys/kernel/hostname
+		echo 1 2>&1 >/proc/sys/net/ipv4/ip_forward; true'
+	assert_rc 0
+	assert_out "/bin/sh: can't create /proc/sys/kernel/hostname: Read-only file system
+/bin/sh: can't create /proc/sys/net/ipv4/ip_forward: Read-only file system"
+	# Unmasked: the kernel's own checks decide. The hostname is the host
+	# root's to write, the net namespace's sysctls its owner's.
+	run userns pivot --unmask /proc/sys "$R" /bin/sh -c '
+		echo box 2>&1 >/proc/sys/kernel/hostname
+		echo 1 >/proc/sys/net/ipv4/ip_forward && cat /proc/sys/net/ipv4/ip_forward'
+	assert_rc 0
+	assert_out "/bin/sh: can't create /proc/sys/kernel/hostname: Permission denied
+1"
+	assertEquals "host ip_forward" "$fwd" "$(cat /proc/sys/net/ipv4/ip_forward)"
+}
+
+test_sysrq_trigger_read_only() {
+	need_root || return 0
+	if [ ! -e /proc/sysrq-trigger ]; then
+		skip "no /proc/sysrq-trigger in this kernel (CONFIG_MAGIC_SYSRQ); the VM suite has one"
+		return 0
+	fi
+	# h only prints the help to the kernel log, should the mount not hold.
+	run mntns -p pivot "$R" /bin/sh -c 'echo h 2>&1 >/proc/sysrq-trigger; true'
+	assert_rc 0
+	assert_out "/bin/sh: can't create /proc/sysrq-trigger: Read-only file system"
+	if need_user; then
+		run userns pivot "$R" /bin/sh -c 'echo h 2>&1 >/proc/sysrq-trigger; true'
+		assert_out "/bin/sh: can't create /proc/sysrq-trigger: Read-only file system"
+	fi
+}
+
+test_unmask() {
+	need_root || return 0
+	need_masked_content || return 0
+	run mntns -p pivot --unmask all "$R" /bin/sh -c "$SHOW_MASK_MOUNTS"
+	assert_rc 0
+	assert_out ""
+	# A path is compared as written, less doubled and trailing slashes.
+	run mntns -p pivot --unmask /proc/sys --unmask sys//firmware/ "$R" \
+		/bin/sh -c "$SHOW_MASK_MOUNTS; ls /sys/firmware | wc -l"
+	assert_rc 0
+	assert_contains "$OUT" "/proc/bus /proc/fs /proc/irq "
+	assert_not_contains "$OUT" "/proc/sys "
+	assert_not_contains "$OUT" "/sys/firmware "
+	assertNotEquals "entries of /sys/firmware" 0 "$(tail -1 <<<"$OUT")"
+	# Options apply in order: all, then one of our own; a mask given and
+	# taken back is no mask.
+	run mntns -p pivot --unmask all --ro-path /proc/sys --mask /proc/cpuinfo \
+		--mask /proc/version --unmask /proc/version "$R" /bin/sh -c \
+		"$SHOW_MASK_MOUNTS; wc -c </proc/cpuinfo; head -c 5 /proc/version"
+	assert_rc 0
+	assert_out "/proc/cpuinfo /proc/sys 
+0
+Linux"
+	# A path given twice, once of each kind, is of the last kind.
+	run mntns -p pivot --unmask all --mask /proc/sys --ro-path /proc/sys "$R" \
+		/bin/sh -c "$SHOW_MASK_MOUNTS; ls /proc/sys | wc -l"
+	assert_out "/proc/sys 
+$(ls /proc/sys | wc -l)"
+}
+
+test_mask_and_ro_path_in_the_image() {
+	need_root || return 0
+	mkdir -p "$R/srv/dir/sub" "$R/srv/rw"
+	echo secret >"$R/srv/secret"
+	echo secret >"$R/srv/dir/file"
+	run mntns -p pivot --mask /srv/secret --mask srv/dir/ --ro-path /srv/rw \
+		--ro-path /etc/passwd -v "$R" /bin/sh -c '
+		cat /srv/secret; ls -A /srv/dir; touch /srv/dir/x 2>&1
+		touch /srv/rw/x 2>&1; echo x 2>&1 >>/etc/passwd
+		touch /etc/x && echo etc ok'
+	assert_rc 0
+	assert_out "touch: /srv/dir/x: Read-only file system
+touch: /srv/rw/x: Read-only file system
+/bin/sh: can't create /etc/passwd: Read-only file system
+etc ok"
+	assert_contains "$ERR" "pivot: read-only /srv/rw"
+	assert_contains "$ERR" "pivot: read-only /etc/passwd"
+	assert_contains "$ERR" "pivot: mask /srv/secret (bind /dev/null)"
+	assert_contains "$ERR" "pivot: mask /srv/dir (read-only tmpfs)"
+	assertEquals "the image's file" secret "$(cat "$R/srv/secret")"
+	assertFalse "[ -e '$R/srv/rw/x' ]"
+}
+
+# Masks come after the --bind mounts, and cover them.
+test_masks_cover_binds() {
+	need_root || return 0
+	local swap
+	mkdir -p "$T/fakeproc/acpi" "$T/fakeproc/sys" "$T/data"
+	echo host >"$T/fakeproc/keys"
+	echo host >"$T/fakeproc/acpi/file"
+	echo host >"$T/data/secret"
+	run mntns -p pivot --no-proc --bind "$T/fakeproc:/proc" \
+		--bind "$T/data:/srv" --mask /srv/secret "$R" /bin/sh -c '
+		cat /proc/keys /srv/secret; ls -A /proc/acpi
+		touch /proc/sys/x 2>&1; true'
+	assert_rc 0
+	assert_out "touch: /proc/sys/x: Read-only file system"
+	assertEquals "host file" host "$(cat "$T/data/secret")"
+	# The host's own procfs, bound: its sysctls are read-only too.
+	swap=$(cat /proc/sys/vm/swappiness)
+	defer "echo $swap >/proc/sys/vm/swappiness"
+	run mntns -p pivot --no-proc --bind /proc:/proc "$R" /bin/sh -c '
+		echo '$((swap == 7 ? 8 : 7))' 2>&1 >/proc/sys/vm/swappiness; true'
+	assert_rc 0
+	assert_out "/bin/sh: can't create /proc/sys/vm/swappiness: Read-only file system"
+	assertEquals "host swappiness" "$swap" "$(cat /proc/sys/vm/swappiness)"
+}
+
+# Defaults missing from the image are skipped, as runc skips them.
+test_missing_defaults_skipped() {
+	need_root || return 0
+	run mntns pivot -v --no-proc --no-sys "$R" /bin/sh -c "$SHOW_MASK_MOUNTS"
+	assert_rc 0
+	assert_out ""
+	assert_contains "$ERR" "pivot: no /proc/sys to make read-only"
+	assert_contains "$ERR" "pivot: no /proc/kcore to mask"
+	assert_contains "$ERR" "pivot: no /sys/firmware to mask"
+	assert_not_contains "$ERR" "pivot: mask "
+}
+
+test_mask_bad_input() {
+	assert_fails 125 "pivot: option '--mask' needs an argument (see pivot --help)" \
+		pivot --mask
+	assert_fails 125 "pivot: --mask: empty path" pivot --mask '' "$R"
+	assert_fails 125 "pivot: --ro-path /: the new root itself (--ro makes it read-only)" \
+		pivot --ro-path / "$R"
+	assert_fails 125 "pivot: --mask //./: the new root itself (--ro makes it read-only)" \
+		pivot --mask //./ "$R"
+	assert_fails 125 "pivot: --ro-path /proc/../etc: a path through '..' (name the path itself)" \
+		pivot --ro-path /proc/../etc "$R"
+	assert_fails 125 "pivot: --unmask /proc/nope: not a masked or read-only path" \
+		pivot --unmask /proc/nope "$R"
+	assert_fails 125 "pivot: --unmask /proc/keys: not a masked or read-only path" \
+		pivot --unmask all --unmask /proc/keys "$R"
+	need_root || return 0
+	# A path given must be there; nothing made before is left.
+	mkdir -p "$T/data"
+	run mntns sh -c "pivot --bind $T/data:/new/dir --mask /nope $R /bin/true
+		echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+	assert_out "rc=125
+0"
+	assert_err "pivot: --mask /nope: No such file or directory"
+	assertFalse "$R/new left behind" "[ -e '$R/new' ]"
+	assert_fails 125 "pivot: --ro-path /etc/passwd/x: Not a directory" \
+		mntns pivot --ro-path /etc/passwd/x "$R" /bin/true
+}
+
+test_failure_after_masks_undoes_them() {
+	need_root || return 0
+	run mntns sh -c "pivot --mask /etc/passwd --chdir /nope $R /bin/true
+		echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+	assert_out "rc=125
+0"
+	assert_err "pivot: --chdir /nope: No such file or directory"
+	need_user || return 0
+	chown -R "$TEST_UID:$TEST_GID" "$R"
+	run as_user nsnew -U --map-root -mp sh -c "pivot --mask /etc/passwd \
+		--mask /nope $R /bin/true; echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+	assert_out "rc=125
+0"
+	assert_err "pivot: --mask /nope: No such file or directory"
+}
+
+# A file is masked with the null device only: a /dev/null that is not one
+# would show what it is, not hide what it covers.
+test_mask_needs_the_null_device() {
+	need_root || return 0
+	echo host >"$T/fakenull"
+	run mntns sh -c "mount --bind $T/fakenull /dev/null &&
+		pivot --no-dev --mask /etc/passwd $R /bin/true
+		echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+	assert_out "rc=125
+0"
+	assert_err "pivot: open /dev/null: not the null device (character 1:3): it would show, not mask"
+}
+
+# A masked path that is a link in the image: never mounted through.
+test_hostile_masked_path_links() {
+	need_root || return 0
+	set_up_hostile
+	echo host >"$T/host-file"
+	local target
+	for target in ../../etc/passwd "$T/host-file"; do
+		ln -sfn "$target" "$R/proc/kcore"
+		run mntns sh -c "pivot --no-proc $R /bin/true; echo rc=\$?
+			cat /proc/self/mountinfo >$T/ns-mountinfo"
+		assert_out "rc=125"
+		assert_err "pivot: mask /proc/kcore: a symbolic link in $R, not followed (--unmask /proc/kcore leaves it as it is)"
+		assert_host_untouched
+		assertEquals "mounts on /etc/passwd" "" \
+			"$(awk '$5 == "/etc/passwd"' "$T/ns-mountinfo" /proc/self/mountinfo)"
+	done
+	# Left as it is, the link leads where it leads inside the root.
+	run mntns pivot --no-proc --unmask /proc/kcore "$R" /bin/readlink /proc/kcore
+	assert_out "$T/host-file"
+	ln -s /etc "$R/sys/firmware"
+	assert_fails 125 "pivot: mask /sys/firmware: a symbolic link in $R, not followed (--unmask /sys/firmware leaves it as it is)" \
+		mntns pivot --no-sys "$R" /bin/true
+	ln -s /etc/passwd "$R/srv-link"
+	assert_fails 125 "pivot: --mask /srv-link: a symbolic link in $R, not followed (name the path it leads to)" \
+		mntns pivot --mask /srv-link "$R" /bin/true
+	assertEquals "host /etc/passwd" "" "$(awk '$5 == "/etc/passwd"' /proc/self/mountinfo)"
+}
+
+# A link on the way resolves inside the root, as for every mount point.
+test_hostile_masked_path_through_link() {
+	need_root || return 0
+	set_up_hostile
+	rmdir "$R/proc" && ln -s /etc "$R/proc"
+	mkdir -p "$R/etc/sys"
+	run mntns pivot --no-proc "$R" /bin/sh -c 'touch /etc/sys/x 2>&1; true'
+	assert_rc 0
+	assert_out "touch: /etc/sys/x: Read-only file system"
+	assertFalse "host /etc/sys" "[ -e /etc/sys ]"
+	assertEquals "mounts on host /etc" "" "$(awk '$5 ~ /^\/etc/' /proc/self/mountinfo)"
+}
+
+test_hostile_masked_path_links_rootless() {
+	need_user || return 0
+	ln -s ../../etc/passwd "$R/proc/kcore"
+	chown -R "$TEST_UID:$TEST_GID" "$R"
+	run as_user nsnew -U --map-root -m sh -c "pivot --no-proc $R /bin/true
+		echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+	assert_out "rc=125
+0"
+	assert_err "pivot: mask /proc/kcore: a symbolic link in $R, not followed (--unmask /proc/kcore leaves it as it is)"
+}
+
+# The kernel grants a new procfs only where a full one is in sight: the
+# masks that cover parts of the container's keep a container inside it
+# from making its own, until they are off.
+test_nested_container_needs_unmask_all() {
+	need_root || return 0
+	need_cmd mkrootfs || return 0
+	if root_is_initramfs; then
+		skip "/ is the initramfs: pivot chroots, and the full /proc of the initramfs stays in the namespace, in sight for the kernel"
+		return 0
+	fi
+	mkrootfs --tools "$R" >/dev/null && make_rootfs "$R/inner" || return 1
+	run mntns -p pivot "$R" /bin/nsnew -U --map-root -mp pivot /inner /bin/true
+	assert_rc 125
+	assert_contains "$ERR" "pivot: mount proc on /proc: Operation not permitted"
+	run mntns -p pivot --unmask all "$R" /bin/nsnew -U --map-root -mp pivot /inner /bin/true
+	assert_rc 0
 }
 
 # --- initramfs ----------------------------------------------------------------
