@@ -40,9 +40,11 @@ static const char usage[] =
     "  -C, --cgroup            cgroup namespace\n"
     "  -T, --time              time namespace: fork, PROG runs in it\n"
     "  -a, --all               all of the above\n"
-    "  -r, --map-root          map the caller's uid and gid to 0 (implies -U)\n"
-    "      --map-auto          caller to 0, its /etc/subuid and /etc/subgid\n"
-    "                          ranges from 1 (implies -U)\n"
+    "  -r, --map-root          map the caller's uid and gid to 0 (implies -U;\n"
+    "                          as root, the container's root is the host's)\n"
+    "      --map-auto          the caller's /etc/subuid and /etc/subgid ranges:\n"
+    "                          from 1 with the caller as 0, for root from 0\n"
+    "                          (implies -U)\n"
     "      --map u|g|b:INSIDE:OUTSIDE:COUNT\n"
     "                          add a uid, gid or both range (implies -U)\n"
     "      --setgroups allow|deny\n"
@@ -258,8 +260,8 @@ build_maps(struct opts *o)
 		    "--map-root");
 	}
 	if (o->map_auto) {
-		idmap_auto(&o->uidmap, 'u', &pw);
-		idmap_auto(&o->gidmap, 'g', &pw);
+		idmap_auto(&o->uidmap, 'u', &pw, "--map-auto");
+		idmap_auto(&o->gidmap, 'g', &pw, "--map-auto");
 	}
 }
 

@@ -99,7 +99,7 @@ test_map_auto_without_subids() {
 		skip "root has subordinate IDs here"
 		return
 	fi
-	assert_fails 125 "nsnew: no subordinate uid range for user root in /etc/subuid (add one: usermod --add-subuids FIRST-LAST root)" \
+	assert_fails 125 'nsnew: --map-auto: root has no range in /etc/subuid (add one, e.g. "root:1000000:65536", or run: usermod --add-subuids 1000000-1065535 root)' \
 		nsnew --map-auto true
 }
 
