@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -253,6 +254,10 @@ build_maps(struct opts *o)
 	if (!o->map_root && !o->map_auto)
 		return;
 	caller_passwd(&pw);
+	if (o->map_root && pw.uid == 0)
+		trace("--map-root as root: the container's root is the host's "
+		    "root (for an unprivileged range: --map-auto, or --map "
+		    "b:0:FIRST:COUNT)");
 	if (o->map_root) {
 		idmap_add(&o->uidmap, (struct idrange){ 0, pw.uid, 1 },
 		    "--map-root");
@@ -542,6 +547,100 @@ map_self(const struct opts *o)
 	idmap_write_direct(self, 'g', &o->gidmap);
 }
 
+/* Whether M has ID among its outside IDs (OUTSIDE), or its inside ones. */
+static bool
+map_has(const struct idmap *m, unsigned long id, bool outside)
+{
+	unsigned long first;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		first = outside ? m->r[i].outside : m->r[i].inside;
+		if (id >= first && id - first < m->r[i].count)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * As runc and podman: when a map leaves out the caller's own ID (root
+ * with --map b:0:100000:65536), PROG starts as 0 of the namespace, for
+ * exec keeps the capabilities only of a process that is root there. The
+ * caller's ID, unmapped, would show as the overflow ID 65534 and lose
+ * them all. Where 0 is not mapped either, that is what happens (-v
+ * says so): no other ID of the map is a better guess than the one the
+ * kernel gives.
+ */
+static bool
+switches_to_zero(const struct idmap *m, unsigned long own, char kind)
+{
+	if (m->n == 0 || map_has(m, own, true))
+		return false;
+	if (map_has(m, 0, false))
+		return true;
+	if (own == 0)
+		trace("%cid 0 is not mapped: PROG runs as the overflow %cid%s",
+		    kind, kind, kind == 'u' ? " and loses its capabilities at "
+		    "exec" : "");
+	else
+		trace("neither %cid 0 nor the caller's %cid %lu is mapped: PROG "
+		    "keeps the overflow %cid%s", kind, kind, own, kind,
+		    kind == 'u' ? " and loses its capabilities at exec" : "");
+	return false;
+}
+
+/*
+ * The switch to 0, planned before unshare. The caller's supplementary
+ * groups are host groups (root's include gid 0) that PROG must not keep;
+ * root drops them now, while it may whatever setgroups the namespace
+ * gets; anyone else drops them inside when setgroups is allowed there
+ * (as runc does for a process without additionalGids), else they stay,
+ * as the kernel then requires.
+ */
+struct to_zero {
+	bool uid, gid, groups;
+};
+
+static void
+plan_zero(const struct opts *o, struct to_zero *z)
+{
+	uid_t uid = geteuid();
+
+	z->uid = switches_to_zero(&o->uidmap, uid, 'u');
+	z->gid = switches_to_zero(&o->gidmap, getegid(), 'g');
+	if (!z->uid && !z->gid)
+		return;
+	if (uid == 0) {
+		trace("setgroups: none (PROG is not the caller inside)");
+		if (setgroups(0, NULL) == -1)
+			die_sys("setgroups(0)");
+		return;
+	}
+	z->groups = o->gidmap.n > 0 && (o->setgroups == NULL ||
+	    strcmp(o->setgroups, "allow") == 0);
+}
+
+/* Once the maps are written: gid first, while we may still change it. */
+static void
+become_zero(const struct to_zero *z)
+{
+	if (z->groups) {
+		trace("setgroups: none");
+		if (setgroups(0, NULL) == -1)
+			die_sys("setgroups(0)");
+	}
+	if (z->gid) {
+		trace("setresgid 0");
+		if (setresgid(0, 0, 0) == -1)
+			die_sys("setresgid(0)");
+	}
+	if (z->uid) {
+		trace("setresuid 0");
+		if (setresuid(0, 0, 0) == -1)
+			die_sys("setresuid(0)");
+	}
+}
+
 static void
 set_propagation(unsigned long how)
 {
@@ -643,6 +742,7 @@ main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct helper h = { -1, -1 };
+	struct to_zero z = { 0 };
 	pid_t child;
 
 	conch_init("nsnew");
@@ -652,11 +752,13 @@ main(int argc, char **argv)
 		o.setgroups = idmap_check(&o.uidmap, &o.gidmap, o.setgroups);
 	if (needs_helper(&o))
 		helper_start(&h, &o);
+	plan_zero(&o, &z);
 	unshare_all(o.flags);
 	if (h.tx != -1)
 		helper_step(&h, 'u');
 	if (maps_self(&o))
 		map_self(&o);
+	become_zero(&z);
 	if (o.pin == NULL && o.netns == NULL)
 		helper_done(&h);
 	if (o.flags & CLONE_NEWNS)
