@@ -390,6 +390,33 @@ test_fd_hygiene() {
 	assert_contains "$OUT" 5
 }
 
+# The mount helper idmaps any tree it is sent, the host's /etc too: its
+# socket must reach nothing but the pivot beside nsnew.
+test_mount_helper_only_for_our_pivot() {
+	need_root || return 0
+	local show='ls /proc/self/fd; echo "[${CONCH_IDMAP_FD-unset}]"'
+	# Another PROG gets neither the socket nor the variable, not even one
+	# the caller set (3 is ls's own).
+	assert_ok closed_fds env CONCH_IDMAP_FD=0 nsnew -U --map b:0:100000:65536 -m sh -c "$show"
+	assert_out "0
+1
+2
+3
+[unset]"
+	# Nor does a program that is only named pivot.
+	chmod 755 "$T"
+	mkdir "$T/fake"
+	ln -s "$(command -v sh)" "$T/fake/pivot"
+	assert_ok closed_fds env PATH="$T/fake:$PATH" nsnew -v -U --map b:0:100000:65536 -m pivot -c "$show"
+	assert_out "0
+1
+2
+3
+[unset]"
+	assert_contains "$ERR" "nsnew: no mount helper for $T/fake/pivot: not the pivot beside nsnew ("
+	assert_not_contains "$ERR" "mount helper for pivot --idmap"
+}
+
 test_exec_failures() {
 	assert_fails 127 "nsnew: exec no-such-prog: No such file or directory (not found in PATH)" \
 		nsnew no-such-prog
