@@ -121,6 +121,7 @@ test_capset() {
 test_pivot() {
 	[ -z "$_skipped" ] || return 0
 	assert_offers pivot --no :: --no-dev --no-proc --no-sys --no-tmp
+	assert_offers pivot --id :: --idmap
 	mkdir "$T/dir"
 	touch "$T/file"
 	assert_offers pivot --chdir "$T/d" :: "$T/dir"
