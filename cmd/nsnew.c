@@ -735,11 +735,12 @@ switches_to_zero(const struct idmap *m, unsigned long own, char kind)
 
 /*
  * The switch to 0, planned before unshare. The caller's supplementary
- * groups are host groups (root's include gid 0) that PROG must not keep;
- * root drops them now, while it may whatever setgroups the namespace
- * gets; anyone else drops them inside when setgroups is allowed there
- * (as runc does for a process without additionalGids), else they stay,
- * as the kernel then requires.
+ * groups are host groups (root's include gid 0) that PROG must not keep.
+ * Root drops them now, which works whatever setgroups the new namespace
+ * allows, unless this one denies it (root of another user namespace):
+ * then the new one does too, and they stay. Anyone else drops them inside when setgroups is allowed there, as runc
+ * does for a process without additionalGids; else they stay, as the
+ * kernel then requires.
  */
 struct to_zero {
 	bool uid, gid, groups;
@@ -756,8 +757,12 @@ plan_zero(const struct opts *o, struct to_zero *z)
 		return;
 	if (uid == 0) {
 		trace("setgroups: none (the caller's groups stay outside)");
-		if (setgroups(0, NULL) == -1)
+		if (setgroups(0, NULL) == 0)
+			return;
+		if (errno != EPERM)
 			die_sys("setgroups(0)");
+		trace("setgroups: denied in this user namespace, and so in the "
+		    "new one: the caller's groups stay");
 		return;
 	}
 	z->groups = o->gidmap.n > 0 && (o->setgroups == NULL ||
