@@ -709,7 +709,7 @@ test_idmap_helper_is_gone_when_prog_runs() {
 	assertEquals "processes of the host in the container's mount namespace" \
 		1 "$(host_procs_in_mntns "$mnt" | wc -l)"
 	# nsnew's death takes the container with it.
-	kill -KILL $(host_procs_in_mntns "$mnt")
+	kill -KILL "$(host_procs_in_mntns "$mnt")"
 	status_of c >/dev/null
 }
 
