@@ -25,8 +25,8 @@ static const char usage[] =
     "\n"
     "  -u, --uid MAP           map COUNT uids from INSIDE to OUTSIDE\n"
     "  -g, --gid MAP           map COUNT gids from INSIDE to OUTSIDE\n"
-    "  -a, --auto              map the caller to 0 and its /etc/subuid and\n"
-    "                          /etc/subgid ranges from 1\n"
+    "  -a, --auto              the caller's /etc/subuid and /etc/subgid ranges:\n"
+    "                          from 1 with the caller as 0, for root from 0\n"
     "  -s, --setgroups allow|deny\n"
     "                          setgroups(2) in the namespace, written first\n"
     "  -v, --verbose           print each step\n"
@@ -147,8 +147,8 @@ write_maps(struct opts *o)
 
 	if (o->automatic) {
 		caller_passwd(&pw);
-		idmap_auto(&o->uid, 'u', &pw);
-		idmap_auto(&o->gid, 'g', &pw);
+		idmap_auto(&o->uid, 'u', &pw, "--auto");
+		idmap_auto(&o->gid, 'g', &pw, "--auto");
 	}
 	o->setgroups = idmap_check(&o->uid, &o->gid, o->setgroups);
 	idmap_write(o->pid, &o->uid, &o->gid, o->setgroups);

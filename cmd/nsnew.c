@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -40,9 +41,11 @@ static const char usage[] =
     "  -C, --cgroup            cgroup namespace\n"
     "  -T, --time              time namespace: fork, PROG runs in it\n"
     "  -a, --all               all of the above\n"
-    "  -r, --map-root          map the caller's uid and gid to 0 (implies -U)\n"
-    "      --map-auto          caller to 0, its /etc/subuid and /etc/subgid\n"
-    "                          ranges from 1 (implies -U)\n"
+    "  -r, --map-root          map the caller's uid and gid to 0 (implies -U;\n"
+    "                          as root, the container's root is the host's)\n"
+    "      --map-auto          the caller's /etc/subuid and /etc/subgid ranges:\n"
+    "                          from 1 with the caller as 0, for root from 0\n"
+    "                          (implies -U)\n"
     "      --map u|g|b:INSIDE:OUTSIDE:COUNT\n"
     "                          add a uid, gid or both range (implies -U)\n"
     "      --setgroups allow|deny\n"
@@ -106,12 +109,17 @@ struct opts {
 	bool offsets;
 	long monotonic, boottime;
 	const char *pin, *netns;
+	bool mount_helper;		/* for the pivot we run: pivot --idmap */
 	char **prog;
 };
 
-/* The helper in the parent namespaces, and the pipes to and from it. */
+/*
+ * The helper in the parent namespaces, the pipes to and from it, and our
+ * end of the mount helper's socket (-1: none).
+ */
 struct helper {
 	int tx, rx;
+	int mnt;
 };
 
 /* Our end of the "exec done" pipe: 'x' on it at exit() means exec failed. */
@@ -251,6 +259,10 @@ build_maps(struct opts *o)
 	if (!o->map_root && !o->map_auto)
 		return;
 	caller_passwd(&pw);
+	if (o->map_root && pw.uid == 0)
+		trace("--map-root as root: the container's root is the host's "
+		    "root (for an unprivileged range: --map-auto, or --map "
+		    "b:0:FIRST:COUNT)");
 	if (o->map_root) {
 		idmap_add(&o->uidmap, (struct idrange){ 0, pw.uid, 1 },
 		    "--map-root");
@@ -258,8 +270,8 @@ build_maps(struct opts *o)
 		    "--map-root");
 	}
 	if (o->map_auto) {
-		idmap_auto(&o->uidmap, 'u', &pw);
-		idmap_auto(&o->gidmap, 'g', &pw);
+		idmap_auto(&o->uidmap, 'u', &pw, "--map-auto");
+		idmap_auto(&o->gidmap, 'g', &pw, "--map-auto");
 	}
 }
 
@@ -281,7 +293,82 @@ maps_by_helper(const struct opts *o)
 static bool
 needs_helper(const struct opts *o)
 {
-	return maps_by_helper(o) || o->pin != NULL || o->netns != NULL;
+	return maps_by_helper(o) || o->pin != NULL || o->netns != NULL ||
+	    o->mount_helper;
+}
+
+/* PROG as execvp() would find it, in PATH (glibc's default: /bin:/usr/bin). */
+static int
+prog_path(const char *prog, char *buf, size_t size)
+{
+	const char *path = getenv("PATH"), *dir, *end;
+	int n;
+
+	if (strchr(prog, '/') != NULL)
+		return snprintf(buf, size, "%s", prog) < (int)size ? 0 : -1;
+	for (dir = path != NULL ? path : "/bin:/usr/bin";; dir = end + 1) {
+		end = dir + strcspn(dir, ":");
+		n = snprintf(buf, size, "%.*s%s%s", (int)(end - dir), dir,
+		    end == dir ? "" : "/", prog);
+		if (n < (int)size && access(buf, X_OK) == 0)
+			return 0;
+		if (*end == '\0')
+			return -1;
+	}
+}
+
+/*
+ * The mount helper is a root process that idmaps any tree it is sent,
+ * so that whoever holds its socket could have the host's /etc shown as
+ * the container's and write it. It goes only to the pivot installed
+ * beside nsnew (the same file), which uses it for --idmap alone and
+ * closes it before running anything; never to another PROG, even one
+ * named pivot. PROG becomes the path checked: the lookup by exec, as
+ * the container's root, could otherwise find another file.
+ */
+static bool
+prog_is_our_pivot(char **prog)
+{
+	char self[4096], found[4096], *dir;
+	const char *base;
+	struct stat ours, theirs;
+	ssize_t n;
+
+	if (prog[0] == NULL)
+		return false;
+	base = strrchr(prog[0], '/');
+	if (strcmp(base != NULL ? base + 1 : prog[0], "pivot") != 0)
+		return false;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 8);
+	if (n == -1 || prog_path(prog[0], found, sizeof(found)) == -1)
+		return false;
+	self[n] = '\0';
+	if ((dir = strrchr(self, '/')) == NULL)
+		return false;
+	strcpy(dir + 1, "pivot");	/* fits: 8 bytes were kept */
+	if (stat(self, &ours) == 0 && stat(found, &theirs) == 0 &&
+	    ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino) {
+		if ((prog[0] = strdup(found)) == NULL)
+			die_sys("strdup");
+		return true;
+	}
+	trace("no mount helper for %s: not the pivot beside nsnew (%s)",
+	    found, self);
+	return false;
+}
+
+/*
+ * pivot --idmap needs a privileged helper: root here, with user and
+ * mount namespaces whose maps the helper writes anyway (with --map-root
+ * alone the container's root is the host's: there is nothing to idmap).
+ */
+static bool
+offers_mount_helper(const struct opts *o)
+{
+	int both = CLONE_NEWUSER | CLONE_NEWNS;
+
+	return geteuid() == 0 && (o->flags & both) == both &&
+	    maps_by_helper(o) && prog_is_our_pivot(o->prog);
 }
 
 static void
@@ -418,56 +505,91 @@ pin_all(pid_t pid, const struct opts *o)
 	}
 }
 
+/* /proc/PID/ns/TYPE, held from now on: PID may be gone when it is used. */
+static int
+ns_open(pid_t pid, const char *type)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, type);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		die_sys("open %s", path);
+	return fd;
+}
+
 /*
  * The helper, a grandchild so that PROG does not inherit it as a child:
  * maps once we have unshared ('u'), pins once we are set up ('p'), then
  * waits for our exec: end of file means it happened, 'x' that it failed,
- * and then the pins go.
+ * and then the pins go. For a pivot it then serves idmapped mounts
+ * (lib/idmount.c) until pivot closes its end of MSOCK.
  */
 static void
-helper_run(pid_t pid, const struct opts *o, int rx, int tx)
+helper_run(pid_t pid, const struct opts *o, int rx, int tx, int msock)
 {
+	int userns = -1, mntns = -1;
+
 	if (recv_byte(rx) != 'u')
 		_exit(0);
+	if (msock != -1) {
+		userns = ns_open(pid, "user");
+		mntns = ns_open(pid, "mnt");
+	}
 	if (maps_by_helper(o))
 		idmap_write(pid, &o->uidmap, &o->gidmap, o->setgroups);
 	send_byte(tx, 'k');
-	if (recv_byte(rx) != 'p')
+	if (recv_byte(rx) == 'p') {
+		pin_all(pid, o);
+		send_byte(tx, 'k');
+		if (recv_byte(rx) == 'x') {
+			unpin();
+			_exit(0);
+		}
+	}
+	if (msock == -1)
 		_exit(0);
-	pin_all(pid, o);
-	send_byte(tx, 'k');
-	if (recv_byte(rx) == 'x')
-		unpin();
-	_exit(0);
+	close(rx);
+	close(tx);
+	idmount_serve(msock, userns, mntns);
 }
 
 static void
 helper_start(struct helper *h, const struct opts *o)
 {
-	int down[2], up[2], st;
+	int down[2], up[2], mnt[2] = { -1, -1 }, st;
 	pid_t self = getpid(), pid;
 
 	if (pipe2(down, O_CLOEXEC) == -1 || pipe2(up, O_CLOEXEC) == -1)
 		die_sys("pipe2");
+	if (o->mount_helper && socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, mnt) == -1)
+		die_sys("socketpair");
 	pid = fork();
 	if (pid == -1)
 		die_sys("fork");
 	if (pid == 0) {
 		close(down[1]);
 		close(up[0]);
+		if (mnt[1] != -1)
+			close(mnt[1]);
 		pid = fork();
 		if (pid == -1)
 			die_sys("fork");
 		if (pid == 0)
-			helper_run(self, o, down[0], up[1]);
+			helper_run(self, o, down[0], up[1], mnt[0]);
 		_exit(0);
 	}
 	close(down[0]);
 	close(up[1]);
+	if (mnt[0] != -1)
+		close(mnt[0]);
 	if (waitpid(pid, &st, 0) == -1)
 		die_sys("waitpid(%d)", (int)pid);
 	h->tx = down[1];
 	h->rx = up[0];
+	h->mnt = mnt[1];
 }
 
 /* The helper printed its own error: we only follow it with 125. */
@@ -493,6 +615,35 @@ exec_fd_close(void)
 	if (exec_fd != -1)
 		close(exec_fd);
 	exec_fd = -1;
+}
+
+/*
+ * Just before the exec of pivot: our end of the mount helper's socket
+ * stays open across it, and CONCH_IDMAP_FD names it.
+ */
+static void
+mount_helper_pass(const struct helper *h)
+{
+	char num[16];
+
+	if (h->mnt == -1)
+		return;
+	trace("mount helper for pivot --idmap on fd %d (%s)", h->mnt,
+	    IDMOUNT_ENV);
+	snprintf(num, sizeof(num), "%d", h->mnt);
+	if (fcntl(h->mnt, F_SETFD, 0) == -1)
+		die_sys("keep fd %d open for pivot", h->mnt);
+	if (setenv(IDMOUNT_ENV, num, 1) == -1)
+		die_sys("setenv %s", IDMOUNT_ENV);
+}
+
+/* In a process that will not exec pivot: the helper ends with pivot. */
+static void
+mount_helper_close(struct helper *h)
+{
+	if (h->mnt != -1)
+		close(h->mnt);
+	h->mnt = -1;
 }
 
 /* In a process that will not talk to the helper again. */
@@ -538,6 +689,105 @@ map_self(const struct opts *o)
 	setgroups_write(self, "deny");
 	idmap_write_direct(self, 'u', &o->uidmap);
 	idmap_write_direct(self, 'g', &o->gidmap);
+}
+
+/* Whether M has ID among its outside IDs (OUTSIDE), or its inside ones. */
+static bool
+map_has(const struct idmap *m, unsigned long id, bool outside)
+{
+	unsigned long first;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		first = outside ? m->r[i].outside : m->r[i].inside;
+		if (id >= first && id - first < m->r[i].count)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * As runc and podman: when a map leaves out the caller's own ID (root
+ * with --map b:0:100000:65536), PROG starts as 0 of the namespace, for
+ * exec keeps the capabilities only of a process that is root there. The
+ * caller's ID, unmapped, would show as the overflow ID 65534 and lose
+ * them all. Where 0 is not mapped either, that is what happens (-v
+ * says so): no other ID of the map is a better guess than the one the
+ * kernel gives.
+ */
+static bool
+switches_to_zero(const struct idmap *m, unsigned long own, char kind)
+{
+	if (m->n == 0 || map_has(m, own, true))
+		return false;
+	if (map_has(m, 0, false))
+		return true;
+	if (own == 0)
+		trace("%cid 0 is not mapped: PROG runs as the overflow %cid%s",
+		    kind, kind, kind == 'u' ? " and loses its capabilities at "
+		    "exec" : "");
+	else
+		trace("neither %cid 0 nor the caller's %cid %lu is mapped: PROG "
+		    "keeps the overflow %cid%s", kind, kind, own, kind,
+		    kind == 'u' ? " and loses its capabilities at exec" : "");
+	return false;
+}
+
+/*
+ * The switch to 0, planned before unshare. The caller's supplementary
+ * groups are host groups (root's include gid 0) that PROG must not keep.
+ * Root drops them now, which works whatever setgroups the new namespace
+ * allows, unless this one denies it (root of another user namespace):
+ * then the new one does too, and they stay. Anyone else drops them inside when setgroups is allowed there, as runc
+ * does for a process without additionalGids; else they stay, as the
+ * kernel then requires.
+ */
+struct to_zero {
+	bool uid, gid, groups;
+};
+
+static void
+plan_zero(const struct opts *o, struct to_zero *z)
+{
+	uid_t uid = geteuid();
+
+	z->uid = switches_to_zero(&o->uidmap, uid, 'u');
+	z->gid = switches_to_zero(&o->gidmap, getegid(), 'g');
+	if (!z->uid && !z->gid)
+		return;
+	if (uid == 0) {
+		trace("setgroups: none (the caller's groups stay outside)");
+		if (setgroups(0, NULL) == 0)
+			return;
+		if (errno != EPERM)
+			die_sys("setgroups(0)");
+		trace("setgroups: denied in this user namespace, and so in the "
+		    "new one: the caller's groups stay");
+		return;
+	}
+	z->groups = o->gidmap.n > 0 && (o->setgroups == NULL ||
+	    strcmp(o->setgroups, "allow") == 0);
+}
+
+/* Once the maps are written: gid first, while we may still change it. */
+static void
+become_zero(const struct to_zero *z)
+{
+	if (z->groups) {
+		trace("setgroups: none");
+		if (setgroups(0, NULL) == -1)
+			die_sys("setgroups(0)");
+	}
+	if (z->gid) {
+		trace("setresgid 0");
+		if (setresgid(0, 0, 0) == -1)
+			die_sys("setresgid(0)");
+	}
+	if (z->uid) {
+		trace("setresuid 0");
+		if (setresuid(0, 0, 0) == -1)
+			die_sys("setresuid(0)");
+	}
 }
 
 static void
@@ -627,12 +877,17 @@ run_child(const struct opts *o, struct helper *h)
 	if (o->mount_proc)
 		mount_proc();
 	pin(h);
-	if (!o->init)
+	if (!o->init) {
+		mount_helper_pass(h);
 		exec_prog(o->prog, NULL);
+	}
 	prog = fork_child();
-	if (prog == 0)
+	if (prog == 0) {
+		mount_helper_pass(h);
 		exec_prog(o->prog, NULL);
+	}
 	exec_fd_close();
+	mount_helper_close(h);
 	supervise(prog, true);
 }
 
@@ -640,7 +895,8 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { 0 };
-	struct helper h = { -1, -1 };
+	struct helper h = { -1, -1, -1 };
+	struct to_zero z = { 0 };
 	pid_t child;
 
 	conch_init("nsnew");
@@ -648,13 +904,17 @@ main(int argc, char **argv)
 	build_maps(&o);
 	if (maps_by_helper(&o))
 		o.setgroups = idmap_check(&o.uidmap, &o.gidmap, o.setgroups);
+	unsetenv(IDMOUNT_ENV);	/* ours to set, for pivot alone */
+	o.mount_helper = offers_mount_helper(&o);
 	if (needs_helper(&o))
 		helper_start(&h, &o);
+	plan_zero(&o, &z);
 	unshare_all(o.flags);
 	if (h.tx != -1)
 		helper_step(&h, 'u');
 	if (maps_self(&o))
 		map_self(&o);
+	become_zero(&z);
 	if (o.pin == NULL && o.netns == NULL)
 		helper_done(&h);
 	if (o.flags & CLONE_NEWNS)
@@ -674,11 +934,13 @@ main(int argc, char **argv)
 		if (o.mount_proc)
 			mount_proc();
 		pin(&h);
+		mount_helper_pass(&h);
 		exec_prog(o.prog, NULL);
 	}
 	child = fork_child();
 	if (child == 0)
 		run_child(&o, &h);
 	helper_done(&h);
+	mount_helper_close(&h);
 	supervise(child, false);
 }

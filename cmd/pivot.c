@@ -39,6 +39,9 @@ static const char usage[] =
 "  -t, --tmpfs DST        mount a new tmpfs (mode 755) on DST\n"
 "  -R, --ro               make the root read-only once all is mounted\n"
 "  -w, --chdir DIR        run PROG in DIR of the new root (default /)\n"
+"      --idmap            show NEWROOT and the binds through idmapped mounts:\n"
+"                         files of the host's root are the container's root's\n"
+"                         (needs the mount helper of a root nsnew: pivot(1))\n"
 "      --no-proc          no new procfs on /proc\n"
 "      --no-sys           no read-only /sys\n"
 "      --no-dev           no /dev\n"
@@ -60,7 +63,7 @@ static const char usage[] =
 
 enum {
 	OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP,
-	OPT_MASK, OPT_RO_PATH, OPT_UNMASK,
+	OPT_MASK, OPT_RO_PATH, OPT_UNMASK, OPT_IDMAP,
 };
 
 static const struct option longopts[] = {
@@ -76,6 +79,7 @@ static const struct option longopts[] = {
 	{ "mask", required_argument, NULL, OPT_MASK },
 	{ "ro-path", required_argument, NULL, OPT_RO_PATH },
 	{ "unmask", required_argument, NULL, OPT_UNMASK },
+	{ "idmap", no_argument, NULL, OPT_IDMAP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -114,7 +118,7 @@ struct maskpath {
 };
 
 static struct {
-	bool proc, sys, dev, tmp, ro;
+	bool proc, sys, dev, tmp, ro, idmap;
 	const char *chdir;
 	struct usermount *mounts;
 	size_t nmounts;
@@ -132,6 +136,7 @@ struct made {
 };
 
 static int rootfd = -1;		/* the root of the bind of NEWROOT */
+static int mount_helper = -1;	/* nsnew's, for --idmap (lib/idmount.c) */
 static bool armed;		/* undo() has something to undo */
 static struct made *made;
 static size_t nmade;
@@ -357,6 +362,9 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_UNMASK:
 			unmask(optarg);
+			break;
+		case OPT_IDMAP:
+			opt.idmap = true;
 			break;
 		default:
 			common_option(c, argv, usage);
@@ -635,6 +643,74 @@ clone_tree(int dirfd, const char *src, unsigned int flags, bool recursive,
 	return tree;
 }
 
+/*
+ * --idmap: idmapped mounts need CAP_SYS_ADMIN in the user namespace that
+ * owns the file system (the host's, for a disk), which a pivot inside
+ * the container does not have: nsnew as root leaves it a helper that
+ * has. Without one, say what it takes.
+ */
+static void
+mount_helper_check(void)
+{
+	if (!opt.idmap) {
+		if (mount_helper != -1)
+			close(mount_helper);	/* nsnew's helper exits */
+		mount_helper = -1;
+		return;
+	}
+	if (mount_helper == -1)
+		die("--idmap %s: no mount helper from nsnew (idmapped mounts "
+		    "need root in the parent user namespace: as root, run the "
+		    "pivot beside nsnew as the PROG of nsnew -U -m --map "
+		    "b:0:100000:65536, or --map-auto; rootless, unpack the image "
+		    "shifted with mkrootfs --tar under nsnew -U --map-auto "
+		    "instead)", opt.newroot);
+}
+
+/* Done with the helper: it exits, before anything else runs. */
+static void
+mount_helper_done(void)
+{
+	if (mount_helper == -1)
+		return;
+	trace("close the mount helper");
+	close(mount_helper);
+	mount_helper = -1;
+}
+
+/*
+ * NEWROOT and the --bind sources: a detached clone of the tree at host
+ * path SRC (recursive), with ATTR; with --idmap, idmapped by the helper
+ * first. -1 with errno on failure, or a message of the helper's.
+ */
+static int
+clone_shown(int dirfd, const char *src, unsigned int flags,
+    unsigned int attr, const char *name)
+{
+	struct mount_attr a = { .attr_set = attr };
+	char what[PATH_MAX + 16];
+	int fd, tree, err;
+
+	if (!opt.idmap)
+		return clone_tree(dirfd, src, flags, true, attr);
+	fd = src[0] == '\0' ? dirfd : openat(dirfd, src, O_PATH | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	trace("idmap %s through nsnew's mount helper", name);
+	snprintf(what, sizeof(what), "--idmap %s", name);
+	tree = idmount_tree(mount_helper, fd, what);
+	if (fd != dirfd)
+		close(fd);
+	if (attr != 0 && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+	    &a, sizeof(a)) == -1) {
+		err = errno;
+		close(tree);
+		errno = err;
+		return -1;
+	}
+	return tree;
+}
+
 static void
 mount_proc(void)
 {
@@ -823,8 +899,8 @@ mount_user(const struct usermount *m)
 		return;
 	}
 	trace("bind %s on %s%s", m->src, m->dst, ro ? " (read-only)" : "");
-	tree = clone_tree(AT_FDCWD, m->src, 0, true,
-	    ro ? MOUNT_ATTR_RDONLY : 0);
+	tree = clone_shown(AT_FDCWD, m->src, 0, ro ? MOUNT_ATTR_RDONLY : 0,
+	    m->src);
 	if (tree == -1)
 		die_mount("%s %s: %s", optname(m->kind), m->arg, m->src);
 	if (fstat(tree, &st) == -1)
@@ -1030,7 +1106,7 @@ bind_newroot(void)
 	if (dir == -1)
 		die_sys("new root %s", opt.newroot);
 	trace("bind %s on itself (recursive)", opt.newroot);
-	rootfd = clone_tree(dir, "", AT_EMPTY_PATH, true, 0);
+	rootfd = clone_shown(dir, "", AT_EMPTY_PATH, 0, opt.newroot);
 	if (rootfd == -1)
 		die_mount("bind %s", opt.newroot);
 	attach(rootfd, dir, "", opt.newroot);
@@ -1141,7 +1217,9 @@ main(int argc, char **argv)
 	int wd;
 
 	conch_init("pivot");
+	mount_helper = idmount_take();
 	parse_args(argc, argv);
+	mount_helper_check();
 	refuse_host_mntns();
 	make_root_private();
 	bind_newroot();
@@ -1155,6 +1233,7 @@ main(int argc, char **argv)
 		mount_tmp();
 	for (i = 0; i < opt.nmounts; i++)
 		mount_user(&opt.mounts[i]);
+	mount_helper_done();
 	mount_masks();
 	if (opt.ro)
 		make_root_readonly();

@@ -68,6 +68,7 @@ mountinfo_each(int (*fn)(const struct mountent *, void *), void *arg)
 		m.fstype = strsep(&rest, " ");
 		f[5] = strsep(&rest, " ");	/* the source */
 		m.superopts = rest != NULL ? rest : "";
+		m.id = strtoul(f[0], NULL, 10);
 		m.root = f[3];
 		m.point = f[4];
 		unescape(m.root);

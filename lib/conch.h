@@ -111,7 +111,8 @@ void idmap_parse(struct idmap *m, const char *spec, const char *what);
 void idmap_add(struct idmap *m, struct idrange r, const char *what);
 int subid_ranges(const char *file, const struct passwd_ent *pw,
     struct idrange *out, size_t max);
-void idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw);
+void idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw,
+    const char *what);
 void idmap_check_subid(const struct idmap *m, char kind,
     const struct passwd_ent *pw);
 const char *idmap_check(const struct idmap *uid, const struct idmap *gid,
@@ -132,6 +133,7 @@ int caplast(void);		/* the running kernel's last capability */
 
 /* cgroup.c: the cgroup v2 file system, for cgmake, cgput and nsjoin. */
 struct mountent {
+	unsigned long id;	/* the mount ID, as statx STATX_MNT_ID gives */
 	char *root;		/* the mounted directory, from the fs's root */
 	char *point;		/* where it is mounted */
 	char *fstype;
@@ -155,5 +157,14 @@ int cgroup_of_procfd(const struct cgroupfs *fs, int procfd, char *rel,
 int cgroup_open(const struct cgroupfs *fs, const char *rel);
 int cgroup_xopen(const struct cgroupfs *fs, const char *rel);
 void cgroup_common(const char *a, const char *b, char *out, size_t size);
+
+/*
+ * idmount.c: idmapped mounts made by nsnew's helper for pivot, over the
+ * socket whose descriptor CONCH_IDMAP_FD names.
+ */
+#define IDMOUNT_ENV "CONCH_IDMAP_FD"
+noreturn void idmount_serve(int sock, int userns, int mntns);
+int idmount_take(void);
+int idmount_tree(int sock, int fd, const char *what);
 
 #endif

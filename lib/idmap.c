@@ -142,27 +142,74 @@ subid_load(char kind, const struct passwd_ent *pw, struct idrange *sub,
 	return n;
 }
 
-/* --map-auto: the caller's own ID to 0, its subordinate IDs from 1. */
+/*
+ * A block of 65536 IDs at 1000000 or above that no line of FILE uses, to
+ * suggest in a message (useradd picks the next free block the same way).
+ */
+static unsigned long
+subid_free_block(const char *file)
+{
+	struct idrange r[256];
+	unsigned long first = 1000000;
+	char line[256];
+	size_t i, n = 0;
+	bool moved;
+	FILE *fp;
+
+	fp = fopen(file, "re");
+	while (fp != NULL && n < LEN(r) && fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%*[^:]:%lu:%lu", &r[n].outside,
+		    &r[n].count) == 2)
+			n++;
+	if (fp != NULL)
+		fclose(fp);
+	do {
+		moved = false;
+		for (i = 0; i < n; i++)
+			if (overlap(first, r[i].outside, 65536, r[i].count)) {
+				first = (r[i].outside + r[i].count + 65535) /
+				    65536 * 65536;
+				moved = true;
+			}
+	} while (moved);
+	return first;
+}
+
+/*
+ * --map-auto: the caller's subordinate IDs. A user's own ID maps to 0
+ * and the ranges follow from 1, as rootless podman has it. Root's own
+ * ID is never mapped: that is the point of a range for root. Its ranges
+ * start at 0, as podman --userns=auto and LXC lay them out, so that the
+ * container's root is an unprivileged ID of the host. WHAT names the
+ * option in messages.
+ */
 void
-idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw)
+idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw,
+    const char *what)
 {
 	struct idrange sub[64];
-	unsigned long inside = 1;
-	char what[96];
+	unsigned long inside = 0, free;
+	char in[96];
 	size_t i, n;
 
 	n = subid_load(kind, pw, sub, LEN(sub));
-	if (n == 0)
-		die("no subordinate %cid range for user %s in %s (add one: "
-		    "usermod --add-sub%cids FIRST-LAST %s)", kind, pw->name,
-		    subid_file(kind), kind, pw->name);
-	snprintf(what, sizeof(what), "%s of %s", subid_file(kind), pw->name);
-	idmap_add(m, (struct idrange){ 0, own_id(kind, pw), 1 }, what);
+	if (n == 0) {
+		free = subid_free_block(subid_file(kind));
+		die("%s: %s has no range in %s (add one, e.g. \"%s:%lu:65536\", "
+		    "or run: usermod --add-sub%cids %lu-%lu %s)", what,
+		    pw->name, subid_file(kind), pw->name, free, kind, free,
+		    free + 65535, pw->name);
+	}
+	snprintf(in, sizeof(in), "%s of %s", subid_file(kind), pw->name);
+	if (pw->uid != 0) {
+		idmap_add(m, (struct idrange){ 0, own_id(kind, pw), 1 }, in);
+		inside = 1;
+	}
 	for (i = 0; i < n; i++) {
 		if (sub[i].count > ID_LIMIT - inside)
-			die("%s: too many subordinate IDs", what);
+			die("%s: too many subordinate IDs", in);
 		sub[i].inside = inside;
-		idmap_add(m, sub[i], what);
+		idmap_add(m, sub[i], in);
 		inside += sub[i].count;
 	}
 }

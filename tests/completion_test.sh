@@ -125,6 +125,7 @@ test_pivot() {
 	assert_offers pivot --unmask /proc/k :: /proc/kcore /proc/keys
 	assert_offers pivot --unmask a :: all
 	assert_offers pivot --mask /proc/sys "$T" ech :: echo
+	assert_offers pivot --id :: --idmap
 	mkdir "$T/dir"
 	touch "$T/file"
 	assert_offers pivot --chdir "$T/d" :: "$T/dir"

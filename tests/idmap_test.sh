@@ -86,6 +86,27 @@ test_auto_rootless() {
 allow" "$(maps_inside)"
 }
 
+test_auto_as_root() {
+	need_root || return 0
+	root_subids 4000000:65536 || return 0
+	userns
+	# Root's own 0 is never mapped: its range starts at 0.
+	assert_ok idmap --auto $UPID
+	assertEquals "maps inside" "0 4000000 65536
+0 4000000 65536
+allow" "$(maps_inside)"
+}
+
+test_auto_as_root_without_subids() {
+	need_root || return 0
+	if grep -qs '^root:' /etc/subuid; then
+		skip "root has subordinate IDs here"
+		return
+	fi
+	assert_fails 125 'idmap: --auto: root has no range in /etc/subuid (add one, e.g. "root:1000000:65536", or run: usermod --add-subuids 1000000-1065535 root)' \
+		idmap --auto $$
+}
+
 test_ranges_rootless() {
 	need_user || return 0
 	need_cmd newuidmap newgidmap || return 0

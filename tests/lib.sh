@@ -220,6 +220,22 @@ subid() {
 	awk -F: -v u="$TEST_USER" '$1 == u { print $2, $3; exit }' "$1"
 }
 
+# root_subids FIRST:COUNT...: gives root these lines in /etc/subuid and
+# /etc/subgid for this test (root has none on a test host: skips when it
+# does), removed again at tearDown.
+root_subids() {
+	if grep -qs '^root:' /etc/subuid /etc/subgid; then
+		skip "root has subordinate IDs here already"
+		return 1
+	fi
+	local r
+	for r; do
+		echo "root:$r" >>/etc/subuid
+		echo "root:$r" >>/etc/subgid
+		defer "sed -i '/^root:$r\$/d' /etc/subuid /etc/subgid"
+	done
+}
+
 # --- fd hygiene -----------------------------------------------------------
 
 # closed_fds CMD...: CMD with every descriptor above 2 closed, so that what

@@ -99,8 +99,82 @@ test_map_auto_without_subids() {
 		skip "root has subordinate IDs here"
 		return
 	fi
-	assert_fails 125 "nsnew: no subordinate uid range for user root in /etc/subuid (add one: usermod --add-subuids FIRST-LAST root)" \
+	assert_fails 125 'nsnew: --map-auto: root has no range in /etc/subuid (add one, e.g. "root:1000000:65536", or run: usermod --add-subuids 1000000-1065535 root)' \
 		nsnew --map-auto true
+}
+
+# The facts of a process inside, one a line: uid, gid, groups, the
+# capability sets, and its maps.
+WHO='id -u; id -g; echo "groups: $(awk "\$1 == \"Groups:\" { \$1 = \"\"; print }" /proc/self/status)"
+	grep -E "^Cap(Prm|Eff|Bnd)" /proc/self/status
+	awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map /proc/self/gid_map'
+
+# What WHO prints for root of the namespace with full capabilities, over
+# the uid and gid maps $1. A new user namespace has every capability in
+# its bounding set, even where the caller's lacks some.
+who_root() {
+	local full
+	full=$(printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)))
+	printf '0\n0\ngroups: \nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t%s\n%s' \
+		"$full" "$full" "$full" "$1"
+}
+
+test_unmapped_root_starts_as_zero() {
+	need_root || return 0
+	# Root's groups (gid 0 among them) do not follow it inside either.
+	assert_ok setpriv --groups 0,100 nsnew -U --map b:0:100000:65536 -mp sh -c "$WHO"
+	assert_out "$(who_root "0 100000 65536
+0 100000 65536")"
+	assert_ok nsnew -U --map b:0:100000:65536 --setgroups deny sh -c "$WHO; cat /proc/self/setgroups"
+	assert_out "$(who_root "0 100000 65536
+0 100000 65536
+deny")"
+	# The caller's gid mapped, its uid not: only the uid switches.
+	chmod 755 "$T"
+	mkdir -m 1777 "$T/w"
+	assert_ok nsnew --map u:0:100000:65536 --map g:0:0:1 touch "$T/w/f"
+	assertEquals "written by 0 inside" "100000:0" "$(stat -c %u:%g "$T/w/f")"
+}
+
+test_unmapped_caller_starts_as_zero_rootless() {
+	need_user || return 0
+	local u g
+	u=$(subid /etc/subuid)
+	g=$(subid /etc/subgid)
+	assert_ok as_user nsnew --map "u:0:${u% *}:${u#* }" --map "g:0:${g% *}:${g#* }" -m sh -c "$WHO"
+	assert_out "$(who_root "0 ${u% *} ${u#* }
+0 ${g% *} ${g#* }")"
+}
+
+test_zero_not_mapped_stays_overflow() {
+	need_root || return 0
+	assert_ok nsnew -v --map b:10:100000:100 sh -c 'id -u; id -g; grep ^CapEff /proc/self/status'
+	assert_out "65534
+65534
+CapEff:	0000000000000000"
+	assert_contains "$ERR" "nsnew: uid 0 is not mapped: PROG runs as the overflow uid and loses its capabilities at exec"
+	assert_contains "$ERR" "nsnew: gid 0 is not mapped: PROG runs as the overflow gid"
+}
+
+test_map_auto_as_root() {
+	need_root || return 0
+	root_subids 4000000:65536 4100000:1000 || return 0
+	chmod 755 "$T"
+	mkdir -m 1777 "$T/w"
+	assert_ok nsnew --map-auto -m sh -c "$WHO; touch $T/w/f"
+	# Root's own 0 is never mapped: 0 inside is 4000000 outside.
+	assert_out "$(who_root "0 4000000 65536
+65536 4100000 1000
+0 4000000 65536
+65536 4100000 1000")"
+	assertEquals "written by 0 inside" "4000000:4000000" "$(stat -c %u:%g "$T/w/f")"
+}
+
+test_map_root_as_root_says_what_it_gives_away() {
+	need_root || return 0
+	assert_ok nsnew -v -Ur id -u
+	assert_out 0
+	assert_contains "$ERR" "nsnew: --map-root as root: the container's root is the host's root (for an unprivileged range: --map-auto, or --map b:0:FIRST:COUNT)"
 }
 
 test_map_ranges_as_root() {
@@ -314,6 +388,33 @@ test_fd_hygiene() {
 	# What the caller passes on is PROG's to have.
 	assert_ok nsnew -u sh -c 'ls /proc/self/fd' 5</dev/null
 	assert_contains "$OUT" 5
+}
+
+# The mount helper idmaps any tree it is sent, the host's /etc too: its
+# socket must reach nothing but the pivot beside nsnew.
+test_mount_helper_only_for_our_pivot() {
+	need_root || return 0
+	local show='ls /proc/self/fd; echo "[${CONCH_IDMAP_FD-unset}]"'
+	# Another PROG gets neither the socket nor the variable, not even one
+	# the caller set (3 is ls's own).
+	assert_ok closed_fds env CONCH_IDMAP_FD=0 nsnew -U --map b:0:100000:65536 -m sh -c "$show"
+	assert_out "0
+1
+2
+3
+[unset]"
+	# Nor does a program that is only named pivot.
+	chmod 755 "$T"
+	mkdir "$T/fake"
+	ln -s "$(command -v bash)" "$T/fake/pivot"	# busybox would want an applet
+	assert_ok closed_fds env PATH="$T/fake:$PATH" nsnew -v -U --map b:0:100000:65536 -m pivot -c "$show"
+	assert_out "0
+1
+2
+3
+[unset]"
+	assert_contains "$ERR" "nsnew: no mount helper for $T/fake/pivot: not the pivot beside nsnew ("
+	assert_not_contains "$ERR" "mount helper for pivot --idmap"
 }
 
 test_exec_failures() {

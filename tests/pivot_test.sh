@@ -928,4 +928,144 @@ test_initramfs_falls_back_to_move_and_chroot() {
 	assert_not_contains "$OUT" " - rootfs "
 }
 
+# --- --idmap: an image of the host's root, seen by a container whose root
+# is uid 100000 of the host, through nsnew's mount helper.
+
+IDMAP_NS=(nsnew -U --map b:0:100000:65536 -mp)
+
+# need_idmap || return 0: root, and a kernel that idmaps the file system
+# $R is on (tmpfs only since Linux 6.3: the VM's root is one).
+need_idmap() {
+	need_root || return 1
+	run "${IDMAP_NS[@]}" pivot --idmap --no-proc --no-sys --no-dev --no-tmp "$R" true
+	case $ERR in
+	*"cannot be idmapped"*)
+		skip "${ERR#pivot: --idmap "$R": } on this kernel"
+		return 1 ;;
+	esac
+}
+
+test_idmap_image_owned_by_host_root() {
+	need_idmap || return 0
+	echo x >"$R/owned"
+	chown 5:7 "$R/owned"
+	assert_ok "${IDMAP_NS[@]}" pivot --idmap "$R" sh -c '
+		stat -c "%u:%g %n" / /etc/passwd /owned
+		echo new >/root/new && mkdir /made && touch /f && chown 1000:1000 /f
+		id -u'
+	assert_out "0:0 /
+0:0 /etc/passwd
+5:7 /owned
+0"
+	# Through the idmapped mount, what the container's root writes lands
+	# as the image's owner, the host's uid 0, and its uid N as host uid N:
+	# the image stays as the host made it, not shifted to 100000.
+	assertEquals "written inside" "0:0 0:0 1000:1000" \
+		"$(stat -c %u:%g "$R/root/new" "$R/made" "$R/f" | tr '\n' ' ' | sed 's/ $//')"
+	# Without --idmap, the same image is nobody's inside, and read-only
+	# to the container's root.
+	assert_ok "${IDMAP_NS[@]}" pivot "$R" sh -c '
+		stat -c "%u:%g" / /owned; echo x 2>&1 >/root/x | sed "s/.*: //"'
+	assert_out "65534:65534
+65534:65534
+Permission denied"
+}
+
+test_idmap_binds() {
+	need_idmap || return 0
+	mkdir "$T/src"
+	echo data >"$T/src/file"
+	assert_ok "${IDMAP_NS[@]}" pivot --idmap --bind "$T/src:/mnt/rw" \
+		--ro-bind "$T/src:/mnt/ro" --bind "$T/src/file:/mnt/file" "$R" sh -c '
+		stat -c "%u:%g %n" /mnt/rw/file /mnt/ro/file /mnt/file
+		echo new >/mnt/rw/new
+		echo no 2>&1 >/mnt/ro/no | sed "s/.*: //"'
+	assert_out "0:0 /mnt/rw/file
+0:0 /mnt/ro/file
+0:0 /mnt/file
+Read-only file system"
+	assertEquals "written through the bind" "0:0 new" \
+		"$(stat -c %u:%g "$T/src/new") $(cat "$T/src/new")"
+}
+
+test_idmap_where_the_file_system_cannot_be() {
+	need_idmap || return 0
+	# procfs has no FS_ALLOW_IDMAP: as a bind source...
+	assert_fails 125 "pivot: --idmap /proc: proc cannot be idmapped (Invalid argument)" \
+		"${IDMAP_NS[@]}" pivot --idmap --bind /proc:/mnt/p "$R" true
+	assertFalse "no mount point left" "[ -e '$R/mnt/p' ]"
+	# ... and mounted below NEWROOT (in a mount namespace of the test's own).
+	mkdir "$R/mnt/p"
+	assert_fails 125 "pivot: --idmap $R: proc on $R/mnt/p cannot be idmapped (Invalid argument)" \
+		nsnew -m sh -c 'mount -t proc proc "$1" && shift && exec "$@"' - \
+		"$R/mnt/p" "${IDMAP_NS[@]}" pivot --idmap "$R" true
+}
+
+test_idmap_needs_the_helper_of_a_root_nsnew() {
+	local msg="pivot: --idmap $R: no mount helper from nsnew (idmapped mounts need root in the parent user namespace: as root, run the pivot beside nsnew as the PROG of nsnew -U -m --map b:0:100000:65536, or --map-auto; rootless, unpack the image shifted with mkrootfs --tar under nsnew -U --map-auto instead)"
+	if is_root; then
+		assert_fails 125 "$msg" mntns -p pivot --idmap "$R" true
+		# --map-root: the container's root is the host's, nothing to idmap.
+		assert_fails 125 "$msg" nsnew -Ur -mp pivot --idmap "$R" true
+		# Only nsnew's PROG gets it, not a pivot further down the chain.
+		assert_fails 125 "$msg" "${IDMAP_NS[@]}" env pivot --idmap "$R" true
+	fi
+	need_user || return 0
+	assert_fails 125 "$msg" userns pivot --idmap "$R" true
+	assert_fails 125 "$msg" as_user nsnew --map-auto -mp pivot --idmap "$R" true
+	# A descriptor named by the variable that is no helper's socket is
+	# ignored, and left alone (stdout still works).
+	assert_fails 125 "$msg" userns env CONCH_IDMAP_FD=1 pivot --idmap "$R" true
+	assert_ok userns env CONCH_IDMAP_FD=1 pivot "$R" echo out
+	assert_out out
+}
+
+test_idmap_helper_reaches_no_prog() {
+	need_idmap || return 0
+	# Neither the socket nor the variable outlives pivot, with --idmap or
+	# without (3 is ls's own).
+	assert_ok closed_fds "${IDMAP_NS[@]}" pivot --idmap "$R" sh -c \
+		'ls /proc/self/fd; echo "[${CONCH_IDMAP_FD-unset}]"'
+	assert_out "0
+1
+2
+3
+[unset]"
+	assert_ok closed_fds "${IDMAP_NS[@]}" pivot "$R" sh -c \
+		'ls /proc/self/fd; echo "[${CONCH_IDMAP_FD-unset}]"'
+	assert_out "0
+1
+2
+3
+[unset]"
+}
+
+# Processes of the host's PID namespace in mount namespace inode $1.
+host_procs_in_mntns() {
+	local p pidns
+	pidns=$(ns_inode pid)
+	for p in /proc/[0-9]*; do
+		[ "$(stat -L -c %i "$p/ns/mnt" 2>/dev/null)" = "$1" ] &&
+			[ "$(stat -L -c %i "$p/ns/pid" 2>/dev/null)" = "$pidns" ] &&
+			echo "${p#/proc/}"
+	done
+}
+
+test_idmap_helper_is_gone_when_prog_runs() {
+	need_idmap || return 0
+	local mnt
+	spawn c "${IDMAP_NS[@]}" pivot --idmap "$R" sh -c \
+		'stat -L -c %i /proc/self/ns/mnt >/root/mntns; exec sleep 100'
+	wait_for "[ -s '$R/root/mntns' ]" || fail "the container did not start"
+	mnt=$(cat "$R/root/mntns")
+	# The helper joined that mount namespace; once PROG runs only nsnew,
+	# waiting outside the PID namespace, is left there.
+	wait_until 30 test "$(host_procs_in_mntns "$mnt" | wc -l)" -eq 1
+	assertEquals "processes of the host in the container's mount namespace" \
+		1 "$(host_procs_in_mntns "$mnt" | wc -l)"
+	# nsnew's death takes the container with it.
+	kill -KILL "$(host_procs_in_mntns "$mnt")"
+	status_of c >/dev/null
+}
+
 . shunit2
