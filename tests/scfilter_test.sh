@@ -318,6 +318,18 @@ test_default_runs_ordinary_programs() {
 	assert_out ok
 }
 
+test_default_denies_io_uring() {
+	need_probe || return 0
+	local calls=(io_uring_setup 1 0 -- io_uring_enter -1 0 0 0 0 0 -- io_uring_register -1 0 0 0)
+	# Unfiltered, each reaches the kernel and fails on its arguments
+	# (EFAULT, EBADF, EINVAL or EBADF by kernel version), not with EPERM.
+	run sysprobe "${calls[@]}"
+	assert_not_contains "$OUT" EPERM "io_uring without a filter"
+	# As under Docker 25 and later: EPERM, the profile's defaultErrnoRet.
+	run scfilter -f default sysprobe "${calls[@]}"
+	assert_out "$(printf '%s\n' EPERM EPERM EPERM)"
+}
+
 test_nonet() {
 	need_probe || return 0
 	probe_is EAFNOSUPPORT -f nonet sysprobe socket 2 1 0
