@@ -4,7 +4,8 @@
  * Rules come from built-in profiles, profile files (a short text format,
  * or OCI/Docker JSON) and the command line, in the order given: for each
  * system call the last rule that matches its arguments decides, and the
- * default action takes the rest. That is a list tried in order, which BPF
+ * default action takes the rest. A JSON profile is first read as runc
+ * reads it (json_settle(), json_last_calls()). That is a list tried in order, which BPF
  * does directly, so the program is generated here, for every architecture
  * the machine runs, each with its own argument width. libseccomp gives
  * the system call tables; its own rule database cannot express "the last
