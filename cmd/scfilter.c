@@ -211,6 +211,7 @@ struct rule {
 	uint32_t act;
 	unsigned ncmp;		/* none: the rule is unconditional */
 	struct cmp cmp[RULE_CMPS];
+	unsigned profile;	/* the JSON profile it is from, 1 on; or 0 */
 };
 
 #define MAX_ARCH 4
@@ -231,6 +232,7 @@ static struct filter {
 	uint32_t def;
 	struct lastcall last[MAX_LAST];	/* the stub, with the default */
 	size_t nlast;
+	unsigned stub_profile;		/* the JSON profile that set it */
 	uint32_t arch[MAX_ARCH];	/* the native one first */
 	size_t narch;
 	bool noexec;			/* a "noexec" line was read */
@@ -247,26 +249,6 @@ set_default(uint32_t act)
 	F.nlast = 0;
 }
 
-/*
- * What a call no rule decides gets: the default action, or ENOSYS above
- * the last call of a JSON profile whose default is not to allow. On s390,
- * call 0 carries the calls beyond the table's end; runc gives it ENOSYS.
- */
-static uint32_t
-default_for(uint32_t token, uint32_t nr)
-{
-	size_t i;
-
-	for (i = 0; i < F.nlast; i++) {
-		if (F.last[i].token != token)
-			continue;
-		if (nr > F.last[i].nr || (nr == 0 && (token == SCMP_ARCH_S390 ||
-		    token == SCMP_ARCH_S390X)))
-			return SCMP_ACT_ERRNO(ENOSYS);
-	}
-	return F.def;
-}
-
 /* The last call of the stub on an architecture; 0 when it has none. */
 static uint32_t
 last_call(uint32_t token)
@@ -277,6 +259,27 @@ last_call(uint32_t token)
 		if (F.last[i].token == token)
 			return F.last[i].nr;
 	return 0;
+}
+
+/*
+ * Is the call in runc's ENOSYS stub: above the last call of a JSON
+ * profile whose default is not to allow? On s390, call 0 carries the
+ * calls beyond the table's end; runc gives it ENOSYS too.
+ */
+static bool
+stubbed(uint32_t token, uint32_t nr)
+{
+	uint32_t last = last_call(token);
+
+	return last != 0 && (nr > last || (nr == 0 &&
+	    (token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X)));
+}
+
+/* What a call no rule decides gets: ENOSYS in the stub, else the default. */
+static uint32_t
+default_for(uint32_t token, uint32_t nr)
+{
+	return stubbed(token, nr) ? SCMP_ACT_ERRNO(ENOSYS) : F.def;
 }
 
 /* Where a rule was read, for messages: "prof.txt:3: ", "--deny: ". */
@@ -1241,9 +1244,10 @@ jrule_add(struct jrules *jr, const struct rule *r, size_t entry)
 }
 
 static void
-json_syscall(struct jctx *j, json_t *sc, struct jrules *jr, size_t entry)
+json_syscall(struct jctx *j, json_t *sc, struct jrules *jr, size_t entry,
+    unsigned profile)
 {
-	struct rule r = { .ncmp = 0 };
+	struct rule r = { .ncmp = 0, .profile = profile };
 	struct cmp cmps[RULE_CMPS];
 	const char *why, *name;
 	json_t *names, *e;
@@ -1553,6 +1557,7 @@ json_flags(struct jctx *j, json_t *root)
 static void
 parse_json(const char *buf, size_t len, const char *origin)
 {
+	static unsigned nprofiles;
 	struct jctx j = { origin, "" };
 	struct jrules jr = { NULL, 0, 0 };
 	uint32_t tokens[JSON_ARCHES];
@@ -1570,6 +1575,7 @@ parse_json(const char *buf, size_t len, const char *origin)
 		    origin);
 	set_default(json_action(&j, json_str(&j, root, "defaultAction",
 	    true), root, "defaultErrnoRet"));
+	F.stub_profile = ++nprofiles;
 	narch = json_arches(&j, root, tokens);
 	json_flags(&j, root);
 	calls = json_object_get(root, "syscalls");
@@ -1577,7 +1583,7 @@ parse_json(const char *buf, size_t len, const char *origin)
 		die_json(&j, "syscalls", "expected an array");
 	json_array_foreach(calls, i, sc) {
 		snprintf(j.path, sizeof(j.path), "syscalls[%zu]", i);
-		json_syscall(&j, sc, &jr, i);
+		json_syscall(&j, sc, &jr, i, F.stub_profile);
 	}
 	json_settle(origin, &jr, F.def);
 	json_last_calls(origin, &jr, tokens, narch);
@@ -1828,10 +1834,18 @@ by_nr(const void *a, const void *b)
 
 /* Rules from sorted[i] on, of one call: into L, in the order tried. */
 static size_t
-take_rules(const struct rule **sorted, size_t i, size_t k,
-    const struct rule **L, size_t n)
+take_rules(const struct rule **sorted, size_t i, size_t k, uint32_t token,
+    uint32_t nr, const struct rule **L, size_t n)
 {
 	for (; i < k; i++) {
+		/*
+		 * runc's stub comes before the filter: the profile that set
+		 * it decides no call in it. (Only the direct socket calls of
+		 * 32-bit x86, numbered apart by libseccomp, can be there.)
+		 */
+		if (sorted[i]->profile != 0 &&
+		    sorted[i]->profile == F.stub_profile && stubbed(token, nr))
+			continue;
 		L[n++] = sorted[i];
 		if (sorted[i]->ncmp == 0)
 			break;
@@ -1891,7 +1905,8 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 				;
 			if (strcmp(sorted[i]->name, ipc ? "ipc" :
 			    "socketcall") == 0)
-				*nL = take_rules(sorted, i, k, L, *nL);
+				*nL = take_rules(sorted, i, k,
+				    af->arch->token, (uint32_t)twin[ipc], L, *nL);
 		}
 		if (*nL > start && L[*nL - 1]->ncmp == 0)
 			goto add;	/* an unconditional rule wins it all */
@@ -1902,9 +1917,10 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 			m = muxed_byname(sorted[i]->name);
 			if (m == NULL || m->ipc != ipc)
 				continue;
-			n = take_rules(sorted, i, k, L + *nL, 0);
-			fb = L[*nL + n - 1]->ncmp == 0 ? L[*nL + n - 1]->act :
-			    def;
+			n = take_rules(sorted, i, k, af->arch->token,
+			    (uint32_t)twin[ipc], L + *nL, 0);
+			fb = n > 0 && L[*nL + n - 1]->ncmp == 0 ?
+			    L[*nL + n - 1]->act : def;
 			if (fb == def)
 				continue;
 			r = &af->extra[af->nextra++];
@@ -1962,7 +1978,8 @@ arch_filter(struct archfilter *af, const struct archinfo *arch,
 			L[nL + n++] = &af->extra[0];
 			gate_done = true;
 		}
-		n = take_rules(sorted, i, k, L + nL, n);
+		n = take_rules(sorted, i, k, arch->token, (uint32_t)nr, L + nL,
+		    n);
 		add_call(af, sorted[i]->name, (uint32_t)nr, L + nL, n);
 		nL += n;
 	}

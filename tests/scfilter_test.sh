@@ -602,6 +602,42 @@ test_enosys_stub_when_and_where() {
 	assert_contains "$ERR" "scfilter: $T/p.json: default errno=ENOSYS: calls newer than the profile get it too (runc adds no ENOSYS stub)"
 }
 
+# runc's stub comes before libseccomp's filter: a profile's own rules never
+# decide a call above its last one. On 32-bit x86 that can be a direct
+# socket call: libseccomp gives socket a pseudo number there, so it does
+# not count as the last; socketcall (102) is above it too.
+test_enosys_stub_before_the_profiles_own_rules() {
+	cat >"$T/p.json" <<-'E'
+		{ "defaultAction": "SCMP_ACT_ERRNO",
+		  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+		  "syscalls": [{ "names": ["read", "socket"], "action": "SCMP_ACT_ALLOW" }] }
+	E
+	# shellcheck disable=SC2016 # PFC's own $arch and $syscall
+	local x86='# filter for arch x86 (1073741827)
+if ($arch == 1073741827)
+  # filter for syscall "read" (3)
+  if ($syscall == 3)
+    action ALLOW;' stub='  # calls newer than the profile'"'"'s last: ENOSYS, as runc
+  if ($syscall > 3)
+    action ERRNO(38);
+  # default action'
+	run scfilter -f "$T/p.json" --dump
+	assert_contains "$OUT" "$x86
+$stub"
+	# A rule given later is not the profile's: it decides.
+	run scfilter -f "$T/p.json" --allow socket --dump
+	# shellcheck disable=SC2016
+	assert_contains "$OUT" "$x86
+  # filter for syscall \"socketcall\" (102)
+  if (\$syscall == 102)
+    if (\$a0 == 1)
+      action ALLOW;
+  # filter for syscall \"socket\" (359)
+  if (\$syscall == 359)
+    action ALLOW;
+$stub"
+}
+
 # Entries that name a call twice, as podman's do, in a profile that
 # allows the rest (the default's rules are the allow ones).
 overlap_profile() {
