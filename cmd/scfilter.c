@@ -4,7 +4,8 @@
  * Rules come from built-in profiles, profile files (a short text format,
  * or OCI/Docker JSON) and the command line, in the order given: for each
  * system call the last rule that matches its arguments decides, and the
- * default action takes the rest. That is a list tried in order, which BPF
+ * default action takes the rest. A JSON profile is first read as runc
+ * reads it (json_settle(), json_last_calls()). That is a list tried in order, which BPF
  * does directly, so the program is generated here, for every architecture
  * the machine runs, each with its own argument width. libseccomp gives
  * the system call tables; its own rule database cannot express "the last
@@ -148,6 +149,9 @@ static const char profile_default[] =
     "errno quotactl quotactl_fd nfsservctl _sysctl sysfs ustat uselib bdflush\n"
     "errno iopl ioperm vm86 vm86old vhangup\n"
     "errno kcmp pidfd_getfd process_madvise\n"
+    "# io_uring runs calls the filter never sees, and has a record of\n"
+    "# kernel escapes: Docker denies it since 25.0 (moby#46762).\n"
+    "errno io_uring_setup io_uring_enter io_uring_register\n"
     "errno get_mempolicy set_mempolicy set_mempolicy_home_node mbind\n"
     "errno migrate_pages move_pages\n"
     "# Sockets to the hypervisor (the kernel reads only the low 32 bits).\n"
@@ -207,12 +211,28 @@ struct rule {
 	uint32_t act;
 	unsigned ncmp;		/* none: the rule is unconditional */
 	struct cmp cmp[RULE_CMPS];
+	unsigned profile;	/* the JSON profile it is from, 1 on; or 0 */
 };
 
 #define MAX_ARCH 4
 
+/*
+ * runc's ENOSYS stub: on an architecture of a JSON profile, the calls
+ * numbered above the last one the profile names fail with ENOSYS instead
+ * of the default action (see json_last_calls()).
+ */
+struct lastcall {
+	uint32_t token;		/* the architecture */
+	uint32_t nr;		/* the profile's last call there */
+};
+
+#define MAX_LAST 24
+
 static struct filter {
 	uint32_t def;
+	struct lastcall last[MAX_LAST];	/* the stub, with the default */
+	size_t nlast;
+	unsigned stub_profile;		/* the JSON profile that set it */
 	uint32_t arch[MAX_ARCH];	/* the native one first */
 	size_t narch;
 	bool noexec;			/* a "noexec" line was read */
@@ -220,6 +240,47 @@ static struct filter {
 	struct rule *r;
 	size_t n, cap;
 } F = { .def = SCMP_ACT_ALLOW };
+
+/* A new default action replaces the old one, and its stub. */
+static void
+set_default(uint32_t act)
+{
+	F.def = act;
+	F.nlast = 0;
+}
+
+/* The last call of the stub on an architecture; 0 when it has none. */
+static uint32_t
+last_call(uint32_t token)
+{
+	size_t i;
+
+	for (i = 0; i < F.nlast; i++)
+		if (F.last[i].token == token)
+			return F.last[i].nr;
+	return 0;
+}
+
+/*
+ * Is the call in runc's ENOSYS stub: above the last call of a JSON
+ * profile whose default is not to allow? On s390, call 0 carries the
+ * calls beyond the table's end; runc gives it ENOSYS too.
+ */
+static bool
+stubbed(uint32_t token, uint32_t nr)
+{
+	uint32_t last = last_call(token);
+
+	return last != 0 && (nr > last || (nr == 0 &&
+	    (token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X)));
+}
+
+/* What a call no rule decides gets: ENOSYS in the stub, else the default. */
+static uint32_t
+default_for(uint32_t token, uint32_t nr)
+{
+	return stubbed(token, nr) ? SCMP_ACT_ERRNO(ENOSYS) : F.def;
+}
 
 /* Where a rule was read, for messages: "prof.txt:3: ", "--deny: ". */
 struct where {
@@ -812,7 +873,7 @@ parse_line(char *line, const struct where *w)
 		if (len == 0 || *skip_space(s + len) != '\0')
 			die_at(w, "malformed rule: 'default' takes one action");
 		s[len] = '\0';
-		F.def = parse_action(s, w);
+		set_default(parse_action(s, w));
 		return;
 	}
 	if (strcmp(word, "arch") == 0) {
@@ -1159,10 +1220,34 @@ json_args(struct jctx *j, json_t *sc, struct cmp *out, bool *repeated)
 	return n;
 }
 
+/* A JSON profile's rules in the order runc hands them to libseccomp. */
+struct jrules {
+	struct jrule {
+		struct rule r;
+		size_t entry;	/* its index in syscalls[] */
+		size_t seq;	/* its place in the profile */
+	} *v;
+	size_t n, cap;
+};
+
 static void
-json_syscall(struct jctx *j, json_t *sc)
+jrule_add(struct jrules *jr, const struct rule *r, size_t entry)
 {
-	struct rule r = { .ncmp = 0 };
+	if (jr->n == jr->cap) {
+		jr->cap = jr->cap ? 2 * jr->cap : 256;
+		jr->v = realloc(jr->v, jr->cap * sizeof(*jr->v));
+		if (jr->v == NULL)
+			die_sys("realloc");
+	}
+	jr->v[jr->n] = (struct jrule){ *r, entry, jr->n };
+	jr->n++;
+}
+
+static void
+json_syscall(struct jctx *j, json_t *sc, struct jrules *jr, size_t entry,
+    unsigned profile)
+{
+	struct rule r = { .ncmp = 0, .profile = profile };
 	struct cmp cmps[RULE_CMPS];
 	const char *why, *name;
 	json_t *names, *e;
@@ -1202,14 +1287,175 @@ json_syscall(struct jctx *j, json_t *sc)
 		if (!repeated) {
 			r.ncmp = n;
 			memcpy(r.cmp, cmps, n * sizeof(*cmps));
-			add_rule(&r);
+			jrule_add(jr, &r, entry);
 			continue;
 		}
 		for (k = 0; k < n; k++) {
 			r.ncmp = 1;
 			r.cmp[0] = cmps[k];
-			add_rule(&r);
+			jrule_add(jr, &r, entry);
 		}
+	}
+}
+
+static int
+by_jcall(const void *a, const void *b)
+{
+	const struct jrule *x = a, *y = b;
+
+	if (x->r.nr != y->r.nr)
+		return x->r.nr < y->r.nr ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The same comparisons, in any order: libseccomp's chains are equal. */
+static bool
+same_conditions(const struct rule *a, const struct rule *b)
+{
+	const struct cmp *x, *y;
+	size_t i, k;
+
+	if (a->ncmp != b->ncmp)
+		return false;
+	for (i = 0; i < a->ncmp; i++) {
+		x = &a->cmp[i];
+		for (k = 0; k < b->ncmp; k++) {
+			y = &b->cmp[k];
+			if (x->arg == y->arg && x->op == y->op && x->v == y->v &&
+			    (x->op != OP_MEQ || x->v2 == y->v2))
+				break;
+		}
+		if (k == b->ncmp)
+			return false;
+	}
+	return true;
+}
+
+/* The first unconditional rule of one call, the default's aside. */
+static const struct jrule *
+first_unconditional(const struct jrule *g, const struct jrule *end,
+    uint32_t def)
+{
+	for (; g < end; g++)
+		if (g->r.ncmp == 0 && g->r.act != def)
+			return g;
+	return NULL;
+}
+
+static void
+trace_overruled(const char *origin, const struct jrule *g,
+    const struct jrule *end, const struct jrule *u)
+{
+	char a[32], b[32];
+
+	for (; g < end; g++)
+		if (g->r.act != u->r.act)
+			trace("%s: syscalls[%zu]: %s: %s overruled by "
+			    "syscalls[%zu]'s %s, the first unconditional rule "
+			    "(libseccomp keeps it and drops the others, as under "
+			    "runc)", origin, g->entry, g->r.name,
+			    action_str(g->r.act, a, sizeof(a)), u->entry,
+			    action_str(u->r.act, b, sizeof(b)));
+}
+
+/*
+ * runc hands a profile's rules to libseccomp in order, but first drops
+ * those whose action is the default one (libcontainer/seccomp/
+ * seccomp_linux.go, matchCall). libseccomp (src/db.c, db_rule_add) keeps
+ * the first unconditional rule of a call and ignores every rule after it,
+ * lets an unconditional rule replace the conditional ones before it, and
+ * refuses a rule with the same conditions as an earlier one but another
+ * action (EEXIST: runc does not start). Written here as rules that "the
+ * last match wins" reads the same way: the first unconditional rule
+ * alone; else the default's rules first (they decide only if a later
+ * profile or option changes the default), then the others in order.
+ */
+static void
+json_settle(const char *origin, struct jrules *jr, uint32_t def)
+{
+	const struct jrule *g, *end, *m, *k, *u;
+
+	qsort(jr->v, jr->n, sizeof(*jr->v), by_jcall);
+	for (g = jr->v; g < jr->v + jr->n; g = end) {
+		for (end = g; end < jr->v + jr->n && end->r.nr == g->r.nr; end++)
+			;
+		if ((u = first_unconditional(g, end, def)) != NULL) {
+			trace_overruled(origin, g, end, u);
+			add_rule(&u->r);
+			continue;
+		}
+		for (m = g; m < end; m++)
+			if (m->r.act == def)
+				add_rule(&m->r);
+		for (m = g; m < end; m++) {
+			if (m->r.act == def)
+				continue;
+			for (k = g; k < m; k++)
+				if (k->r.act != def && k->r.act != m->r.act &&
+				    same_conditions(&k->r, &m->r))
+					die("%s: syscalls[%zu]: %s: the same "
+					    "conditions as in syscalls[%zu], with "
+					    "another action (runc refuses such a "
+					    "profile too: libseccomp's EEXIST)",
+					    origin, m->entry, m->r.name, k->entry);
+			add_rule(&m->r);
+		}
+	}
+}
+
+/*
+ * runc's ENOSYS stub (libcontainer/seccomp/patchbpf/enosys_linux.go,
+ * generatePatch and findLastSyscalls): on each architecture the profile
+ * lists, a call numbered above the last one the profile names there (by
+ * libseccomp's numbers for it, x32's with bit 30 set) fails with ENOSYS
+ * rather than the default action, so that a program falls back from a
+ * call the profile is too old to know (glibc: clone3 to clone). None when
+ * the default allows (allow, log, trace) or already is ENOSYS, for an
+ * architecture where the profile names no call, or when it lists none.
+ */
+static void
+json_last_calls(const char *origin, const struct jrules *jr,
+    const uint32_t *tokens, size_t ntokens)
+{
+	const struct archinfo *a;
+	char act[32], num[16], *name;
+	uint32_t last;
+	size_t i, k;
+	int nr;
+
+	if (F.def == SCMP_ACT_ALLOW || F.def == SCMP_ACT_LOG ||
+	    (F.def & 0xffff0000U) == SCMP_ACT_TRACE(0) ||
+	    F.def == SCMP_ACT_ERRNO(ENOSYS)) {
+		trace("%s: default %s: calls newer than the profile get it "
+		    "too (runc adds no ENOSYS stub)", origin,
+		    action_str(F.def, act, sizeof(act)));
+		return;
+	}
+	if (ntokens == 0)
+		trace("%s: no architectures listed: no ENOSYS for calls newer "
+		    "than the profile (as runc)", origin);
+	for (i = 0; i < ntokens && F.nlast < MAX_LAST; i++) {
+		if (last_call(tokens[i]) != 0)
+			continue;	/* listed twice */
+		last = 0;
+		for (k = 0; k < jr->n; k++) {
+			nr = seccomp_syscall_resolve_name_arch(tokens[i],
+			    jr->v[k].r.name);
+			if (nr > 0 && (uint32_t)nr > last)
+				last = (uint32_t)nr;
+		}
+		if (last == 0)
+			continue;
+		F.last[F.nlast++] = (struct lastcall){ tokens[i], last };
+		if (!conch_verbose)
+			continue;
+		a = arch_bytoken(tokens[i]);
+		name = seccomp_syscall_resolve_num_arch(tokens[i], (int)last);
+		snprintf(num, sizeof(num), last > 0xffff ? "%#x" : "%u", last);
+		trace("%s: %s calls above %s (%s) fail with ENOSYS: newer than "
+		    "the profile (as runc)", origin, a ? a->name : "?", num,
+		    name ? name : "?");
+		free(name);
 	}
 }
 
@@ -1240,14 +1486,19 @@ json_arch(const struct jctx *j, const char *field, const char *name)
 	return token;
 }
 
-/* "architectures", or Docker's "archMap" entry for the native arch. */
-static void
-json_arches(struct jctx *j, json_t *root)
+#define JSON_ARCHES 64
+
+/*
+ * "architectures", or Docker's "archMap" entry for the native arch: into
+ * tokens (JSON_ARCHES at most), their number returned.
+ */
+static size_t
+json_arches(struct jctx *j, json_t *root, uint32_t *tokens)
 {
 	json_t *list = json_strings(j, root, "architectures");
 	json_t *map = json_object_get(root, "archMap"), *m, *e, *subs;
 	struct where w = { j->origin, 0 };
-	uint32_t tokens[64], token;
+	uint32_t token;
 	size_t n = 0, i, k;
 
 	if (map != NULL && json_is_null(map))
@@ -1258,7 +1509,7 @@ json_arches(struct jctx *j, json_t *root)
 		die("%s: both architectures and archMap are given (Docker "
 		    "refuses that too)", j->origin);
 	json_array_foreach(list, i, e) {
-		if (n < LEN(tokens))
+		if (n < JSON_ARCHES)
 			tokens[n++] = json_arch(j, "architectures",
 			    json_string_value(e));
 	}
@@ -1269,11 +1520,11 @@ json_arches(struct jctx *j, json_t *root)
 		/* Docker looks at the native entry only; others may be new. */
 		token = json_arch_token(json_str(j, m, "architecture", true));
 		subs = json_strings(j, m, "subArchitectures");
-		if (token != seccomp_arch_native() || n == LEN(tokens))
+		if (token != seccomp_arch_native() || n == JSON_ARCHES)
 			continue;
 		tokens[n++] = token;
 		json_array_foreach(subs, k, e) {
-			if (n < LEN(tokens))
+			if (n < JSON_ARCHES)
 				tokens[n++] = json_arch(j, "subArchitectures",
 				    json_string_value(e));
 		}
@@ -1281,6 +1532,7 @@ json_arches(struct jctx *j, json_t *root)
 	j->path[0] = '\0';
 	if (n > 0)
 		set_arches(tokens, n, &w, true);
+	return n;
 }
 
 static void
@@ -1305,10 +1557,13 @@ json_flags(struct jctx *j, json_t *root)
 static void
 parse_json(const char *buf, size_t len, const char *origin)
 {
+	static unsigned nprofiles;
 	struct jctx j = { origin, "" };
+	struct jrules jr = { NULL, 0, 0 };
+	uint32_t tokens[JSON_ARCHES];
 	json_t *root, *calls, *sc;
 	json_error_t e;
-	size_t i;
+	size_t i, narch;
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	if (root == NULL)
@@ -1318,17 +1573,21 @@ parse_json(const char *buf, size_t len, const char *origin)
 	if (!json_is_object(root))
 		die("%s: expected a JSON object (an OCI seccomp profile)",
 		    origin);
-	F.def = json_action(&j, json_str(&j, root, "defaultAction", true),
-	    root, "defaultErrnoRet");
-	json_arches(&j, root);
+	set_default(json_action(&j, json_str(&j, root, "defaultAction",
+	    true), root, "defaultErrnoRet"));
+	F.stub_profile = ++nprofiles;
+	narch = json_arches(&j, root, tokens);
 	json_flags(&j, root);
 	calls = json_object_get(root, "syscalls");
 	if (calls != NULL && !json_is_null(calls) && !json_is_array(calls))
 		die_json(&j, "syscalls", "expected an array");
 	json_array_foreach(calls, i, sc) {
 		snprintf(j.path, sizeof(j.path), "syscalls[%zu]", i);
-		json_syscall(&j, sc);
+		json_syscall(&j, sc, &jr, i, F.stub_profile);
 	}
+	json_settle(origin, &jr, F.def);
+	json_last_calls(origin, &jr, tokens, narch);
+	free(jr.v);
 }
 
 /* ---- -f NAME|FILE ------------------------------------------------------- */
@@ -1480,7 +1739,7 @@ verdict(int nr, const uint64_t *args)
 		if (k == F.r[i].ncmp)
 			return F.r[i].act;
 	}
-	return F.def;
+	return default_for(seccomp_arch_native(), (uint32_t)nr);
 }
 
 /* ---- the filter, per architecture --------------------------------------- */
@@ -1575,10 +1834,18 @@ by_nr(const void *a, const void *b)
 
 /* Rules from sorted[i] on, of one call: into L, in the order tried. */
 static size_t
-take_rules(const struct rule **sorted, size_t i, size_t k,
-    const struct rule **L, size_t n)
+take_rules(const struct rule **sorted, size_t i, size_t k, uint32_t token,
+    uint32_t nr, const struct rule **L, size_t n)
 {
 	for (; i < k; i++) {
+		/*
+		 * runc's stub comes before the filter: the profile that set
+		 * it decides no call in it. (Only the direct socket calls of
+		 * 32-bit x86, numbered apart by libseccomp, can be there.)
+		 */
+		if (sorted[i]->profile != 0 &&
+		    sorted[i]->profile == F.stub_profile && stubbed(token, nr))
+			continue;
 		L[n++] = sorted[i];
 		if (sorted[i]->ncmp == 0)
 			break;
@@ -1596,11 +1863,11 @@ add_call(struct archfilter *af, const char *name, uint32_t nr,
 	c->nr = nr;
 	c->L = L;
 	c->n = n;
-	c->fallback = F.def;
+	c->fallback = default_for(af->arch->token, nr);
 	/* An unconditional rule ends the list: it is the fallback. */
 	if (n > 0 && L[n - 1]->ncmp == 0)
 		c->fallback = L[--c->n]->act;
-	if (c->n == 0 && c->fallback == F.def)
+	if (c->n == 0 && c->fallback == default_for(af->arch->token, nr))
 		return;
 	af->ncalls++;
 }
@@ -1618,7 +1885,7 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 	const struct muxed *m;
 	struct rule *r;
 	size_t i, k, n, start;
-	uint32_t fb;
+	uint32_t fb, def;
 	int twin[2], ipc;
 
 	twin[0] = seccomp_syscall_resolve_name_arch(af->arch->token,
@@ -1630,6 +1897,7 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 		if (twin[ipc] < 0)
 			continue;
 		start = *nL;
+		def = default_for(af->arch->token, (uint32_t)twin[ipc]);
 
 		for (i = 0; i < nsorted; i = k) {
 			for (k = i; k < nsorted && sorted[k]->nr ==
@@ -1637,7 +1905,8 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 				;
 			if (strcmp(sorted[i]->name, ipc ? "ipc" :
 			    "socketcall") == 0)
-				*nL = take_rules(sorted, i, k, L, *nL);
+				*nL = take_rules(sorted, i, k,
+				    af->arch->token, (uint32_t)twin[ipc], L, *nL);
 		}
 		if (*nL > start && L[*nL - 1]->ncmp == 0)
 			goto add;	/* an unconditional rule wins it all */
@@ -1648,10 +1917,11 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 			m = muxed_byname(sorted[i]->name);
 			if (m == NULL || m->ipc != ipc)
 				continue;
-			n = take_rules(sorted, i, k, L + *nL, 0);
-			fb = L[*nL + n - 1]->ncmp == 0 ? L[*nL + n - 1]->act :
-			    F.def;
-			if (fb == F.def)
+			n = take_rules(sorted, i, k, af->arch->token,
+			    (uint32_t)twin[ipc], L + *nL, 0);
+			fb = n > 0 && L[*nL + n - 1]->ncmp == 0 ?
+			    L[*nL + n - 1]->act : def;
+			if (fb == def)
 				continue;
 			r = &af->extra[af->nextra++];
 			*r = (struct rule){ .name = ipc ? "ipc" : "socketcall",
@@ -1708,7 +1978,8 @@ arch_filter(struct archfilter *af, const struct archinfo *arch,
 			L[nL + n++] = &af->extra[0];
 			gate_done = true;
 		}
-		n = take_rules(sorted, i, k, L + nL, n);
+		n = take_rules(sorted, i, k, arch->token, (uint32_t)nr, L + nL,
+		    n);
 		add_call(af, sorted[i]->name, (uint32_t)nr, L + nL, n);
 		nL += n;
 	}
@@ -1946,29 +2217,38 @@ struct entry {
 	size_t label;
 };
 
-/* Dispatch on the call number: a binary tree, short lists at its leaves. */
+/*
+ * Dispatch on the call number: a binary tree, short lists at its leaves,
+ * and def for the calls that have no code of their own.
+ */
 static size_t
-dispatch(const struct entry *e, size_t n)
+dispatch(const struct entry *e, size_t n, uint32_t def)
 {
 	size_t label, mid, right;
 
 	if (n <= 4) {
-		label = ret(F.def);
+		label = ret(def);
 		while (n-- > 0)
 			label = jump(BPF_JEQ, e[n].nr, e[n].label, label);
 		return label;
 	}
 	mid = n / 2;
-	right = dispatch(e + mid, n - mid);
-	return jump(BPF_JGE, e[mid].nr, right, dispatch(e, mid));
+	right = dispatch(e + mid, n - mid, def);
+	return jump(BPF_JGE, e[mid].nr, right, dispatch(e, mid, def));
 }
 
-/* One architecture's code: its calls, then the dispatch to them. */
+/*
+ * One architecture's code, for the call numbers from lo to hi: its calls,
+ * then the dispatch to them. With runc's ENOSYS stub, the calls above
+ * the profile's last one are a dispatch of their own, whose default is
+ * ENOSYS (and on s390, call 0 too).
+ */
 static size_t
 arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
 {
 	struct entry *e = malloc((af->ncalls + 1) * sizeof(*e));
-	size_t i, n = 0, label;
+	uint32_t token = af->arch->token, last = last_call(token);
+	size_t i, n = 0, k, label;
 
 	if (e == NULL)
 		die_sys("malloc");
@@ -1978,7 +2258,18 @@ arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
 		e[n].nr = af->calls[i].nr;
 		e[n++].label = call_code(af->arch, &af->calls[i]);
 	}
-	label = dispatch(e, n);
+	if (last == 0 || last < lo || last >= hi) {
+		label = dispatch(e, n, F.def);
+		free(e);
+		return label;
+	}
+	for (k = 0; k < n && e[k].nr <= last; k++)
+		;
+	label = dispatch(e + k, n - k, SCMP_ACT_ERRNO(ENOSYS));
+	label = jump(BPF_JGT, last, label, dispatch(e, k, F.def));
+	if ((token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X) &&
+	    (k == 0 || e[0].nr != 0))
+		label = jump(BPF_JEQ, 0, ret(SCMP_ACT_ERRNO(ENOSYS)), label);
 	free(e);
 	return label;
 }
@@ -2011,7 +2302,9 @@ generate(const struct archfilter *afs, size_t naf, struct sock_fprog *prog)
 		}
 		x32 = x32f ? arch_code(x32f, X32_BIT, UINT32_MAX - 1) :
 		    ret(SCMP_ACT_KILL_PROCESS);
-		x32 = jump(BPF_JEQ, UINT32_MAX, ret(F.def), x32);
+		/* As runc's stub: -1 is above x32's last call. */
+		x32 = jump(BPF_JEQ, UINT32_MAX, ret(default_for(SCMP_ARCH_X32,
+		    UINT32_MAX)), x32);
 		native = arch_code(&afs[i], 0, X32_BIT - 1);
 		jump(BPF_JGE, X32_BIT, x32, native);
 		entry[i] = load(offsetof(struct seccomp_data, nr));
@@ -2088,6 +2381,22 @@ pfc_value(FILE *f, uint64_t v)
 	fprintf(f, v < 1024 ? "%" PRIu64 : "0x%" PRIx64, v);
 }
 
+/* runc's ENOSYS stub, where a JSON profile set one. */
+static void
+pfc_stub(FILE *f, uint32_t token)
+{
+	uint32_t last = last_call(token);
+
+	if (last == 0)
+		return;
+	fprintf(f, "  # calls newer than the profile's last: ENOSYS, as runc\n");
+	if (token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X)
+		fprintf(f, "  if ($syscall == 0)\n    action ERRNO(%d);\n",
+		    ENOSYS);
+	fprintf(f, "  if ($syscall > %u)\n    action ERRNO(%d);\n", last,
+	    ENOSYS);
+}
+
 static void
 pfc(FILE *f, const struct archfilter *afs, size_t naf)
 {
@@ -2144,10 +2453,12 @@ pfc(FILE *f, const struct archfilter *afs, size_t naf)
 				fprintf(f, "%*saction %s;\n", (int)depth, "",
 				    pfc_action(r->act, buf, sizeof(buf)));
 			}
-			if (c->fallback != F.def)
+			if (c->fallback != default_for(af->arch->token,
+			    c->nr))
 				fprintf(f, "    action %s;\n", pfc_action(
 				    c->fallback, buf, sizeof(buf)));
 		}
+		pfc_stub(f, af->arch->token);
 		fprintf(f, "  # default action\n  action %s;\n",
 		    pfc_action(F.def, buf, sizeof(buf)));
 	}
@@ -2480,7 +2791,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			add_list("--log", optarg, SCMP_ACT_LOG);
 			break;
 		case OPT_DEFAULT:
-			F.def = parse_action(optarg, &def);
+			set_default(parse_action(optarg, &def));
 			break;
 		case OPT_ARCH:
 			parse_arch_list(optarg, &arch);

@@ -260,6 +260,8 @@ test_default_blocks_what_docker_blocks() {
 	need_root || return 0
 	need_probe || return 0
 	local call want base got
+	# Each call also runs unfiltered, as root, on the host: its arguments
+	# must make it fail there (sethostname's length is over 64).
 	while IFS='|' read -r want call; do
 		# shellcheck disable=SC2086 # the call's words
 		base=$(sysprobe $call)
@@ -284,7 +286,7 @@ test_default_blocks_what_docker_blocks() {
 		EPERM|swapon $T/none 0
 		EPERM|bpf 0 0 0
 		EPERM|keyctl 0 0
-		EPERM|sethostname x 1
+		EPERM|sethostname x 100
 		EPERM|socket 40 1 0
 		ENOSYS|clone3 0 0
 	E
@@ -314,6 +316,18 @@ test_default_runs_ordinary_programs() {
 	# The tools of this suite, and a filter loaded under the filter.
 	assert_ok scfilter -f default bash -c "mktemp -d -p '$T' >/dev/null && grep -c . /etc/passwd >/dev/null && scfilter -f nonet true && echo ok"
 	assert_out ok
+}
+
+test_default_denies_io_uring() {
+	need_probe || return 0
+	local calls=(io_uring_setup 1 0 -- io_uring_enter -1 0 0 0 0 0 -- io_uring_register -1 0 0 0)
+	# Unfiltered, each reaches the kernel and fails on its arguments
+	# (EFAULT, EBADF, EINVAL or EBADF by kernel version), not with EPERM.
+	run sysprobe "${calls[@]}"
+	assert_not_contains "$OUT" EPERM "io_uring without a filter"
+	# As under Docker 25 and later: EPERM, the profile's defaultErrnoRet.
+	run scfilter -f default sysprobe "${calls[@]}"
+	assert_out "$(printf '%s\n' EPERM EPERM EPERM)"
 }
 
 test_nonet() {
@@ -492,6 +506,341 @@ test_profiles_merge_in_order() {
 	probe_is EPERM -f "$FIXTURE" -f nonet sysprobe personality 0x40000
 	# A profile that sets the default replaces it: nonet's denials stay.
 	probe_is EAFNOSUPPORT -f nonet -f default sysprobe socket 2 1 0
+}
+
+# --- JSON profiles decide as runc does ----------------------------------
+
+FIXTURES=$TOP/tests/fixtures
+# Docker's default capabilities (moby's oci/caps/defaults.go).
+DOCKER_CAPS=chown,dac_override,fsetid,fowner,mknod,net_raw,setgid,setuid,setfcap,setpcap,net_bind_service,sys_chroot,kill,audit_write
+
+# Debian's python3, not a shim of a version manager found first in PATH.
+need_python3() {
+	PY=/usr/bin/python3
+	[ -x "$PY" ] || PY=$(command -v python3) && [ -n "$PY" ] && return 0
+	skip "needs python3"
+	return 1
+}
+
+test_old_profile_threads_fall_back_to_clone() {
+	need_root || return 0
+	need_probe || return 0
+	local old=$FIXTURES/docker-seccomp-2019.json
+	# clone3 (435) is newer than the last call the profile names
+	# (io_uring_register, 427): ENOSYS, so glibc falls back to clone.
+	# pidfd_send_signal (424) is not: the default, EPERM.
+	run capset --keep chown scfilter -f "$old" sysprobe clone3 0 0 -- pidfd_open 0 0 \
+		-- 1000 -- pidfd_send_signal -1 0 0 0 -- getpid
+	assert_out "$(printf '%s\n' ENOSYS ENOSYS ENOSYS EPERM ok)"
+	# 32-bit x86 has its own last call (io_uring_register, 427 too).
+	if [ -x "$PROBES/sysprobe32" ]; then
+		run capset --keep chown scfilter -f "$old" sysprobe32 clone3 0 0 -- 1000 \
+			-- pidfd_send_signal -1 0 0 0 -- getpid
+		assert_out "$(printf '%s\n' ENOSYS ENOSYS EPERM ok)"
+	fi
+	if need_user; then
+		run as_user scfilter -f "$old" sysprobe clone3 0 0 -- getpid
+		assert_out "$(printf '%s\n' ENOSYS ok)"
+	fi
+	need_python3 || return 0
+	# shellcheck disable=SC2016 # Python's code
+	local threads='import threading
+t = threading.Thread(target=print, args=("in the thread",))
+t.start(); t.join(); print("joined")'
+	run capset --keep chown scfilter -f "$old" "$PY" -c "$threads"
+	assert_rc 0
+	assert_out "$(printf 'in the thread\njoined')"
+	[ -n "$TEST_UID" ] || return 0
+	run as_user scfilter -f "$old" "$PY" -c "$threads"
+	assert_out "$(printf 'in the thread\njoined')"
+}
+
+# Docker's 2019 profile (its last call: io_uring_register, 427), with
+# JQ's changes.
+old_profile() {
+	jq "$1" "$FIXTURES/docker-seccomp-2019.json"
+}
+
+test_enosys_stub_when_and_where() {
+	need_probe || return 0
+	# Above the last call: ENOSYS (open_tree, 428); below: the default
+	# (pidfd_send_signal, 424, is not in the profile).
+	cp "$FIXTURES/docker-seccomp-2019.json" "$T/p.json"
+	run scfilter -f "$T/p.json" sysprobe 1000 -- 428 -- 424 -- getpid
+	assert_out "$(printf '%s\n' ENOSYS ENOSYS EPERM ok)"
+	# Later rules still win for the calls they name; a later default
+	# replaces the stub with it.
+	run scfilter -f "$T/p.json" --errno EDOM:clone3 sysprobe clone3 0 0 -- 1000
+	assert_out "$(printf '%s\n' EDOM ENOSYS)"
+	run scfilter -f "$T/p.json" --default errno=EACCES sysprobe 1000 -- 424
+	assert_out "$(printf '%s\n' EACCES EACCES)"
+	run scfilter -f "$T/p.json" --default allow sysprobe 1000 -- clone3 0 0
+	assert_out "$(printf '%s\n' ENOSYS EINVAL)"	# the kernel's answers
+	# Written out: the stub in the PFC of each architecture.
+	run scfilter -f "$T/p.json" --dump
+	# shellcheck disable=SC2016 # PFC's own $syscall
+	assert_contains "$OUT" "$(printf '  # calls newer than the profile'"'"'s last: ENOSYS, as runc\n  if ($syscall > 427)\n    action ERRNO(38);\n  # default action\n  action ERRNO(1);')"
+	run scfilter -v -f "$T/p.json" --dump
+	assert_contains "$ERR" "scfilter: $T/p.json: x86_64 calls above 427 (io_uring_register) fail with ENOSYS: newer than the profile (as runc)"
+	assert_contains "$ERR" "scfilter: $T/p.json: x86 calls above 427 (io_uring_register) fail with ENOSYS: newer than the profile (as runc)"
+	need_cmd jq || return 0
+	# A killing default gets the stub too, as under runc (rseq, which
+	# glibc 2.35 calls at start, is younger than the profile's list).
+	old_profile '.defaultAction = "SCMP_ACT_KILL_PROCESS"
+		| .syscalls += [{names: ["rseq"], action: "SCMP_ACT_ALLOW"}]' >"$T/p.json"
+	run scfilter -f "$T/p.json" sysprobe 1000
+	assert_out ENOSYS
+	run scfilter -f "$T/p.json" sysprobe 424
+	assert_rc 159
+	# No stub where runc makes none: no architectures listed, a default
+	# that lets calls through, or one that already is ENOSYS.
+	old_profile 'del(.archMap)' >"$T/p.json"
+	run scfilter -f "$T/p.json" sysprobe 1000 -- getpid
+	assert_out "$(printf '%s\n' EPERM ok)"
+	run scfilter -v -f "$T/p.json" --dump
+	assert_contains "$ERR" "scfilter: $T/p.json: no architectures listed: no ENOSYS for calls newer than the profile (as runc)"
+	old_profile '.defaultAction = "SCMP_ACT_LOG"' >"$T/p.json"
+	run scfilter -f "$T/p.json" --dump
+	assert_not_contains "$OUT" "newer than the profile"
+	old_profile '.defaultErrnoRet = 38' >"$T/p.json"
+	run scfilter -v -f "$T/p.json" --dump
+	assert_not_contains "$OUT" "newer than the profile"
+	assert_contains "$ERR" "scfilter: $T/p.json: default errno=ENOSYS: calls newer than the profile get it too (runc adds no ENOSYS stub)"
+}
+
+# runc's stub comes before libseccomp's filter: a profile's own rules never
+# decide a call above its last one. On 32-bit x86 that can be a direct
+# socket call: libseccomp gives socket a pseudo number there, so it does
+# not count as the last; socketcall (102) is above it too.
+test_enosys_stub_before_the_profiles_own_rules() {
+	cat >"$T/p.json" <<-'E'
+		{ "defaultAction": "SCMP_ACT_ERRNO",
+		  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+		  "syscalls": [{ "names": ["read", "socket"], "action": "SCMP_ACT_ALLOW" }] }
+	E
+	# shellcheck disable=SC2016 # PFC's own $arch and $syscall
+	local x86='# filter for arch x86 (1073741827)
+if ($arch == 1073741827)
+  # filter for syscall "read" (3)
+  if ($syscall == 3)
+    action ALLOW;' stub='  # calls newer than the profile'"'"'s last: ENOSYS, as runc
+  if ($syscall > 3)
+    action ERRNO(38);
+  # default action'
+	run scfilter -f "$T/p.json" --dump
+	assert_contains "$OUT" "$x86
+$stub"
+	# A rule given later is not the profile's: it decides.
+	run scfilter -f "$T/p.json" --allow socket --dump
+	# shellcheck disable=SC2016
+	assert_contains "$OUT" "$x86
+  # filter for syscall \"socketcall\" (102)
+  if (\$syscall == 102)
+    if (\$a0 == 1)
+      action ALLOW;
+  # filter for syscall \"socket\" (359)
+  if (\$syscall == 359)
+    action ALLOW;
+$stub"
+}
+
+# Entries that name a call twice, as podman's do, in a profile that
+# allows the rest (the default's rules are the allow ones).
+overlap_profile() {
+	cat <<-'E'
+		{ "defaultAction": "SCMP_ACT_ALLOW",
+		  "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+		  "syscalls": [
+			{ "names": ["sethostname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33,
+			  "args": [{ "index": 1, "value": 100, "op": "SCMP_CMP_EQ" }] },
+			{ "names": ["sethostname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 34 },
+			{ "names": ["setdomainname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 34 },
+			{ "names": ["setdomainname"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33,
+			  "args": [{ "index": 1, "value": 100, "op": "SCMP_CMP_EQ" }] },
+			{ "names": ["acct"], "action": "SCMP_ACT_ERRNO", "errnoRet": 34 },
+			{ "names": ["acct"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33 },
+			{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33,
+			  "args": [{ "index": 1, "value": 5, "op": "SCMP_CMP_EQ" }] },
+			{ "names": ["getpgid"], "action": "SCMP_ACT_ALLOW" } ] }
+	E
+}
+# Its calls; the host keeps its name if one were let through (over 64).
+OVERLAP_CALLS=(sethostname x 100 -- sethostname x 101 -- setdomainname x 100
+	-- setdomainname x 101 -- acct /nonexistent-conch -- getpgid 0 5 -- getpgid 0 6)
+
+test_doubled_entries_as_libseccomp_keeps_them() {
+	need_probe || return 0
+	overlap_profile >"$T/p.json"
+	# sethostname: an unconditional rule replaces the conditional one
+	# before it. setdomainname, acct: the first unconditional rule
+	# stays, the later ones are dropped. getpgid: a rule with the
+	# default action is skipped (runc), the conditional one decides.
+	run scfilter -f "$T/p.json" sysprobe "${OVERLAP_CALLS[@]}"
+	assert_out "$(printf '%s\n' ERANGE ERANGE ERANGE ERANGE ERANGE EDOM ok)"
+	run scfilter -v -f "$T/p.json" true
+	assert_contains "$ERR" "scfilter: $T/p.json: syscalls[3]: setdomainname: errno=EDOM overruled by syscalls[2]'s errno=ERANGE, the first unconditional rule (libseccomp keeps it and drops the others, as under runc)"
+	# The same conditions with another action: libseccomp's EEXIST.
+	cat >"$T/p.json" <<-'E'
+		{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+			{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 33,
+			  "args": [{ "index": 1, "value": 5, "op": "SCMP_CMP_EQ" },
+			           { "index": 0, "value": 1, "op": "SCMP_CMP_GT" }] },
+			{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 34,
+			  "args": [{ "index": 0, "value": 1, "op": "SCMP_CMP_GT" },
+			           { "index": 1, "value": 5, "op": "SCMP_CMP_EQ" }] } ] }
+	E
+	assert_fails 125 "scfilter: $T/p.json: syscalls[1]: getpgid: the same conditions as in syscalls[0], with another action (runc refuses such a profile too: libseccomp's EEXIST)" \
+		scfilter -f "$T/p.json" true
+}
+
+# --- the same verdicts as runc -------------------------------------------
+
+# need_runc || return 0: root, runc, jq, busybox; then an OCI bundle in
+# $T/bundle (`runc spec`, busybox and sysprobe in its root) and a cgroup
+# of this test's own for runc to make its containers' cgroups in.
+need_runc() {
+	need_root || return 1
+	need_probe || return 1
+	need_cmd runc jq busybox unshare || return 1
+	R=$(cgroup2_root)
+	if [ -z "$R" ]; then
+		skip "no cgroup2 file system mounted (for runc's cgroups)"
+		return 1
+	fi
+	mkdir -p "$T/bundle/rootfs/bin"
+	cp "$(command -v busybox)" "$PROBES/sysprobe" "$T/bundle/rootfs/bin/"
+	(cd "$T/bundle" && runc spec && mv config.json spec.json) ||
+		{ fail "runc spec"; return 1; }
+	cg_new RUNC_CG runc
+	mkdir "$R/$RUNC_CG"
+	RUNC_N=0
+}
+
+# Docker's and podman's own work before runc sees a profile (moby's and
+# containers/common's setupSeccomp): the archMap entry of this machine
+# (x86_64) becomes "architectures", and an entry is kept when amd64, the
+# kernel version and the container's capabilities (CAPS, as JSON) meet
+# its includes and none of its excludes.
+# shellcheck disable=SC2016 # jq's own $caps and $kernel
+RESOLVE_JQ='def ver: split(".") | map(tonumber);
+	(if .archMap then .architectures = [.archMap[]
+		| select(.architecture == "SCMP_ARCH_X86_64")
+		| .architecture, (.subArchitectures // [])[]] else . end)
+	| del(.archMap)
+	| .syscalls = [(.syscalls // [])[]
+		| select(((.excludes.arches // []) | index(["amd64"]) | not)
+		and (((.excludes.caps // []) - $caps) == (.excludes.caps // []))
+		and ((.excludes.minKernel // null) == null
+			or ($kernel | ver) < (.excludes.minKernel | ver))
+		and ((.includes.arches // []) == []
+			or ((.includes.arches // []) | index(["amd64"])) != null)
+		and (((.includes.caps // []) - $caps) == [])
+		and ((.includes.minKernel // null) == null
+			or ($kernel | ver) >= (.includes.minKernel | ver)))
+		| del(.includes, .excludes)]'
+
+# runc_probes PROFILE CAPS CALL [ARG]... [-- CALL...]: sysprobe's lines
+# under `runc run`, the profile resolved for CAPS (capset's list) in
+# linux.seccomp, CAPS in every set of process.capabilities. The container
+# has a mount namespace only, the others are the host's as for scfilter,
+# and its cgroup is under RUNC_CG: in a mount namespace of its own, runc
+# sees that directory as /sys/fs/cgroup, and touches no other cgroup.
+runc_probes() {
+	local profile=$1 caps=$2 capj argj kernel id
+	shift 2
+	capj=$(jq -cn --arg c "$caps" '$c | ascii_upcase | split(",") | map("CAP_" + .)')
+	argj=$(printf '%s\n' sysprobe "$@" | jq -R . | jq -sc .)
+	kernel=$(uname -r | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
+	jq --argjson caps "$capj" --arg kernel "$kernel" "$RESOLVE_JQ" "$profile" \
+		>"$T/bundle/seccomp.json" || return 1
+	RUNC_N=$((RUNC_N + 1))
+	id=conch-$$-$RUNC_N
+	jq --slurpfile sc "$T/bundle/seccomp.json" --argjson caps "$capj" \
+		--argjson args "$argj" --arg cg "/$id" '.process.terminal = false
+		| .process.args = $args | .linux.seccomp = $sc[0]
+		| .process.capabilities = {bounding: $caps, effective: $caps,
+			permitted: $caps, inheritable: $caps}
+		| .linux.namespaces = [{type: "mount"}] | del(.hostname)
+		| .mounts |= map(select(.type != "cgroup"))
+		| .linux.cgroupsPath = $cg' "$T/bundle/spec.json" >"$T/bundle/config.json" ||
+		return 1
+	# shellcheck disable=SC2016 # sh's own arguments
+	unshare -m --propagation private sh -c 'mount --bind "$1" /sys/fs/cgroup &&
+		exec runc --root "$2" run --bundle "$3" "$4"' sh \
+		"$R/$RUNC_CG" "$T/runc" "$T/bundle" "$id" 2>"$T/runc.err"
+	runc --root "$T/runc" delete -f "$id" >/dev/null 2>&1
+	return 0
+}
+
+# as_runc PROFILE CAPS CALL [ARG]... [-- CALL...]: every call gets the same
+# errno name under runc as under `capset --keep CAPS scfilter -f PROFILE`.
+as_runc() {
+	local profile=$1 caps=$2 names want got
+	shift 2
+	names=$(printf '%s\n' "$@" | awk 'n == 0 { print } { n = $0 != "--" }')
+	want=$(runc_probes "$profile" "$caps" "$@")
+	got=$(capset --keep "$caps" scfilter -f "$profile" sysprobe "$@")
+	assertEquals "$(basename "$profile") with $caps: call, runc's answer, scfilter's (runc: $(head -c 300 "$T/runc.err"))" \
+		"$(paste -d' ' <(echo "$names") <(echo "$want"))" \
+		"$(paste -d' ' <(echo "$names") <(echo "$got"))"
+}
+
+# Calls new and old, allowed, denied and conditional, whose arguments make
+# them fail harmlessly when allowed (nothing named exists, host names are
+# too long to set); the namespace and persona changes come last.
+RUNC_CALLS=(clone3 0 0 -- io_uring_setup 1 0 -- io_uring_enter -1 0 0 0 0 0
+	-- io_uring_register -1 0 0 0 -- setns 1000 0 -- openat2 -100 / 0 0 -- pidfd_open 0 0
+	-- close_range 5 4 0 -- faccessat2 -100 /nonexistent-conch 0 0x8000
+	-- landlock_create_ruleset 0 0 1 -- memfd_secret 0xffff -- pidfd_send_signal -1 0 0 0
+	-- open_tree -100 /nonexistent-conch 0 -- mount none /nonexistent-conch tmpfs 0 0
+	-- umount2 /nonexistent-conch 0 -- chroot /nonexistent-conch -- acct /nonexistent-conch
+	-- sethostname x 100 -- setdomainname x 100 -- perf_event_open 0 0 -1 -1 0 -- bpf 0 0 0
+	-- quotactl 0 0 0 0 -- open_by_handle_at -1 0 0 -- kcmp 0 0 0 0 0
+	-- ptrace 0x7fffffff 0 0 0 -- kexec_load 0 0 0 0xdeadbeef -- socket 2 1 0 -- socket 40 1 0
+	-- socket 16 3 9 -- socket 16 3 0 -- socket 0x100000010 3 9 -- clone 0x11 0
+	-- clone 0x10000011 0 -- getpgid 0 -- 451 -1 0 -- 1000 -- personality 0xffffffff
+	-- personality 0x40000 -- unshare 0x20000 -- unshare 0x10000000)
+
+test_fixtures_decide_as_runc() {
+	need_runc || return 0
+	local fx caps
+	for fx in docker-seccomp-default docker-seccomp-2019 podman-seccomp; do
+		for caps in "$DOCKER_CAPS" "$DOCKER_CAPS,sys_admin"; do
+			as_runc "$FIXTURES/$fx.json" "$caps" "${RUNC_CALLS[@]}"
+		done
+	done
+}
+
+# podman's profile allows setns, perf_event_open and others in some
+# entries and denies them in others, by the capabilities held.
+test_podman_doubled_entries_as_runc() {
+	need_runc || return 0
+	local fx=$FIXTURES/podman-seccomp.json caps
+	local calls=(setns 1000 0 -- bpf 0 0 0 -- perf_event_open 0 0 -1 -1 0
+		-- lookup_dcookie 0 0 0 -- quotactl 0 0 0 0 -- quotactl_fd -1 0 0 0
+		-- sethostname x 100 -- setdomainname x 100 -- open_by_handle_at -1 0 0
+		-- chroot /nonexistent-conch -- init_module 0 0 x -- finit_module -1 0 0
+		-- delete_module conch-no-such-module 0 -- acct /nonexistent-conch
+		-- kcmp 0 0 0 0 0 -- process_madvise -1 0 0 0 0 -- ioperm 0 0 0 -- iopl 0
+		-- clock_settime 0x7fffffff 0 -- socket 16 3 9 -- socket 16 3 0 -- socket 2 1 0)
+	for caps in "$DOCKER_CAPS" "$DOCKER_CAPS,sys_admin" "$DOCKER_CAPS,perfmon,bpf" \
+		"chown"; do
+		as_runc "$fx" "$caps" "${calls[@]}"
+	done
+	# Without CAP_SYS_ADMIN too, setns is allowed (fd 1000 is not open):
+	# the allow-list comes first, and libseccomp keeps its rule.
+	run capset --keep "$DOCKER_CAPS" scfilter -f "$fx" sysprobe setns 1000 0
+	assert_out EBADF
+	# With CAP_PERFMON but not CAP_SYS_ADMIN, perf_event_open's first
+	# entry is the EPERM one: it stays.
+	run capset --keep "$DOCKER_CAPS,perfmon" scfilter -f "$fx" sysprobe perf_event_open 0 0 -1 -1 0
+	assert_out EPERM
+}
+
+test_doubled_entries_of_our_own_as_runc() {
+	need_runc || return 0
+	overlap_profile >"$T/p.json"
+	as_runc "$T/p.json" "$DOCKER_CAPS" "${OVERLAP_CALLS[@]}"
 }
 
 # --- --bpf for other loaders -------------------------------------------

@@ -6,6 +6,7 @@
  *
  *   sysprobe [--x32] NAME [ARG]... [-- NAME [ARG]...]...
  *
+ * NAME: a call of the table below, or a number (1000: a call no kernel has).
  * With several calls, one line each; the exit status is the last one's.
  * ARG: a number (12, 0x1f, 0755, -100), a list [1,2,3] (the address of
  * those longs, for socketcall), or any other string (its address).
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define S(name) { #name, SYS_##name }
@@ -27,7 +29,24 @@ static const struct {
 	S(mount), S(umount2), S(reboot), S(kexec_load), S(init_module),
 	S(unshare), S(clone), S(personality), S(execve), S(execveat),
 	S(ptrace), S(setns), S(io_uring_setup), S(bpf), S(keyctl),
-	S(swapon), S(chroot), S(kcmp), S(sethostname),
+	S(swapon), S(chroot), S(kcmp), S(sethostname), S(setdomainname),
+	S(io_uring_enter), S(io_uring_register), S(perf_event_open),
+	S(quotactl), S(acct), S(open_by_handle_at), S(pidfd_open),
+	S(pidfd_send_signal), S(open_tree), S(close_range), S(openat2),
+	S(faccessat2), S(finit_module), S(delete_module), S(process_madvise),
+	S(quotactl_fd), S(clock_settime), S(settimeofday),
+#ifdef SYS_ioperm
+	S(ioperm), S(iopl),
+#endif
+#ifdef SYS_landlock_create_ruleset
+	S(landlock_create_ruleset),
+#endif
+#ifdef SYS_memfd_secret
+	S(memfd_secret),
+#endif
+#ifdef SYS_lookup_dcookie
+	S(lookup_dcookie),
+#endif
 #ifdef SYS_socketcall
 	S(socketcall),
 #endif
@@ -82,6 +101,9 @@ probe(char **argv, int argc, int x32)
 	for (k = 0; k < sizeof(calls) / sizeof(calls[0]); k++)
 		if (strcmp(calls[k].name, argv[0]) == 0)
 			nr = calls[k].nr;
+	if (nr == -1 && argv[0][0] != '\0' &&
+	    argv[0][strspn(argv[0], "0123456789")] == '\0')
+		nr = strtol(argv[0], NULL, 10);
 	if (nr == -1) {
 		fprintf(stderr, "sysprobe: unknown system call '%s'\n", argv[0]);
 		exit(2);
@@ -93,6 +115,8 @@ probe(char **argv, int argc, int x32)
 	ret = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (ret == 0 && strcmp(argv[0], "clone") == 0)
 		_exit(0);	/* the child */
+	if (ret > 0 && strcmp(argv[0], "clone") == 0)
+		waitpid((pid_t)ret, NULL, __WALL);	/* gone with us */
 	if (ret == -1) {
 		puts(strerrorname_np(errno) ? strerrorname_np(errno) : "E?");
 		return 1;
