@@ -251,6 +251,15 @@ setting_parse(struct setting *s, const char *arg)
 		    arg);
 	memcpy(s->file, arg, n);
 	s->file[n] = '\0';
+	/*
+	 * Writing a PID there moves that process, any process the caller
+	 * may move (as root, the host's PID 1): that is cgput's job, done
+	 * on the caller's own process or on a -p PID it names on purpose.
+	 */
+	if (strcmp(s->file, "cgroup.procs") == 0 ||
+	    strcmp(s->file, "cgroup.threads") == 0)
+		die("%s: refusing to move processes (that is cgput's job: "
+		    "cgput -p PID CGROUP)", arg);
 	v = eq + 1;
 	switch (kind_of(s->file)) {
 	case SIZE:

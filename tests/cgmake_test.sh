@@ -313,6 +313,28 @@ test_bad_values() {
 	assertFalse "nothing made" "[ -e $R/$A ]"
 }
 
+# Writing a PID to cgroup.procs would move any process, the host's PID 1
+# too: cgput moves, on purpose; cgmake refuses before making anything. (A
+# sleeper stands for PID 1 here: a failing run must not move the host's.)
+test_refuses_to_move_processes() {
+	need_cg || return 0
+	cg_new A nomove
+	local pid before f
+	pid=$(sleeper s)
+	defer "kill $pid"
+	before=$(cat "/proc/$pid/cgroup")
+	for f in cgroup.procs cgroup.threads; do
+		assert_fails 125 "cgmake: $f=$pid: refusing to move processes (that is cgput's job: cgput -p PID CGROUP)" \
+			cgmake "/$A/sub" cgroup.max.depth=2 "$f=$pid"
+		assertFalse "$f: nothing made" "[ -e $R/$A ]"
+	done
+	# Also into a cgroup that exists already.
+	mkdir "$R/$A"
+	assert_fails 125 "cgmake: cgroup.procs=$pid: refusing to move processes (that is cgput's job: cgput -p PID CGROUP)" \
+		cgmake "/$A" "cgroup.procs=$pid"
+	assertEquals "not moved" "$before" "$(cat "/proc/$pid/cgroup")"
+}
+
 test_bad_paths() {
 	need_cg || return 0
 	assert_fails 125 "cgmake: empty cgroup path" cgmake ""
