@@ -2126,6 +2126,21 @@ may_chown(uint64_t uid, uint64_t gid)
 	    id_mapped('g', gid) == 1;
 }
 
+/*
+ * The mode a member gets. Where its owner is not kept, the setuid and
+ * setgid bits go, of directories too, as GNU tar drops them when it does
+ * not restore owners: an image's setuid file would otherwise run with
+ * the rights of whoever unpacked it. The sticky bit only takes rights
+ * away, and stays.
+ */
+static mode_t
+member_mode(mode_t mode, uint64_t uid, uint64_t gid)
+{
+	if (may_chown(uid, gid))
+		return mode;
+	return mode & ~(S_ISUID | S_ISGID);
+}
+
 /* Clear the way for a new entry at PFD/NAME, as tar replaces files. */
 static bool
 clear_way(struct tar *t, int pfd, const char *name, const char *path,
@@ -2196,8 +2211,8 @@ unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
 			trace("--tar %s: %s: xattr %s not kept: %s", t->name,
 			    m->path, m->xattrs[i].name, strerror(errno));
 	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
-	if (fchmod(fd, m->mode) == -1 || futimens(fd, ts) == -1 ||
-	    close(fd) == -1)
+	if (fchmod(fd, member_mode(m->mode, m->uid, m->gid)) == -1 ||
+	    futimens(fd, ts) == -1 || close(fd) == -1)
 		die_sys("--tar %s: %s", t->name, inside(m->path));
 }
 
@@ -2258,7 +2273,8 @@ unpack_member(struct unpack *u, struct member *m)
 		undo_add(U_FILE, canon, name);
 		break;
 	case '3': case '4': case '6':
-		if (mknodat(pfd, name, m->mode | (m->type == '3' ? S_IFCHR :
+		if (mknodat(pfd, name, member_mode(m->mode, m->uid, m->gid) |
+		    (m->type == '3' ? S_IFCHR :
 		    m->type == '4' ? S_IFBLK : S_IFIFO), dev) == -1) {
 			if (errno != EPERM && errno != EACCES)
 				die_sys("--tar %s: mknod %s", t->name,
@@ -2311,7 +2327,8 @@ finish_dirs(struct unpack *u)
 			continue;
 		}
 		set_owner(u, fd, NULL, d->uid, d->gid, d->path);
-		if (fchmod(fd, d->mode) == -1 || futimens(fd, ts) == -1)
+		if (fchmod(fd, member_mode(d->mode, d->uid, d->gid)) == -1 ||
+		    futimens(fd, ts) == -1)
 			die_sys("--tar %s: %s", u->t->name, inside(d->path));
 		close(fd);
 	}

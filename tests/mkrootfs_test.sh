@@ -495,6 +495,62 @@ test_tar_rootless() {
 	assertFalse "no device node" "[ -e $T/u/d/null ]"
 }
 
+# setid_tree DIR: setuid and setgid files and directories, owned by root
+# and by IDs no user namespace of the tests maps (1234:5678).
+setid_tree() {
+	mkdir -p "$1/sgiddir" "$1/sgiddir-other" "$1/sticky"
+	touch "$1/suid-root" "$1/sgid-root" "$1/suid-other" "$1/sgid-other"
+	chown 1234:5678 "$1/suid-other" "$1/sgid-other" "$1/sgiddir-other"
+	chmod 4755 "$1/suid-root" "$1/suid-other"
+	chmod 2755 "$1/sgid-root" "$1/sgid-other"
+	chmod 2775 "$1/sgiddir" "$1/sgiddir-other"
+	chmod 1777 "$1/sticky"
+}
+
+# modes DIR: "NAME MODE UID" for the entries of setid_tree.
+modes() {
+	local f
+	for f in suid-root sgid-root suid-other sgid-other sgiddir sgiddir-other sticky; do
+		echo "$f $(stat -c '%a %u' "$1/$f")"
+	done
+}
+
+# Where the owner is not kept, setuid and setgid go, of files and of
+# directories (as GNU tar does); the sticky bit stays. Root keeps all.
+test_tar_setid_bits() {
+	need_user || return 0
+	user_dir
+	setid_tree "$T/src"
+	tar -C "$T/src" -cf "$T/img.tar" .
+	chmod 644 "$T/img.tar"
+	assert_ok mkrootfs -x "$T/img.tar" "$T/d"
+	assertEquals "as root, all kept" "suid-root 4755 0
+sgid-root 2755 0
+suid-other 4755 1234
+sgid-other 2755 1234
+sgiddir 2775 0
+sgiddir-other 2775 1234
+sticky 1777 0" "$(modes "$T/d")"
+	assert_ok as_user mkrootfs -x "$T/img.tar" "$T/u/d"
+	assertEquals "rootless, no owner kept" "suid-root 755 $TEST_UID
+sgid-root 755 $TEST_UID
+suid-other 755 $TEST_UID
+sgid-other 755 $TEST_UID
+sgiddir 775 $TEST_UID
+sgiddir-other 775 $TEST_UID
+sticky 1777 $TEST_UID" "$(modes "$T/u/d")"
+	# In a user namespace, root's files keep their owner (the user) and
+	# their bits; the unmapped ones do not.
+	assert_ok as_user unshare -Ur mkrootfs -x "$T/img.tar" "$T/u/n"
+	assertEquals "in a user namespace" "suid-root 4755 $TEST_UID
+sgid-root 2755 $TEST_UID
+suid-other 755 $TEST_UID
+sgid-other 755 $TEST_UID
+sgiddir 2775 $TEST_UID
+sgiddir-other 775 $TEST_UID
+sticky 1777 $TEST_UID" "$(modes "$T/u/n")"
+}
+
 test_tar_hostile() {
 	mkdir "$T/outside"
 	tar_member "$T/h.tar" /abs/evil 0 "" abs
