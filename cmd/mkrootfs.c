@@ -1810,10 +1810,11 @@ struct member {
 
 /* Directories get their modes, owners and times last, deepest first. */
 struct dirattr {
-	char *path;
+	char *path;	/* canonical inside the root, "" for the root */
 	mode_t mode;
 	uint64_t uid, gid;
 	int64_t mtime;
+	bool superseded;	/* listed again later in the archive */
 };
 
 struct unpack {
@@ -2216,6 +2217,22 @@ unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
 		die_sys("--tar %s: %s", t->name, inside(m->path));
 }
 
+/* Directory DIR/NAME (NAME NULL: the root) gets M's attributes at the end. */
+static void
+dir_later(struct unpack *u, const char *dir, const char *name,
+    const struct member *m)
+{
+	char path[PATH_MAX];
+
+	if (name != NULL)
+		pathf(path, sizeof(path), "%s/%s", dir, name);
+	else
+		pathf(path, sizeof(path), "%s", dir);
+	u->dirs = grow(u->dirs, u->ndirs, &u->capdirs, sizeof(*u->dirs));
+	u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(path), m->mode,
+	    m->uid, m->gid, m->mtime, false };
+}
+
 /* One member, of any type, at m->path inside the root. */
 static void
 unpack_member(struct unpack *u, struct member *m)
@@ -2231,10 +2248,7 @@ unpack_member(struct unpack *u, struct member *m)
 	if (m->path[0] == '\0') {	/* "./": the root itself */
 		if (!isdir)
 			tar_fail(t, "member '/' is not a directory");
-		u->dirs = grow(u->dirs, u->ndirs, &u->capdirs,
-		    sizeof(*u->dirs));
-		u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(""), m->mode,
-		    m->uid, m->gid, m->mtime };
+		dir_later(u, "", NULL, m);
 		return;
 	}
 	if ((pfd = in_root_parent(m->path, R_MKDIR, canon, name)) == -1)
@@ -2294,9 +2308,48 @@ unpack_member(struct unpack *u, struct member *m)
 	if (!isdir)
 		return;
 dir_attrs:
-	u->dirs = grow(u->dirs, u->ndirs, &u->capdirs, sizeof(*u->dirs));
-	u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(m->path), m->mode,
-	    m->uid, m->gid, m->mtime };
+	dir_later(u, canon, name, m);
+}
+
+static int
+by_path(const void *a, const void *b)
+{
+	const struct dirattr *x = *(const struct dirattr *const *)a;
+	const struct dirattr *y = *(const struct dirattr *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	return c != 0 ? c : (x > y) - (x < y);	/* then archive order */
+}
+
+/*
+ * A directory listed more than once gets the last entry's attributes,
+ * as with GNU tar; they are applied where its first entry was, after
+ * everything the archive put below it.
+ */
+static void
+merge_dirs(struct unpack *u)
+{
+	struct dirattr **v, *first, *last;
+	size_t i, j;
+
+	if (u->ndirs < 2)
+		return;
+	v = xrealloc(NULL, u->ndirs * sizeof(*v));
+	for (i = 0; i < u->ndirs; i++)
+		v[i] = &u->dirs[i];
+	qsort(v, u->ndirs, sizeof(*v), by_path);
+	for (i = 0; i < u->ndirs; i = j) {
+		for (j = i + 1; j < u->ndirs &&
+		    strcmp(v[j]->path, v[i]->path) == 0; j++)
+			v[j]->superseded = true;
+		first = v[i];
+		last = v[j - 1];
+		first->mode = last->mode;
+		first->uid = last->uid;
+		first->gid = last->gid;
+		first->mtime = last->mtime;
+	}
+	free(v);
 }
 
 /* The directories' attributes, deepest (latest) first. */
@@ -2307,10 +2360,13 @@ finish_dirs(struct unpack *u)
 	size_t i;
 	int pfd, fd;
 
+	merge_dirs(u);
 	for (i = u->ndirs; i-- > 0;) {
 		const struct dirattr *d = &u->dirs[i];
 		struct timespec ts[2] = { { d->mtime, 0 }, { d->mtime, 0 } };
 
+		if (d->superseded)
+			continue;
 		if (d->path[0] == '\0') {
 			fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY |
 			    O_CLOEXEC);

@@ -551,6 +551,31 @@ sgiddir-other 775 $TEST_UID
 sticky 1777 $TEST_UID" "$(modes "$T/u/n")"
 }
 
+# A directory listed twice gets the later entry's mode, owner and time,
+# as with GNU tar, even when more is unpacked into it afterwards. The
+# archive is three cut together: d/ d/f, then d/ again, then d/g (any tar
+# makes those; busybox's has no -r).
+test_tar_directory_twice() {
+	mkdir -p "$T/1/d" "$T/2/d" "$T/3/d"
+	echo f >"$T/1/d/f"
+	echo g >"$T/3/d/g"
+	chmod 700 "$T/1/d"
+	touch -d @1000000000 "$T/1/d"
+	chown 1234:5678 "$T/2/d"
+	chmod 2750 "$T/2/d"
+	touch -d @1200000000 "$T/2/d"
+	tar -C "$T/1" -cf "$T/1.tar" d
+	tar -C "$T/2" -cf "$T/2.tar" d
+	tar -C "$T/3" -cf "$T/3.tar" d/g
+	{ head -c 1536 "$T/1.tar"; head -c 512 "$T/2.tar"; head -c 1024 "$T/3.tar"; } >"$T/twice.tar"
+	tar_end "$T/twice.tar"
+	assertEquals "d/ d/f d/ d/g" "$(tar -tf "$T/twice.tar" | xargs)"
+	assert_ok mkrootfs -x "$T/twice.tar" "$T/dd"
+	assertEquals "the last entry wins" "2750 1234:5678 1200000000" \
+		"$(stat -c '%a %u:%g %Y' "$T/dd/d")"
+	assertEquals "g" "$(cat "$T/dd/d/g")"
+}
+
 test_tar_hostile() {
 	mkdir "$T/outside"
 	tar_member "$T/h.tar" /abs/evil 0 "" abs
