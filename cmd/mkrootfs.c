@@ -1801,9 +1801,10 @@ struct member {
 	char type;
 	mode_t mode;
 	uint64_t uid, gid, size;
-	int64_t mtime;
+	struct timespec times[2];	/* atime, mtime: for utimensat() */
 	unsigned int major, minor;
 	bool pax_path, pax_link, pax_size, pax_uid, pax_gid, pax_mtime;
+	bool pax_atime;
 	struct xattr xattrs[32];
 	size_t nxattrs;
 };
@@ -1813,7 +1814,7 @@ struct dirattr {
 	char *path;	/* canonical inside the root, "" for the root */
 	mode_t mode;
 	uint64_t uid, gid;
-	int64_t mtime;
+	struct timespec times[2];
 	bool superseded;	/* listed again later in the archive */
 };
 
@@ -1984,7 +1985,7 @@ tar_checksum(const unsigned char *h)
 
 /* A decimal pax value. */
 static bool
-pax_number(const char *s, size_t len, uint64_t *out, bool frac)
+pax_number(const char *s, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -1996,10 +1997,32 @@ pax_number(const char *s, size_t len, uint64_t *out, bool frac)
 			return false;
 		v = v * 10 + (s[i] - '0');
 	}
-	if (frac && i < len && s[i] == '.')
-		i = len;	/* sub-second times are not kept */
 	*out = v;
 	return i == len && i > 0;
+}
+
+/*
+ * A pax time, SECONDS[.FRACTION]: nanoseconds kept, digits past them
+ * dropped. A time before the epoch, or malformed, gives the epoch.
+ */
+static struct timespec
+pax_time(const char *s, size_t len)
+{
+	struct timespec ts = { 0, 0 };
+	const char *dot = memchr(s, '.', len);
+	size_t ilen = dot != NULL ? (size_t)(dot - s) : len, i;
+	uint64_t sec;
+	long scale = 100000000;
+
+	if (!pax_number(s, ilen, &sec))
+		return ts;
+	for (i = ilen + 1; dot != NULL && i < len; i++, scale /= 10) {
+		if (s[i] < '0' || s[i] > '9')
+			return (struct timespec){ 0, 0 };
+		ts.tv_nsec += (s[i] - '0') * scale;
+	}
+	ts.tv_sec = sec > INT64_MAX ? INT64_MAX : (time_t)sec;
+	return ts;
 }
 
 static void
@@ -2025,7 +2048,7 @@ pax_parse(struct tar *t, char *buf, size_t size, struct member *m)
 		for (len = 0; pos + len < size && rec[len] >= '0' &&
 		    rec[len] <= '9' && len < 12; len++)
 			;
-		if (len == 0 || !pax_number(rec, len, &n, false) ||
+		if (len == 0 || !pax_number(rec, len, &n) ||
 		    n > size - pos || n < len + 3 || rec[n - 1] != '\n' ||
 		    rec[len] != ' ')
 			tar_fail(t, "bad pax header");
@@ -2045,22 +2068,23 @@ pax_parse(struct tar *t, char *buf, size_t size, struct member *m)
 			pax_string(t, m->link, val, vlen, "linkpath");
 			m->pax_link = true;
 		} else if (KEY("size")) {
-			if (!pax_number(val, vlen, &m->size, false))
+			if (!pax_number(val, vlen, &m->size))
 				tar_fail(t, "bad pax size");
 			m->pax_size = true;
 		} else if (KEY("uid")) {
-			if (!pax_number(val, vlen, &m->uid, false))
+			if (!pax_number(val, vlen, &m->uid))
 				tar_fail(t, "bad pax uid");
 			m->pax_uid = true;
 		} else if (KEY("gid")) {
-			if (!pax_number(val, vlen, &m->gid, false))
+			if (!pax_number(val, vlen, &m->gid))
 				tar_fail(t, "bad pax gid");
 			m->pax_gid = true;
 		} else if (KEY("mtime")) {
-			if (!pax_number(val, vlen, &n, true))
-				n = 0;	/* negative: the epoch will do */
-			m->mtime = n > INT64_MAX ? INT64_MAX : (int64_t)n;
+			m->times[1] = pax_time(val, vlen);
 			m->pax_mtime = true;
+		} else if (KEY("atime")) {
+			m->times[0] = pax_time(val, vlen);
+			m->pax_atime = true;
 		} else if (klen > 13 && memcmp(key, "SCHILY.xattr.", 13) == 0) {
 			struct xattr *x;
 
@@ -2186,7 +2210,6 @@ static void
 unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
     const struct member *m)
 {
-	struct timespec ts[2] = { { m->mtime, 0 }, { m->mtime, 0 } };
 	struct tar *t = u->t;
 	uint64_t left = m->size;
 	size_t i, k;
@@ -2206,14 +2229,16 @@ unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
 		left -= k;
 	}
 	tar_need(t, NULL, padding(m->size));
+	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
+	if (fchmod(fd, member_mode(m->mode, m->uid, m->gid)) == -1)
+		die_sys("--tar %s: %s", t->name, inside(m->path));
+	/* After the chown, which clears security.capability, as tar does. */
 	for (i = 0; i < m->nxattrs; i++)
 		if (fsetxattr(fd, m->xattrs[i].name, m->xattrs[i].value,
 		    m->xattrs[i].len, 0) == -1)
 			trace("--tar %s: %s: xattr %s not kept: %s", t->name,
 			    m->path, m->xattrs[i].name, strerror(errno));
-	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
-	if (fchmod(fd, member_mode(m->mode, m->uid, m->gid)) == -1 ||
-	    futimens(fd, ts) == -1 || close(fd) == -1)
+	if (futimens(fd, m->times) == -1 || close(fd) == -1)
 		die_sys("--tar %s: %s", t->name, inside(m->path));
 }
 
@@ -2230,14 +2255,13 @@ dir_later(struct unpack *u, const char *dir, const char *name,
 		pathf(path, sizeof(path), "%s", dir);
 	u->dirs = grow(u->dirs, u->ndirs, &u->capdirs, sizeof(*u->dirs));
 	u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(path), m->mode,
-	    m->uid, m->gid, m->mtime, false };
+	    m->uid, m->gid, { m->times[0], m->times[1] }, false };
 }
 
 /* One member, of any type, at m->path inside the root. */
 static void
 unpack_member(struct unpack *u, struct member *m)
 {
-	struct timespec ts[2] = { { m->mtime, 0 }, { m->mtime, 0 } };
 	char canon[PATH_MAX], name[NAME_MAX + 1], lcanon[PATH_MAX];
 	char lname[NAME_MAX + 1], link[PATH_MAX];
 	struct tar *t = u->t;
@@ -2274,7 +2298,7 @@ unpack_member(struct unpack *u, struct member *m)
 			    inside(m->path));
 		undo_add(U_FILE, canon, name);
 		set_owner(u, pfd, name, m->uid, m->gid, m->path);
-		if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+		if (utimensat(pfd, name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
 			die_sys("--tar %s: %s", t->name, inside(m->path));
 		break;
 	case '1':
@@ -2300,7 +2324,7 @@ unpack_member(struct unpack *u, struct member *m)
 		}
 		undo_add(U_FILE, canon, name);
 		set_owner(u, pfd, name, m->uid, m->gid, m->path);
-		if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+		if (utimensat(pfd, name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
 			die_sys("--tar %s: %s", t->name, inside(m->path));
 		break;
 	}
@@ -2347,7 +2371,8 @@ merge_dirs(struct unpack *u)
 		first->mode = last->mode;
 		first->uid = last->uid;
 		first->gid = last->gid;
-		first->mtime = last->mtime;
+		first->times[0] = last->times[0];
+		first->times[1] = last->times[1];
 	}
 	free(v);
 }
@@ -2363,7 +2388,6 @@ finish_dirs(struct unpack *u)
 	merge_dirs(u);
 	for (i = u->ndirs; i-- > 0;) {
 		const struct dirattr *d = &u->dirs[i];
-		struct timespec ts[2] = { { d->mtime, 0 }, { d->mtime, 0 } };
 
 		if (d->superseded)
 			continue;
@@ -2384,7 +2408,7 @@ finish_dirs(struct unpack *u)
 		}
 		set_owner(u, fd, NULL, d->uid, d->gid, d->path);
 		if (fchmod(fd, member_mode(d->mode, d->uid, d->gid)) == -1 ||
-		    futimens(fd, ts) == -1)
+		    futimens(fd, d->times) == -1)
 			die_sys("--tar %s: %s", u->t->name, inside(d->path));
 		close(fd);
 	}
@@ -2436,8 +2460,10 @@ header_fields(struct tar *t, const unsigned char *h, struct member *m)
 	if (!m->pax_mtime) {
 		if (!tar_number(h + 136, 12, &v))
 			tar_fail(t, "%s: bad mtime", m->path);
-		m->mtime = v > INT64_MAX ? INT64_MAX : (int64_t)v;
+		m->times[1].tv_sec = v > INT64_MAX ? INT64_MAX : (time_t)v;
 	}
+	if (!m->pax_atime)
+		m->times[0] = m->times[1];
 	if (m->type == '3' || m->type == '4') {
 		if (!tar_number(h + 329, 8, &v) || v > 0xfff ||
 		    !tar_number(h + 337, 8, &m->size) || m->size > 0xfffff)

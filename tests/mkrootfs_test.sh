@@ -576,6 +576,45 @@ test_tar_directory_twice() {
 	assertEquals "g" "$(cat "$T/dd/d/g")"
 }
 
+# File capabilities (set after the chown, which clears them) and times to
+# the nanosecond, from the pax records GNU tar --xattrs writes.
+test_tar_capabilities_and_nanoseconds() {
+	need_root || return 0
+	need_cmd setcap getcap || return 0
+	tar --help | grep -q -- --xattrs || { skip "this tar has no --xattrs"; return 0; }
+	mkdir "$T/src"
+	cp "$(type -P true)" "$T/src/ping"
+	chown 1234:5678 "$T/src/ping"
+	setcap cap_net_raw+ep "$T/src/ping"
+	touch -d '2001-09-09 01:46:40.123456789' "$T/src/ping"
+	tar --xattrs --format=pax -C "$T/src" -cf "$T/cap.tar" ping
+	chmod 644 "$T/cap.tar"
+	assert_ok mkrootfs -x "$T/cap.tar" "$T/d"
+	assertEquals "capability kept" "$T/d/ping cap_net_raw=ep" "$(getcap "$T/d/ping")"
+	assertEquals "owner kept" "1234:5678" "$(stat -c %u:%g "$T/d/ping")"
+	assertEquals "nanosecond times" \
+		"2001-09-09 01:46:40.123456789 +0000 2001-09-09 01:46:40.123456789 +0000" \
+		"$(TZ=UTC stat -c '%x %y' "$T/d/ping")"
+
+	need_user || return 0
+	user_dir
+	# Rootless, no user namespace: no capability can be set.
+	assert_ok as_user mkrootfs -v -x "$T/cap.tar" "$T/u/d"
+	assert_contains "$ERR" "mkrootfs: --tar $T/cap.tar: ping: xattr security.capability not kept: Operation not permitted"
+	assertEquals "none set" "" "$(getcap "$T/u/d/ping")"
+	assertEquals "nanoseconds rootless" "2001-09-09 01:46:40.123456789 +0000" \
+		"$(TZ=UTC stat -c %y "$T/u/d/ping")"
+	# Root of a user namespace: the kernel writes a namespaced (v3)
+	# capability whose root is the user: it holds in that namespace (and
+	# those whose root is the user), never on the host.
+	tar --xattrs --format=pax --owner=0 --group=0 -C "$T/src" -cf "$T/root.tar" ping
+	chmod 644 "$T/root.tar"
+	assert_ok as_user unshare -Ur sh -c "mkrootfs -x $T/root.tar $T/u/n && getcap $T/u/n/ping"
+	assert_out "$T/u/n/ping cap_net_raw=ep"
+	assertEquals "namespaced, root is the user" \
+		"$T/u/n/ping cap_net_raw=ep [rootid=$TEST_UID]" "$(getcap -n "$T/u/n/ping")"
+}
+
 test_tar_hostile() {
 	mkdir "$T/outside"
 	tar_member "$T/h.tar" /abs/evil 0 "" abs
