@@ -615,6 +615,21 @@ test_tar_capabilities_and_nanoseconds() {
 		"$T/u/n/ping cap_net_raw=ep [rootid=$TEST_UID]" "$(getcap -n "$T/u/n/ping")"
 }
 
+# Names are escaped in messages (\n, \t, \r, \\, else \xHH): a newline or
+# a terminal escape cannot break the line or move the cursor; printable
+# UTF-8 stays, a C1 control or a stray byte does not.
+test_messages_escaped() {
+	tar_member "$T/esc.tar" "../x"$'\n'"y"$'\e'"[1m" 0 "" evil
+	tar_end "$T/esc.tar"
+	assert_fails 125 "mkrootfs: --tar $T/esc.tar: member '../x\\ny\\x1b[1m': refusing a path with '..'" \
+		mkrootfs -x "$T/esc.tar" "$T/d"
+	assert_fails 125 "mkrootfs: mkdir $T/no/d\\n\\x1b[2J\\t\\r\\\\: No such file or directory" \
+		mkrootfs "$T/no/d"$'\n\e[2J\t\r\\'
+	assert_fails 125 "mkrootfs: mkdir $T/no/é\\xc2\\x9b\\x9b\\x7f: No such file or directory" \
+		mkrootfs "$T/no/é"$'\xc2\x9b\x9b\x7f'
+	assertFalse "nothing made" "[ -e $T/d ] || [ -e $T/no ]"
+}
+
 test_tar_hostile() {
 	mkdir "$T/outside"
 	tar_member "$T/h.tar" /abs/evil 0 "" abs

@@ -174,6 +174,13 @@ test_newroot_missing_or_not_a_directory() {
 		mntns pivot "$T/file" /bin/true
 }
 
+# A newline or a terminal escape in a name cannot break the one line.
+test_newroot_name_escaped() {
+	need_root || return 0
+	assert_fails 125 "pivot: new root $T/new\\nroot\\x1b[0m: No such file or directory" \
+		mntns pivot "$T/new"$'\n'"root"$'\e'"[0m" /bin/true
+}
+
 test_bind_missing_source_undoes_everything() {
 	need_root || return 0
 	mkdir -p "$T/data"
