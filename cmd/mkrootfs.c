@@ -33,6 +33,7 @@
 #include <dirent.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -489,8 +490,10 @@ write_all(int fd, const char *buf, size_t len, const char *what)
 
 	while (len > 0) {
 		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR) {
+			interrupt_check();
 			continue;
+		}
 		if (n == -1)
 			die_sys("write %s", what);
 		buf += n;
@@ -525,6 +528,7 @@ copy_data(int in, int out, off_t size)
 	ssize_t n, w;
 
 	while (off < size) {
+		interrupt_check();
 		n = copy_file_range(in, &off, out, NULL, size - off, 0);
 		if (n == -1 && (errno == EXDEV || errno == EINVAL ||
 		    errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM))
@@ -535,6 +539,7 @@ copy_data(int in, int out, off_t size)
 			return 0;	/* the file shrank */
 	}
 	while (off < size) {
+		interrupt_check();
 		n = pread(in, buf, sizeof(buf), off);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -543,8 +548,10 @@ copy_data(int in, int out, off_t size)
 		for (w = 0; w < n;) {
 			ssize_t k = write(out, buf + w, n - w);
 
-			if (k == -1 && errno == EINTR)
+			if (k == -1 && errno == EINTR) {
+				interrupt_check();
 				continue;
+			}
 			if (k == -1)
 				return -1;
 			w += k;
@@ -1605,8 +1612,10 @@ install_program(const char *host, const char *dest, const char *what)
 	size_t i;
 
 	closure_add(&c, O_PROG, 0, host, dest);
-	for (i = 0; i < c.n; i++)
+	for (i = 0; i < c.n; i++) {
+		interrupt_check();
 		install_object(&c, i);
+	}
 	for (i = 0; i < c.n; i++) {
 		free(c.objs[i].host);
 		free(c.objs[i].dest);
@@ -1695,8 +1704,10 @@ run_capture(char *const argv[], size_t max, size_t *len)
 	if (err != 0)
 		die_err(err, NULL, "run %s %s", argv[0], argv[1]);
 	while ((n = read(p[0], buf + *len, max - *len)) != 0) {
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR) {
+			interrupt_check();
 			continue;
+		}
 		if (n == -1)
 			die_sys("read from %s", argv[0]);
 		*len += n;
@@ -1704,9 +1715,11 @@ run_capture(char *const argv[], size_t max, size_t *len)
 			die("%s %s: output too long", argv[0], argv[1]);
 	}
 	close(p[0]);
-	while (waitpid(pid, &st, 0) == -1)
+	while (waitpid(pid, &st, 0) == -1) {
 		if (errno != EINTR)
 			die_sys("waitpid(%s)", argv[0]);
+		interrupt_check();
+	}
 	if (st != 0)
 		die("%s %s: exited with status %d", argv[0], argv[1],
 		    status_code(st));
@@ -1754,6 +1767,7 @@ install_busybox(const char *path)
 	close(fd);
 	list = run_capture(argv, 1 << 20, &len);
 	for (rest = list; (line = strsep(&rest, "\n")) != NULL;) {
+		interrupt_check();
 		if (*line == '\0')
 			continue;
 		if (*line == '/' || strstr(line, "..") != NULL ||
@@ -1844,9 +1858,11 @@ filter_wait(struct tar *t)
 		return;
 	close(t->fd);	/* no writer blocks on us any more */
 	t->fd = -1;
-	while (waitpid(t->filter, &st, 0) == -1)
+	while (waitpid(t->filter, &st, 0) == -1) {
 		if (errno != EINTR)
 			die_sys("waitpid(%s)", t->filtername);
+		interrupt_check();
+	}
 	t->filter = 0;
 	if (st == 0)
 		return;
@@ -1882,6 +1898,12 @@ tar_fill(struct tar *t)
 	ssize_t r;
 
 	while (t->pos == t->len && !t->eof) {
+		/* A pipe or a FIFO may make us wait: a signal must end it. */
+		if (interrupt_poll(t->fd, POLLIN, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die_sys("--tar %s: poll", t->name);
+		}
 		r = read(t->fd, t->buf, sizeof(t->buf));
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -2496,6 +2518,7 @@ unpack_stream(struct tar *t)
 	uint64_t size;
 
 	for (;;) {
+		interrupt_check();
 		got = tar_read(t, h, sizeof(h));
 		if (got == 0 && t->off == 0)
 			tar_fail(t, "empty archive");
@@ -2596,7 +2619,12 @@ read_some(int fd, unsigned char *buf, size_t n, const char *name)
 	size_t got = 0;
 	ssize_t r;
 
-	while (got < n && (r = read(fd, buf + got, n - got)) != 0) {
+	while (got < n) {
+		if (interrupt_poll(fd, POLLIN, -1) == -1 && errno != EINTR)
+			die_sys("--tar %s: poll", name);
+		r = read(fd, buf + got, n - got);
+		if (r == 0)
+			break;
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
@@ -2715,7 +2743,7 @@ unpack_tar(const char *name, int fd)
 	}
 	if (feeder != 0)	/* it ends with the input or the decompressor */
 		while (waitpid(feeder, NULL, 0) == -1 && errno == EINTR)
-			;
+			interrupt_check();
 	close(fd);
 }
 
@@ -3126,6 +3154,7 @@ main(int argc, char **argv)
 	conch_init("mkrootfs");
 	parse_args(argc, argv, &o);
 	dir = argv[optind++];
+	interrupt_catch();	/* before the undo: it runs first at exit */
 	check_inputs(&o);
 	umask_was = umask(0);	/* modes are exact; PROG gets it back */
 	if (atexit(undo_all) != 0)
@@ -3145,6 +3174,7 @@ main(int argc, char **argv)
 	if (o.want_busybox)
 		install_busybox(o.busybox);
 	copy_ld_cache();
+	interrupt_end();
 	built = true;
 	umask(umask_was);
 	close(rootfd);

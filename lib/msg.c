@@ -128,11 +128,14 @@ warnm(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Interrupted, the reason to stop is the signal, whatever failed with it. */
 void
 die(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (interrupted())
+		interrupt_die();
 	va_start(ap, fmt);
 	vmsg(fmt, ap, NULL);
 	va_end(ap);
@@ -167,6 +170,8 @@ die_err(int err, const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (interrupted())
+		interrupt_die();
 	va_start(ap, fmt);
 	vmsg_err(err, hint, fmt, ap);
 	va_end(ap);

@@ -630,6 +630,56 @@ test_messages_escaped() {
 	assertFalse "nothing made" "[ -e $T/d ] || [ -e $T/no ]"
 }
 
+# interrupt_tar SIG DIR [feed]: mkrootfs -x FIFO DIR, fed the first MiB
+# of a bigger archive, signalled once the big member is being written (it
+# then waits for more, or soon will: no timing matters); with feed, the
+# rest follows. Prints its exit status.
+interrupt_tar() {
+	local sig=$1 dir=$2
+	rm -f "$T/fifo" "$T/st" "$T/pid" "$T/err"
+	mkfifo "$T/fifo"
+	(sh -c 'echo $$ >"$1"; exec mkrootfs -x "$2" "$3" 2>"$4"' sh \
+		"$T/pid" "$T/fifo" "$dir" "$T/err"; echo $? >"$T/st") 2>/dev/null &
+	exec 3>"$T/fifo"
+	head -c 1048576 "$T/big.tar" >&3
+	wait_for "[ -s $dir/a/big ]" || fail "$sig: $dir/a/big never appeared"
+	kill -s "$sig" "$(cat "$T/pid")"
+	if [ "${3:-}" = feed ]; then
+		tail -c +1048577 "$T/big.tar" >&3
+	fi
+	exec 3>&-
+	status_of st
+	wait
+}
+
+# SIGINT, SIGTERM and SIGHUP undo, as any failure does: the half-made
+# tree goes, DIR is as it was; the message says why; the process dies of
+# the signal (128+N), so that a shell loop running it stops too.
+test_tar_interrupted_undoes() {
+	local sig n before
+	mkdir -p "$T/src/a"
+	echo small >"$T/src/a/small"
+	head -c 8388608 /dev/zero >"$T/src/a/big"
+	tar -C "$T/src" -cf "$T/big.tar" a/small a/big
+	for sig in INT TERM HUP; do
+		n=$(kill -l "$sig")
+		# A DIR that did not exist, then one that did, with a file.
+		assertEquals "$sig: killed by it" $((128 + n)) "$(interrupt_tar "$sig" "$T/new")"
+		assertEquals "$sig: message" "mkrootfs: interrupted by SIG$sig" "$(cat "$T/err")"
+		assertFalse "$sig: nothing left" "[ -e $T/new ]"
+		# (Its own mtime changes: entries were made and removed.)
+		mkdir -p "$T/old/etc"
+		echo mine >"$T/old/etc/keep"
+		before=$(tree "$T/old" | grep -v '^\. ')
+		assertEquals "$sig: killed by it" $((128 + n)) "$(interrupt_tar "$sig" "$T/old")"
+		assertEquals "$sig: DIR as it was" "$before" "$(tree "$T/old" | grep -v '^\. ')"
+		rm -rf "$T/old"
+	done
+	# A signal ignored from the start (nohup) stays ignored.
+	assertEquals "SIGHUP ignored" 0 "$(trap '' HUP; interrupt_tar HUP "$T/nohup" feed)"
+	assertEquals "completed" 8388608 "$(stat -c %s "$T/nohup/a/big")"
+}
+
 test_tar_hostile() {
 	mkdir "$T/outside"
 	tar_member "$T/h.tar" /abs/evil 0 "" abs
