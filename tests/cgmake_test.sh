@@ -335,6 +335,25 @@ test_refuses_to_move_processes() {
 	assertEquals "not moved" "$before" "$(cat "/proc/$pid/cgroup")"
 }
 
+# A SIGINT, SIGTERM or SIGHUP once the first cgroup is made: strace
+# delivers it as mkdirat(2) starts, so that it comes at this known point.
+# What was made goes, as on any failure, and cgmake dies of the signal.
+test_interrupted_undoes() {
+	need_cg || return 0
+	need_cmd strace || return 0
+	cg_new A interrupted
+	local sig n
+	for sig in INT TERM HUP; do
+		n=$(kill -l $sig)
+		run strace -qq -o /dev/null -e trace=mkdirat \
+			-e inject=mkdirat:signal=SIG$sig:when=1 \
+			cgmake "/$A/b/c" cgroup.max.depth=2
+		assert_rc $((128 + n))
+		assert_err "cgmake: interrupted by SIG$sig"
+		assertFalse "$sig: nothing left" "[ -e $R/$A ]"
+	done
+}
+
 test_bad_paths() {
 	need_cg || return 0
 	assert_fails 125 "cgmake: empty cgroup path" cgmake ""
