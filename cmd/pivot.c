@@ -821,6 +821,7 @@ main(int argc, char **argv)
 
 	conch_init("pivot");
 	parse_args(argc, argv);
+	interrupt_catch();
 	refuse_host_mntns();
 	make_root_private();
 	bind_newroot();
@@ -837,6 +838,7 @@ main(int argc, char **argv)
 	if (opt.ro)
 		make_root_readonly();
 	wd = open_workdir();
+	interrupt_end();	/* past pivot_root, there is no undo */
 	switch_root();
 	enter_workdir(wd);
 	snprintf(hint, sizeof(hint), "programs are now looked up inside the "

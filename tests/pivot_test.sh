@@ -193,6 +193,27 @@ test_bind_missing_source_undoes_everything() {
 	assertFalse "$R/new left behind" "[ -e '$R/new' ]"
 }
 
+# pivot never waits, so strace delivers the signal at a known point: as
+# the new /proc is attached (the second move_mount(2), after the bind of
+# NEWROOT). pivot goes on to the point of no return, and undoes there.
+test_interrupted_undoes_everything() {
+	need_root || return 0
+	need_cmd strace || return 0
+	local sig n
+	mkdir -p "$T/data"
+	for sig in INT TERM HUP; do
+		n=$(kill -l $sig)
+		run mntns bash -c "strace -qq -o /dev/null -e trace=move_mount \
+			-e inject=move_mount:signal=SIG$sig:when=2 \
+			pivot --bind $T/data:/new/dir $R /bin/true 2>$T/err
+			echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+		assert_out "rc=$((128 + n))
+0"
+		assertEquals "pivot: interrupted by SIG$sig" "$(cat "$T/err")"
+		assertFalse "$sig: $R/new left behind" "[ -e '$R/new' ]"
+	done
+}
+
 test_failure_undoes_everything_rootless() {
 	need_user || return 0
 	mkdir -p "$T/data"
