@@ -36,7 +36,7 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
-	musl-tools runc jq python3
+	musl-tools runc jq python3 libcap2-bin strace
 
 all: $(BINS)
 

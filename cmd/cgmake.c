@@ -251,6 +251,15 @@ setting_parse(struct setting *s, const char *arg)
 		    arg);
 	memcpy(s->file, arg, n);
 	s->file[n] = '\0';
+	/*
+	 * Writing a PID there moves that process, any process the caller
+	 * may move (as root, the host's PID 1): that is cgput's job, done
+	 * on the caller's own process or on a -p PID it names on purpose.
+	 */
+	if (strcmp(s->file, "cgroup.procs") == 0 ||
+	    strcmp(s->file, "cgroup.threads") == 0)
+		die("%s: refusing to move processes (that is cgput's job: "
+		    "cgput -p PID CGROUP)", arg);
 	v = eq + 1;
 	switch (kind_of(s->file)) {
 	case SIZE:
@@ -655,7 +664,6 @@ wait_events(int dirfd, const char *key, const char *want)
 {
 	long long deadline = now_ms() + timeout_ms, left;
 	char buf[512], line[64];
-	struct pollfd p;
 	ssize_t n;
 	int fd, err;
 
@@ -663,7 +671,6 @@ wait_events(int dirfd, const char *key, const char *want)
 	if (fd == -1)
 		return -1;
 	snprintf(line, sizeof(line), "%s %s", key, want);
-	p = (struct pollfd){ .fd = fd, .events = POLLPRI };
 	for (;;) {
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
 		if (n == -1)
@@ -679,7 +686,7 @@ wait_events(int dirfd, const char *key, const char *want)
 			errno = ETIMEDOUT;
 			break;
 		}
-		if (poll(&p, 1, left) == -1 && errno != EINTR)
+		if (interrupt_poll(fd, POLLPRI, left) == -1 && errno != EINTR)
 			break;
 	}
 	err = errno;
@@ -1099,6 +1106,7 @@ main(int argc, char **argv)
 	int c, fd;
 
 	conch_init("cgmake");
+	interrupt_catch();	/* before the undo: it runs first at exit */
 	while ((c = getopt_long(argc, argv, "+:sdo:t:vhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -1164,6 +1172,7 @@ main(int argc, char **argv)
 			delegate(fd, path, &owner);
 		for (size_t i = 0; i < nset; i++)
 			write_setting(fd, rel, path, &settings[i]);
+		interrupt_end();
 		done = 1;
 		break;
 	}

@@ -108,8 +108,8 @@ die_move(int err, pid_t pid, const char *rel, int fd)
 }
 
 /*
- * Where each PID was, so that a refusal half way moves the ones already
- * moved back: all of them move, or none.
+ * Where each PID was, so that a refusal half way, or a SIGINT, SIGTERM or
+ * SIGHUP, moves the ones already moved back: all of them move, or none.
  */
 static void
 move_pids(int fd, const char *rel, const pid_t *pids, size_t n)
@@ -119,6 +119,7 @@ move_pids(int fd, const char *rel, const pid_t *pids, size_t n)
 	char abs[PATH_MAX], path[PATH_MAX];
 	size_t i, failed;
 	int err, back;
+	bool moved;
 
 	for (i = 0; i < n; i++) {
 		known[i] = cgroup_of_pid(&fs, pids[i], from[i],
@@ -129,10 +130,13 @@ move_pids(int fd, const char *rel, const pid_t *pids, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		trace("move %d to %s/%s", (int)pids[i], fs.dir, rel);
-		if (move(fd, pids[i]) == 0)
+		moved = move(fd, pids[i]) == 0;
+		if (moved && !interrupted())
 			continue;
 		err = errno;
 		failed = i;
+		if (moved)
+			i++;	/* interrupted: this one goes back too */
 		while (i-- > 0) {
 			if (!known[i]) {
 				warnm("undo: cannot move %d back: its cgroup "
@@ -172,6 +176,7 @@ main(int argc, char **argv)
 	int c, fd;
 
 	conch_init("cgput");
+	interrupt_catch();
 	while ((c = getopt_long(argc, argv, "+:p:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -197,6 +202,7 @@ main(int argc, char **argv)
 	cgroup_path(&fs, rel, path, sizeof(path));
 	if (npids > 0) {
 		move_pids(fd, rel, pids, npids);
+		interrupt_end();
 		if (optind + 1 == argc)
 			return 0;
 	} else {

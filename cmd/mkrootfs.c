@@ -33,6 +33,7 @@
 #include <dirent.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -489,8 +490,10 @@ write_all(int fd, const char *buf, size_t len, const char *what)
 
 	while (len > 0) {
 		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR) {
+			interrupt_check();
 			continue;
+		}
 		if (n == -1)
 			die_sys("write %s", what);
 		buf += n;
@@ -525,6 +528,7 @@ copy_data(int in, int out, off_t size)
 	ssize_t n, w;
 
 	while (off < size) {
+		interrupt_check();
 		n = copy_file_range(in, &off, out, NULL, size - off, 0);
 		if (n == -1 && (errno == EXDEV || errno == EINVAL ||
 		    errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM))
@@ -535,6 +539,7 @@ copy_data(int in, int out, off_t size)
 			return 0;	/* the file shrank */
 	}
 	while (off < size) {
+		interrupt_check();
 		n = pread(in, buf, sizeof(buf), off);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -543,8 +548,10 @@ copy_data(int in, int out, off_t size)
 		for (w = 0; w < n;) {
 			ssize_t k = write(out, buf + w, n - w);
 
-			if (k == -1 && errno == EINTR)
+			if (k == -1 && errno == EINTR) {
+				interrupt_check();
 				continue;
+			}
 			if (k == -1)
 				return -1;
 			w += k;
@@ -1605,8 +1612,10 @@ install_program(const char *host, const char *dest, const char *what)
 	size_t i;
 
 	closure_add(&c, O_PROG, 0, host, dest);
-	for (i = 0; i < c.n; i++)
+	for (i = 0; i < c.n; i++) {
+		interrupt_check();
 		install_object(&c, i);
+	}
 	for (i = 0; i < c.n; i++) {
 		free(c.objs[i].host);
 		free(c.objs[i].dest);
@@ -1695,8 +1704,10 @@ run_capture(char *const argv[], size_t max, size_t *len)
 	if (err != 0)
 		die_err(err, NULL, "run %s %s", argv[0], argv[1]);
 	while ((n = read(p[0], buf + *len, max - *len)) != 0) {
-		if (n == -1 && errno == EINTR)
+		if (n == -1 && errno == EINTR) {
+			interrupt_check();
 			continue;
+		}
 		if (n == -1)
 			die_sys("read from %s", argv[0]);
 		*len += n;
@@ -1704,9 +1715,11 @@ run_capture(char *const argv[], size_t max, size_t *len)
 			die("%s %s: output too long", argv[0], argv[1]);
 	}
 	close(p[0]);
-	while (waitpid(pid, &st, 0) == -1)
+	while (waitpid(pid, &st, 0) == -1) {
 		if (errno != EINTR)
 			die_sys("waitpid(%s)", argv[0]);
+		interrupt_check();
+	}
 	if (st != 0)
 		die("%s %s: exited with status %d", argv[0], argv[1],
 		    status_code(st));
@@ -1754,6 +1767,7 @@ install_busybox(const char *path)
 	close(fd);
 	list = run_capture(argv, 1 << 20, &len);
 	for (rest = list; (line = strsep(&rest, "\n")) != NULL;) {
+		interrupt_check();
 		if (*line == '\0')
 			continue;
 		if (*line == '/' || strstr(line, "..") != NULL ||
@@ -1801,19 +1815,21 @@ struct member {
 	char type;
 	mode_t mode;
 	uint64_t uid, gid, size;
-	int64_t mtime;
+	struct timespec times[2];	/* atime, mtime: for utimensat() */
 	unsigned int major, minor;
 	bool pax_path, pax_link, pax_size, pax_uid, pax_gid, pax_mtime;
+	bool pax_atime;
 	struct xattr xattrs[32];
 	size_t nxattrs;
 };
 
 /* Directories get their modes, owners and times last, deepest first. */
 struct dirattr {
-	char *path;
+	char *path;	/* canonical inside the root, "" for the root */
 	mode_t mode;
 	uint64_t uid, gid;
-	int64_t mtime;
+	struct timespec times[2];
+	bool superseded;	/* listed again later in the archive */
 };
 
 struct unpack {
@@ -1842,9 +1858,11 @@ filter_wait(struct tar *t)
 		return;
 	close(t->fd);	/* no writer blocks on us any more */
 	t->fd = -1;
-	while (waitpid(t->filter, &st, 0) == -1)
+	while (waitpid(t->filter, &st, 0) == -1) {
 		if (errno != EINTR)
 			die_sys("waitpid(%s)", t->filtername);
+		interrupt_check();
+	}
 	t->filter = 0;
 	if (st == 0)
 		return;
@@ -1880,6 +1898,12 @@ tar_fill(struct tar *t)
 	ssize_t r;
 
 	while (t->pos == t->len && !t->eof) {
+		/* A pipe or a FIFO may make us wait: a signal must end it. */
+		if (interrupt_poll(t->fd, POLLIN, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die_sys("--tar %s: poll", t->name);
+		}
 		r = read(t->fd, t->buf, sizeof(t->buf));
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -1983,7 +2007,7 @@ tar_checksum(const unsigned char *h)
 
 /* A decimal pax value. */
 static bool
-pax_number(const char *s, size_t len, uint64_t *out, bool frac)
+pax_number(const char *s, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -1995,10 +2019,32 @@ pax_number(const char *s, size_t len, uint64_t *out, bool frac)
 			return false;
 		v = v * 10 + (s[i] - '0');
 	}
-	if (frac && i < len && s[i] == '.')
-		i = len;	/* sub-second times are not kept */
 	*out = v;
 	return i == len && i > 0;
+}
+
+/*
+ * A pax time, SECONDS[.FRACTION]: nanoseconds kept, digits past them
+ * dropped. A time before the epoch, or malformed, gives the epoch.
+ */
+static struct timespec
+pax_time(const char *s, size_t len)
+{
+	struct timespec ts = { 0, 0 };
+	const char *dot = memchr(s, '.', len);
+	size_t ilen = dot != NULL ? (size_t)(dot - s) : len, i;
+	uint64_t sec;
+	long scale = 100000000;
+
+	if (!pax_number(s, ilen, &sec))
+		return ts;
+	for (i = ilen + 1; dot != NULL && i < len; i++, scale /= 10) {
+		if (s[i] < '0' || s[i] > '9')
+			return (struct timespec){ 0, 0 };
+		ts.tv_nsec += (s[i] - '0') * scale;
+	}
+	ts.tv_sec = sec > INT64_MAX ? INT64_MAX : (time_t)sec;
+	return ts;
 }
 
 static void
@@ -2024,7 +2070,7 @@ pax_parse(struct tar *t, char *buf, size_t size, struct member *m)
 		for (len = 0; pos + len < size && rec[len] >= '0' &&
 		    rec[len] <= '9' && len < 12; len++)
 			;
-		if (len == 0 || !pax_number(rec, len, &n, false) ||
+		if (len == 0 || !pax_number(rec, len, &n) ||
 		    n > size - pos || n < len + 3 || rec[n - 1] != '\n' ||
 		    rec[len] != ' ')
 			tar_fail(t, "bad pax header");
@@ -2044,22 +2090,23 @@ pax_parse(struct tar *t, char *buf, size_t size, struct member *m)
 			pax_string(t, m->link, val, vlen, "linkpath");
 			m->pax_link = true;
 		} else if (KEY("size")) {
-			if (!pax_number(val, vlen, &m->size, false))
+			if (!pax_number(val, vlen, &m->size))
 				tar_fail(t, "bad pax size");
 			m->pax_size = true;
 		} else if (KEY("uid")) {
-			if (!pax_number(val, vlen, &m->uid, false))
+			if (!pax_number(val, vlen, &m->uid))
 				tar_fail(t, "bad pax uid");
 			m->pax_uid = true;
 		} else if (KEY("gid")) {
-			if (!pax_number(val, vlen, &m->gid, false))
+			if (!pax_number(val, vlen, &m->gid))
 				tar_fail(t, "bad pax gid");
 			m->pax_gid = true;
 		} else if (KEY("mtime")) {
-			if (!pax_number(val, vlen, &n, true))
-				n = 0;	/* negative: the epoch will do */
-			m->mtime = n > INT64_MAX ? INT64_MAX : (int64_t)n;
+			m->times[1] = pax_time(val, vlen);
 			m->pax_mtime = true;
+		} else if (KEY("atime")) {
+			m->times[0] = pax_time(val, vlen);
+			m->pax_atime = true;
 		} else if (klen > 13 && memcmp(key, "SCHILY.xattr.", 13) == 0) {
 			struct xattr *x;
 
@@ -2126,6 +2173,21 @@ may_chown(uint64_t uid, uint64_t gid)
 	    id_mapped('g', gid) == 1;
 }
 
+/*
+ * The mode a member gets. Where its owner is not kept, the setuid and
+ * setgid bits go, of directories too, as GNU tar drops them when it does
+ * not restore owners: an image's setuid file would otherwise run with
+ * the rights of whoever unpacked it. The sticky bit only takes rights
+ * away, and stays.
+ */
+static mode_t
+member_mode(mode_t mode, uint64_t uid, uint64_t gid)
+{
+	if (may_chown(uid, gid))
+		return mode;
+	return mode & ~(S_ISUID | S_ISGID);
+}
+
 /* Clear the way for a new entry at PFD/NAME, as tar replaces files. */
 static bool
 clear_way(struct tar *t, int pfd, const char *name, const char *path,
@@ -2170,7 +2232,6 @@ static void
 unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
     const struct member *m)
 {
-	struct timespec ts[2] = { { m->mtime, 0 }, { m->mtime, 0 } };
 	struct tar *t = u->t;
 	uint64_t left = m->size;
 	size_t i, k;
@@ -2190,22 +2251,39 @@ unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
 		left -= k;
 	}
 	tar_need(t, NULL, padding(m->size));
+	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
+	if (fchmod(fd, member_mode(m->mode, m->uid, m->gid)) == -1)
+		die_sys("--tar %s: %s", t->name, inside(m->path));
+	/* After the chown, which clears security.capability, as tar does. */
 	for (i = 0; i < m->nxattrs; i++)
 		if (fsetxattr(fd, m->xattrs[i].name, m->xattrs[i].value,
 		    m->xattrs[i].len, 0) == -1)
 			trace("--tar %s: %s: xattr %s not kept: %s", t->name,
 			    m->path, m->xattrs[i].name, strerror(errno));
-	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
-	if (fchmod(fd, m->mode) == -1 || futimens(fd, ts) == -1 ||
-	    close(fd) == -1)
+	if (futimens(fd, m->times) == -1 || close(fd) == -1)
 		die_sys("--tar %s: %s", t->name, inside(m->path));
+}
+
+/* Directory DIR/NAME (NAME NULL: the root) gets M's attributes at the end. */
+static void
+dir_later(struct unpack *u, const char *dir, const char *name,
+    const struct member *m)
+{
+	char path[PATH_MAX];
+
+	if (name != NULL)
+		pathf(path, sizeof(path), "%s/%s", dir, name);
+	else
+		pathf(path, sizeof(path), "%s", dir);
+	u->dirs = grow(u->dirs, u->ndirs, &u->capdirs, sizeof(*u->dirs));
+	u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(path), m->mode,
+	    m->uid, m->gid, { m->times[0], m->times[1] }, false };
 }
 
 /* One member, of any type, at m->path inside the root. */
 static void
 unpack_member(struct unpack *u, struct member *m)
 {
-	struct timespec ts[2] = { { m->mtime, 0 }, { m->mtime, 0 } };
 	char canon[PATH_MAX], name[NAME_MAX + 1], lcanon[PATH_MAX];
 	char lname[NAME_MAX + 1], link[PATH_MAX];
 	struct tar *t = u->t;
@@ -2216,10 +2294,7 @@ unpack_member(struct unpack *u, struct member *m)
 	if (m->path[0] == '\0') {	/* "./": the root itself */
 		if (!isdir)
 			tar_fail(t, "member '/' is not a directory");
-		u->dirs = grow(u->dirs, u->ndirs, &u->capdirs,
-		    sizeof(*u->dirs));
-		u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(""), m->mode,
-		    m->uid, m->gid, m->mtime };
+		dir_later(u, "", NULL, m);
 		return;
 	}
 	if ((pfd = in_root_parent(m->path, R_MKDIR, canon, name)) == -1)
@@ -2245,7 +2320,7 @@ unpack_member(struct unpack *u, struct member *m)
 			    inside(m->path));
 		undo_add(U_FILE, canon, name);
 		set_owner(u, pfd, name, m->uid, m->gid, m->path);
-		if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+		if (utimensat(pfd, name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
 			die_sys("--tar %s: %s", t->name, inside(m->path));
 		break;
 	case '1':
@@ -2258,7 +2333,8 @@ unpack_member(struct unpack *u, struct member *m)
 		undo_add(U_FILE, canon, name);
 		break;
 	case '3': case '4': case '6':
-		if (mknodat(pfd, name, m->mode | (m->type == '3' ? S_IFCHR :
+		if (mknodat(pfd, name, member_mode(m->mode, m->uid, m->gid) |
+		    (m->type == '3' ? S_IFCHR :
 		    m->type == '4' ? S_IFBLK : S_IFIFO), dev) == -1) {
 			if (errno != EPERM && errno != EACCES)
 				die_sys("--tar %s: mknod %s", t->name,
@@ -2270,7 +2346,7 @@ unpack_member(struct unpack *u, struct member *m)
 		}
 		undo_add(U_FILE, canon, name);
 		set_owner(u, pfd, name, m->uid, m->gid, m->path);
-		if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+		if (utimensat(pfd, name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
 			die_sys("--tar %s: %s", t->name, inside(m->path));
 		break;
 	}
@@ -2278,9 +2354,49 @@ unpack_member(struct unpack *u, struct member *m)
 	if (!isdir)
 		return;
 dir_attrs:
-	u->dirs = grow(u->dirs, u->ndirs, &u->capdirs, sizeof(*u->dirs));
-	u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(m->path), m->mode,
-	    m->uid, m->gid, m->mtime };
+	dir_later(u, canon, name, m);
+}
+
+static int
+by_path(const void *a, const void *b)
+{
+	const struct dirattr *x = *(const struct dirattr *const *)a;
+	const struct dirattr *y = *(const struct dirattr *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	return c != 0 ? c : (x > y) - (x < y);	/* then archive order */
+}
+
+/*
+ * A directory listed more than once gets the last entry's attributes,
+ * as with GNU tar; they are applied where its first entry was, after
+ * everything the archive put below it.
+ */
+static void
+merge_dirs(struct unpack *u)
+{
+	struct dirattr **v, *first, *last;
+	size_t i, j;
+
+	if (u->ndirs < 2)
+		return;
+	v = xrealloc(NULL, u->ndirs * sizeof(*v));
+	for (i = 0; i < u->ndirs; i++)
+		v[i] = &u->dirs[i];
+	qsort(v, u->ndirs, sizeof(*v), by_path);
+	for (i = 0; i < u->ndirs; i = j) {
+		for (j = i + 1; j < u->ndirs &&
+		    strcmp(v[j]->path, v[i]->path) == 0; j++)
+			v[j]->superseded = true;
+		first = v[i];
+		last = v[j - 1];
+		first->mode = last->mode;
+		first->uid = last->uid;
+		first->gid = last->gid;
+		first->times[0] = last->times[0];
+		first->times[1] = last->times[1];
+	}
+	free(v);
 }
 
 /* The directories' attributes, deepest (latest) first. */
@@ -2291,10 +2407,12 @@ finish_dirs(struct unpack *u)
 	size_t i;
 	int pfd, fd;
 
+	merge_dirs(u);
 	for (i = u->ndirs; i-- > 0;) {
 		const struct dirattr *d = &u->dirs[i];
-		struct timespec ts[2] = { { d->mtime, 0 }, { d->mtime, 0 } };
 
+		if (d->superseded)
+			continue;
 		if (d->path[0] == '\0') {
 			fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY |
 			    O_CLOEXEC);
@@ -2311,7 +2429,8 @@ finish_dirs(struct unpack *u)
 			continue;
 		}
 		set_owner(u, fd, NULL, d->uid, d->gid, d->path);
-		if (fchmod(fd, d->mode) == -1 || futimens(fd, ts) == -1)
+		if (fchmod(fd, member_mode(d->mode, d->uid, d->gid)) == -1 ||
+		    futimens(fd, d->times) == -1)
 			die_sys("--tar %s: %s", u->t->name, inside(d->path));
 		close(fd);
 	}
@@ -2363,8 +2482,10 @@ header_fields(struct tar *t, const unsigned char *h, struct member *m)
 	if (!m->pax_mtime) {
 		if (!tar_number(h + 136, 12, &v))
 			tar_fail(t, "%s: bad mtime", m->path);
-		m->mtime = v > INT64_MAX ? INT64_MAX : (int64_t)v;
+		m->times[1].tv_sec = v > INT64_MAX ? INT64_MAX : (time_t)v;
 	}
+	if (!m->pax_atime)
+		m->times[0] = m->times[1];
 	if (m->type == '3' || m->type == '4') {
 		if (!tar_number(h + 329, 8, &v) || v > 0xfff ||
 		    !tar_number(h + 337, 8, &m->size) || m->size > 0xfffff)
@@ -2397,6 +2518,7 @@ unpack_stream(struct tar *t)
 	uint64_t size;
 
 	for (;;) {
+		interrupt_check();
 		got = tar_read(t, h, sizeof(h));
 		if (got == 0 && t->off == 0)
 			tar_fail(t, "empty archive");
@@ -2497,7 +2619,12 @@ read_some(int fd, unsigned char *buf, size_t n, const char *name)
 	size_t got = 0;
 	ssize_t r;
 
-	while (got < n && (r = read(fd, buf + got, n - got)) != 0) {
+	while (got < n) {
+		if (interrupt_poll(fd, POLLIN, -1) == -1 && errno != EINTR)
+			die_sys("--tar %s: poll", name);
+		r = read(fd, buf + got, n - got);
+		if (r == 0)
+			break;
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
@@ -2616,7 +2743,7 @@ unpack_tar(const char *name, int fd)
 	}
 	if (feeder != 0)	/* it ends with the input or the decompressor */
 		while (waitpid(feeder, NULL, 0) == -1 && errno == EINTR)
-			;
+			interrupt_check();
 	close(fd);
 }
 
@@ -3027,6 +3154,7 @@ main(int argc, char **argv)
 	conch_init("mkrootfs");
 	parse_args(argc, argv, &o);
 	dir = argv[optind++];
+	interrupt_catch();	/* before the undo: it runs first at exit */
 	check_inputs(&o);
 	umask_was = umask(0);	/* modes are exact; PROG gets it back */
 	if (atexit(undo_all) != 0)
@@ -3046,6 +3174,7 @@ main(int argc, char **argv)
 	if (o.want_busybox)
 		install_busybox(o.busybox);
 	copy_ld_cache();
+	interrupt_end();
 	built = true;
 	umask(umask_was);
 	close(rootfd);

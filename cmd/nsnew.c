@@ -901,6 +901,7 @@ main(int argc, char **argv)
 
 	conch_init("nsnew");
 	parse_args(argc, argv, &o);
+	interrupt_catch();
 	build_maps(&o);
 	if (maps_by_helper(&o))
 		o.setgroups = idmap_check(&o.uidmap, &o.gidmap, o.setgroups);

@@ -1220,6 +1220,7 @@ main(int argc, char **argv)
 	mount_helper = idmount_take();
 	parse_args(argc, argv);
 	mount_helper_check();
+	interrupt_catch();
 	refuse_host_mntns();
 	make_root_private();
 	bind_newroot();
@@ -1238,6 +1239,7 @@ main(int argc, char **argv)
 	if (opt.ro)
 		make_root_readonly();
 	wd = open_workdir();
+	interrupt_end();	/* past pivot_root, there is no undo */
 	switch_root();
 	enter_workdir(wd);
 	snprintf(hint, sizeof(hint), "programs are now looked up inside the "

@@ -2,7 +2,7 @@
  * conch: the small library shared by the tools (libconch.a).
  *
  * Only what two or more tools need lives here: messages and tracing,
- * exec of PROG, fork-and-supervise, strict parsing, /etc/passwd and
+ * interrupts, exec of PROG, fork-and-supervise, strict parsing, /etc/passwd and
  * /etc/group lookup without NSS, /proc file I/O, the namespace table
  * and ID-map writing.
  */
@@ -45,6 +45,23 @@ noreturn void die_option(int c, char **argv);
 void common_option(int c, char **argv, const char *usage);
 noreturn void print_version(void);
 noreturn void print_help(const char *text);
+
+/*
+ * signal.c: SIGINT, SIGTERM and SIGHUP interrupt a tool that undoes.
+ * interrupt_catch() (before atexit(undo)) makes them set a flag; blocking
+ * calls then fail with EINTR. interrupt_check() in loops, and die*(),
+ * then say "TOOL: interrupted by SIGINT", exit() (the undo runs), and the
+ * process ends killed by that signal. interrupt_poll() waits on a
+ * descriptor without losing a signal that comes just before. At the
+ * point of no undo, interrupt_end() checks a last time and gives the
+ * signals back their actions (exec_prog() calls it too).
+ */
+void interrupt_catch(void);
+int interrupted(void);		/* the signal that came, or 0 */
+void interrupt_check(void);
+noreturn void interrupt_die(void);
+int interrupt_poll(int fd, short events, int timeout_ms);
+void interrupt_end(void);
 
 /* exec.c: become PROG; argv NULL or empty runs $SHELL, else /bin/sh. */
 noreturn void exec_prog(char **argv, const char *notfound_hint);

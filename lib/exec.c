@@ -12,6 +12,7 @@ exec_prog(char **argv, const char *notfound_hint)
 	char *shell[2] = { NULL, NULL };
 	int err;
 
+	interrupt_end();	/* no undo past this point */
 	if (argv == NULL || argv[0] == NULL) {
 		shell[0] = getenv("SHELL");
 		if (shell[0] == NULL || shell[0][0] == '\0')

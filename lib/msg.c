@@ -20,10 +20,78 @@ conch_init(const char *tool)
 	conch_verbose = v != NULL && *v != '\0' && strcmp(v, "0") != 0;
 }
 
+/*
+ * The length of the UTF-8 character at S (of N bytes) that a terminal
+ * shows as text, or 0: an invalid, overlong or surrogate sequence, or a
+ * C1 control (U+0080 to U+009F, which some terminals obey as escapes).
+ */
+static size_t
+utf8_printable(const unsigned char *s, size_t n)
+{
+	unsigned long c;
+	size_t len, i;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	c = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < 0xa0 || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * LINE as one line of text: control characters, a backslash, and bytes
+ * that are not printable UTF-8 are written as C escapes (\n, \t, \r,
+ * \\, else \xHH, always two digits). A name with a newline or a
+ * terminal escape in it cannot forge a line or move the cursor.
+ */
+static size_t
+escape(const char *line, size_t n, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)line;
+	size_t i = 0, o = 0, k;
+	char c;
+
+	while (i < n && o + 4 < size) {
+		c = s[i] == '\n' ? 'n' : s[i] == '\t' ? 't' : s[i] == '\r' ?
+		    'r' : s[i] == '\\' ? '\\' : 0;
+		if (c != 0) {
+			out[o++] = '\\';
+			out[o++] = c;
+			i++;
+		} else if (s[i] >= 0x20 && s[i] < 0x7f) {
+			out[o++] = s[i++];
+		} else if ((k = utf8_printable(s + i, n - i)) != 0) {
+			if (o + k >= size)
+				break;
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[s[i] >> 4];
+			out[o++] = hex[s[i++] & 0xf];
+		}
+	}
+	return o;
+}
+
 static void
 vmsg(const char *fmt, va_list ap, const char *tail)
 {
-	char line[1024];
+	char line[1024], out[4 * sizeof(line)];
+	size_t o;
 	int n;
 
 	/* Format whole, write once: lines of a chain must not interleave. */
@@ -31,10 +99,11 @@ vmsg(const char *fmt, va_list ap, const char *tail)
 	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	if (n < (int)sizeof(line) && tail != NULL)
 		n += snprintf(line + n, sizeof(line) - n, "%s", tail);
-	if (n >= (int)sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, n);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	o = escape(line, n, out, sizeof(out) - 1);
+	out[o++] = '\n';
+	(void)!write(STDERR_FILENO, out, o);
 }
 
 void
@@ -59,11 +128,14 @@ warnm(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Interrupted, the reason to stop is the signal, whatever failed with it. */
 void
 die(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (interrupted())
+		interrupt_die();
 	va_start(ap, fmt);
 	vmsg(fmt, ap, NULL);
 	va_end(ap);
@@ -98,6 +170,8 @@ die_err(int err, const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (interrupted())
+		interrupt_die();
 	va_start(ap, fmt);
 	vmsg_err(err, hint, fmt, ap);
 	va_end(ap);

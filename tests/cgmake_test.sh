@@ -313,6 +313,47 @@ test_bad_values() {
 	assertFalse "nothing made" "[ -e $R/$A ]"
 }
 
+# Writing a PID to cgroup.procs would move any process, the host's PID 1
+# too: cgput moves, on purpose; cgmake refuses before making anything. (A
+# sleeper stands for PID 1 here: a failing run must not move the host's.)
+test_refuses_to_move_processes() {
+	need_cg || return 0
+	cg_new A nomove
+	local pid before f
+	pid=$(sleeper s)
+	defer "kill $pid"
+	before=$(cat "/proc/$pid/cgroup")
+	for f in cgroup.procs cgroup.threads; do
+		assert_fails 125 "cgmake: $f=$pid: refusing to move processes (that is cgput's job: cgput -p PID CGROUP)" \
+			cgmake "/$A/sub" cgroup.max.depth=2 "$f=$pid"
+		assertFalse "$f: nothing made" "[ -e $R/$A ]"
+	done
+	# Also into a cgroup that exists already.
+	mkdir "$R/$A"
+	assert_fails 125 "cgmake: cgroup.procs=$pid: refusing to move processes (that is cgput's job: cgput -p PID CGROUP)" \
+		cgmake "/$A" "cgroup.procs=$pid"
+	assertEquals "not moved" "$before" "$(cat "/proc/$pid/cgroup")"
+}
+
+# A SIGINT, SIGTERM or SIGHUP once the first cgroup is made: strace
+# delivers it as mkdirat(2) starts, so that it comes at this known point.
+# What was made goes, as on any failure, and cgmake dies of the signal.
+test_interrupted_undoes() {
+	need_cg || return 0
+	need_cmd strace || return 0
+	cg_new A interrupted
+	local sig n
+	for sig in INT TERM HUP; do
+		n=$(kill -l $sig)
+		run strace -qq -o /dev/null -e trace=mkdirat \
+			-e inject=mkdirat:signal=SIG$sig:when=1 \
+			cgmake "/$A/b/c" cgroup.max.depth=2
+		assert_rc $((128 + n))
+		assert_err "cgmake: interrupted by SIG$sig"
+		assertFalse "$sig: nothing left" "[ -e $R/$A ]"
+	done
+}
+
 test_bad_paths() {
 	need_cg || return 0
 	assert_fails 125 "cgmake: empty cgroup path" cgmake ""

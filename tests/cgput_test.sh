@@ -71,6 +71,29 @@ test_refusal_moves_back() {
 	assertEquals "empty" "" "$(cat "$R/$A/cgroup.procs")"
 }
 
+# All or none, interrupted too: strace delivers the signal as the first
+# PID is moved (its write(2)); it goes back, and cgput dies of the signal.
+test_interrupt_moves_back() {
+	need_cg || return 0
+	need_cmd strace || return 0
+	cg_new A intr
+	assert_ok cgmake "/$A"
+	local p1 p2 from sig n
+	p1=$(sleeper s1)
+	p2=$(sleeper s2)
+	from=$(grep '^0::' "/proc/$p1/cgroup")
+	for sig in INT TERM HUP; do
+		n=$(kill -l $sig)
+		run strace -qq -o /dev/null -e trace=write \
+			-e inject=write:signal=SIG$sig:when=1 \
+			cgput -p "$p1" -p "$p2" "/$A"
+		assert_rc $((128 + n))
+		assert_err "cgput: interrupted by SIG$sig"
+		assertEquals "$sig: moved back" "$from" "$(grep '^0::' "/proc/$p1/cgroup")"
+		assertEquals "$sig: empty" "" "$(cat "$R/$A/cgroup.procs")"
+	done
+}
+
 test_relative_paths() {
 	need_cg || return 0
 	cg_new A relative

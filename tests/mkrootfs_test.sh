@@ -495,6 +495,191 @@ test_tar_rootless() {
 	assertFalse "no device node" "[ -e $T/u/d/null ]"
 }
 
+# setid_tree DIR: setuid and setgid files and directories, owned by root
+# and by IDs no user namespace of the tests maps (1234:5678).
+setid_tree() {
+	mkdir -p "$1/sgiddir" "$1/sgiddir-other" "$1/sticky"
+	touch "$1/suid-root" "$1/sgid-root" "$1/suid-other" "$1/sgid-other"
+	chown 1234:5678 "$1/suid-other" "$1/sgid-other" "$1/sgiddir-other"
+	chmod 4755 "$1/suid-root" "$1/suid-other"
+	chmod 2755 "$1/sgid-root" "$1/sgid-other"
+	chmod 2775 "$1/sgiddir" "$1/sgiddir-other"
+	chmod 1777 "$1/sticky"
+}
+
+# modes DIR: "NAME MODE UID" for the entries of setid_tree.
+modes() {
+	local f
+	for f in suid-root sgid-root suid-other sgid-other sgiddir sgiddir-other sticky; do
+		echo "$f $(stat -c '%a %u' "$1/$f")"
+	done
+}
+
+# Where the owner is not kept, setuid and setgid go, of files and of
+# directories (as GNU tar does); the sticky bit stays. Root keeps all.
+test_tar_setid_bits() {
+	need_user || return 0
+	user_dir
+	setid_tree "$T/src"
+	tar -C "$T/src" -cf "$T/img.tar" .
+	chmod 644 "$T/img.tar"
+	assert_ok mkrootfs -x "$T/img.tar" "$T/d"
+	assertEquals "as root, all kept" "suid-root 4755 0
+sgid-root 2755 0
+suid-other 4755 1234
+sgid-other 2755 1234
+sgiddir 2775 0
+sgiddir-other 2775 1234
+sticky 1777 0" "$(modes "$T/d")"
+	assert_ok as_user mkrootfs -x "$T/img.tar" "$T/u/d"
+	assertEquals "rootless, no owner kept" "suid-root 755 $TEST_UID
+sgid-root 755 $TEST_UID
+suid-other 755 $TEST_UID
+sgid-other 755 $TEST_UID
+sgiddir 775 $TEST_UID
+sgiddir-other 775 $TEST_UID
+sticky 1777 $TEST_UID" "$(modes "$T/u/d")"
+	# In a user namespace, root's files keep their owner (the user) and
+	# their bits; the unmapped ones do not.
+	assert_ok as_user unshare -Ur mkrootfs -x "$T/img.tar" "$T/u/n"
+	assertEquals "in a user namespace" "suid-root 4755 $TEST_UID
+sgid-root 2755 $TEST_UID
+suid-other 755 $TEST_UID
+sgid-other 755 $TEST_UID
+sgiddir 2775 $TEST_UID
+sgiddir-other 775 $TEST_UID
+sticky 1777 $TEST_UID" "$(modes "$T/u/n")"
+}
+
+# A directory listed twice gets the later entry's mode, owner and time,
+# as with GNU tar, even when more is unpacked into it afterwards. The
+# archive is three cut together: d/ d/f, then d/ again, then d/g (any tar
+# makes those; busybox's has no -r).
+test_tar_directory_twice() {
+	mkdir -p "$T/1/d" "$T/2/d" "$T/3/d"
+	echo f >"$T/1/d/f"
+	echo g >"$T/3/d/g"
+	chmod 700 "$T/1/d"
+	touch -d @1000000000 "$T/1/d"
+	chown 1234:5678 "$T/2/d"
+	chmod 2750 "$T/2/d"
+	touch -d @1200000000 "$T/2/d"
+	tar -C "$T/1" -cf "$T/1.tar" d
+	tar -C "$T/2" -cf "$T/2.tar" d
+	tar -C "$T/3" -cf "$T/3.tar" d/g
+	{ head -c 1536 "$T/1.tar"; head -c 512 "$T/2.tar"; head -c 1024 "$T/3.tar"; } >"$T/twice.tar"
+	tar_end "$T/twice.tar"
+	assertEquals "d/ d/f d/ d/g" "$(tar -tf "$T/twice.tar" | xargs)"
+	assert_ok mkrootfs -x "$T/twice.tar" "$T/dd"
+	assertEquals "the last entry wins" "2750 1234:5678 1200000000" \
+		"$(stat -c '%a %u:%g %Y' "$T/dd/d")"
+	assertEquals "g" "$(cat "$T/dd/d/g")"
+}
+
+# File capabilities (set after the chown, which clears them) and times to
+# the nanosecond, from the pax records GNU tar --xattrs writes.
+test_tar_capabilities_and_nanoseconds() {
+	need_root || return 0
+	need_cmd setcap getcap || return 0
+	tar --help | grep -q -- --xattrs || { skip "this tar has no --xattrs"; return 0; }
+	mkdir "$T/src"
+	cp "$(type -P true)" "$T/src/ping"
+	chown 1234:5678 "$T/src/ping"
+	setcap cap_net_raw+ep "$T/src/ping"
+	touch -d '2001-09-09 01:46:40.123456789' "$T/src/ping"
+	tar --xattrs --format=pax -C "$T/src" -cf "$T/cap.tar" ping
+	chmod 644 "$T/cap.tar"
+	assert_ok mkrootfs -x "$T/cap.tar" "$T/d"
+	assertEquals "capability kept" "$T/d/ping cap_net_raw=ep" "$(getcap "$T/d/ping")"
+	assertEquals "owner kept" "1234:5678" "$(stat -c %u:%g "$T/d/ping")"
+	assertEquals "nanosecond times" \
+		"2001-09-09 01:46:40.123456789 +0000 2001-09-09 01:46:40.123456789 +0000" \
+		"$(TZ=UTC stat -c '%x %y' "$T/d/ping")"
+
+	need_user || return 0
+	user_dir
+	# Rootless, no user namespace: no capability can be set.
+	assert_ok as_user mkrootfs -v -x "$T/cap.tar" "$T/u/d"
+	assert_contains "$ERR" "mkrootfs: --tar $T/cap.tar: ping: xattr security.capability not kept: Operation not permitted"
+	assertEquals "none set" "" "$(getcap "$T/u/d/ping")"
+	assertEquals "nanoseconds rootless" "2001-09-09 01:46:40.123456789 +0000" \
+		"$(TZ=UTC stat -c %y "$T/u/d/ping")"
+	# Root of a user namespace: the kernel writes a namespaced (v3)
+	# capability whose root is the user: it holds in that namespace (and
+	# those whose root is the user), never on the host.
+	tar --xattrs --format=pax --owner=0 --group=0 -C "$T/src" -cf "$T/root.tar" ping
+	chmod 644 "$T/root.tar"
+	assert_ok as_user unshare -Ur sh -c "mkrootfs -x $T/root.tar $T/u/n && getcap $T/u/n/ping"
+	assert_out "$T/u/n/ping cap_net_raw=ep"
+	assertEquals "namespaced, root is the user" \
+		"$T/u/n/ping cap_net_raw=ep [rootid=$TEST_UID]" "$(getcap -n "$T/u/n/ping")"
+}
+
+# Names are escaped in messages (\n, \t, \r, \\, else \xHH): a newline or
+# a terminal escape cannot break the line or move the cursor; printable
+# UTF-8 stays, a C1 control or a stray byte does not.
+test_messages_escaped() {
+	tar_member "$T/esc.tar" "../x"$'\n'"y"$'\e'"[1m" 0 "" evil
+	tar_end "$T/esc.tar"
+	assert_fails 125 "mkrootfs: --tar $T/esc.tar: member '../x\\ny\\x1b[1m': refusing a path with '..'" \
+		mkrootfs -x "$T/esc.tar" "$T/d"
+	assert_fails 125 "mkrootfs: mkdir $T/no/d\\n\\x1b[2J\\t\\r\\\\: No such file or directory" \
+		mkrootfs "$T/no/d"$'\n\e[2J\t\r\\'
+	assert_fails 125 "mkrootfs: mkdir $T/no/é\\xc2\\x9b\\x9b\\x7f: No such file or directory" \
+		mkrootfs "$T/no/é"$'\xc2\x9b\x9b\x7f'
+	assertFalse "nothing made" "[ -e $T/d ] || [ -e $T/no ]"
+}
+
+# interrupt_tar SIG DIR [feed]: mkrootfs -x FIFO DIR, fed the first MiB
+# of a bigger archive, signalled once the big member is being written (it
+# then waits for more, or soon will: no timing matters); with feed, the
+# rest follows. Prints its exit status.
+interrupt_tar() {
+	local sig=$1 dir=$2
+	rm -f "$T/fifo" "$T/st" "$T/pid" "$T/err"
+	mkfifo "$T/fifo"
+	(sh -c 'echo $$ >"$1"; exec mkrootfs -x "$2" "$3" 2>"$4"' sh \
+		"$T/pid" "$T/fifo" "$dir" "$T/err"; echo $? >"$T/st") 2>/dev/null &
+	exec 3>"$T/fifo"
+	head -c 1048576 "$T/big.tar" >&3
+	wait_for "[ -s $dir/a/big ]" || fail "$sig: $dir/a/big never appeared"
+	kill -s "$sig" "$(cat "$T/pid")"
+	if [ "${3:-}" = feed ]; then
+		tail -c +1048577 "$T/big.tar" >&3
+	fi
+	exec 3>&-
+	status_of st
+	wait
+}
+
+# SIGINT, SIGTERM and SIGHUP undo, as any failure does: the half-made
+# tree goes, DIR is as it was; the message says why; the process dies of
+# the signal (128+N), so that a shell loop running it stops too.
+test_tar_interrupted_undoes() {
+	local sig n before
+	mkdir -p "$T/src/a"
+	echo small >"$T/src/a/small"
+	head -c 8388608 /dev/zero >"$T/src/a/big"
+	tar -C "$T/src" -cf "$T/big.tar" a/small a/big
+	for sig in INT TERM HUP; do
+		n=$(kill -l "$sig")
+		# A DIR that did not exist, then one that did, with a file.
+		assertEquals "$sig: killed by it" $((128 + n)) "$(interrupt_tar "$sig" "$T/new")"
+		assertEquals "$sig: message" "mkrootfs: interrupted by SIG$sig" "$(cat "$T/err")"
+		assertFalse "$sig: nothing left" "[ -e $T/new ]"
+		# (Its own mtime changes: entries were made and removed.)
+		mkdir -p "$T/old/etc"
+		echo mine >"$T/old/etc/keep"
+		before=$(tree "$T/old" | grep -v '^\. ')
+		assertEquals "$sig: killed by it" $((128 + n)) "$(interrupt_tar "$sig" "$T/old")"
+		assertEquals "$sig: DIR as it was" "$before" "$(tree "$T/old" | grep -v '^\. ')"
+		rm -rf "$T/old"
+	done
+	# A signal ignored from the start (nohup) stays ignored.
+	assertEquals "SIGHUP ignored" 0 "$(trap '' HUP; interrupt_tar HUP "$T/nohup" feed)"
+	assertEquals "completed" 8388608 "$(stat -c %s "$T/nohup/a/big")"
+}
+
 test_tar_hostile() {
 	mkdir "$T/outside"
 	tar_member "$T/h.tar" /abs/evil 0 "" abs

@@ -365,6 +365,27 @@ test_pin_undone_when_exec_fails() {
 	assert_not_contains "$(cat /proc/self/mountinfo)" "$T/pin"
 }
 
+# A signal as nsnew tells its helper to pin (strace delivers it as the
+# second write(2) starts: "u", then "p"): the pins are made, and undone,
+# as when the exec fails; nsnew dies of the signal.
+test_pin_undone_when_interrupted() {
+	need_root || return 0
+	need_cmd strace || return 0
+	local sig n
+	for sig in INT TERM HUP; do
+		n=$(kill -l $sig)
+		run strace -qq -o /dev/null -e trace=write \
+			-e inject=write:signal=SIG$sig:when=2 \
+			nsnew -u --pin "$T/pin" true
+		assert_rc $((128 + n))
+		assert_err "nsnew: interrupted by SIG$sig"
+		# The helper, not ours to wait for, unpins on its own.
+		wait_for "[ ! -e '$T/pin' ]"
+		assertFalse "$sig: pin dir removed" "[ -e '$T/pin' ]"
+		assert_not_contains "$(cat /proc/self/mountinfo)" "$T/pin"
+	done
+}
+
 test_pin_rootless_refused() {
 	need_user || return 0
 	mkdir "$T/u"

@@ -174,6 +174,13 @@ test_newroot_missing_or_not_a_directory() {
 		mntns pivot "$T/file" /bin/true
 }
 
+# A newline or a terminal escape in a name cannot break the one line.
+test_newroot_name_escaped() {
+	need_root || return 0
+	assert_fails 125 "pivot: new root $T/new\\nroot\\x1b[0m: No such file or directory" \
+		mntns pivot "$T/new"$'\n'"root"$'\e'"[0m" /bin/true
+}
+
 test_bind_missing_source_undoes_everything() {
 	need_root || return 0
 	mkdir -p "$T/data"
@@ -184,6 +191,27 @@ test_bind_missing_source_undoes_everything() {
 	assert_err "pivot: --bind $T/nope:/x: $T/nope: No such file or directory"
 	# The mount point it made for the first --bind is gone again.
 	assertFalse "$R/new left behind" "[ -e '$R/new' ]"
+}
+
+# pivot never waits, so strace delivers the signal at a known point: as
+# the new /proc is attached (the second move_mount(2), after the bind of
+# NEWROOT). pivot goes on to the point of no return, and undoes there.
+test_interrupted_undoes_everything() {
+	need_root || return 0
+	need_cmd strace || return 0
+	local sig n
+	mkdir -p "$T/data"
+	for sig in INT TERM HUP; do
+		n=$(kill -l $sig)
+		run mntns bash -c "strace -qq -o /dev/null -e trace=move_mount \
+			-e inject=move_mount:signal=SIG$sig:when=2 \
+			pivot --bind $T/data:/new/dir $R /bin/true 2>$T/err
+			echo rc=\$?; grep -c '$R' /proc/self/mountinfo"
+		assert_out "rc=$((128 + n))
+0"
+		assertEquals "pivot: interrupted by SIG$sig" "$(cat "$T/err")"
+		assertFalse "$sig: $R/new left behind" "[ -e '$R/new' ]"
+	done
 }
 
 test_failure_undoes_everything_rootless() {
