@@ -112,13 +112,18 @@ deps:
 	fi
 
 # Programs the suites run inside filters and containers: static, so they
-# work in any root; sysprobe makes one raw system call (64- and 32-bit).
-TESTPROGS = build/tests/sysprobe build/tests/sysprobe32
+# work in any root; sysprobe makes one raw system call (64- and 32-bit),
+# writeprobe tries to open every file of a tree for writing.
+TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe
 
 testprogs: $(TESTPROGS)
 	@tests/helpers/setpriv.sh
 
 build/tests/sysprobe: tests/helpers/sysprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+build/tests/writeprobe: tests/helpers/writeprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -868,6 +869,22 @@ pin(struct helper *h)
 	atexit(report_exec_failure);
 }
 
+/*
+ * The reaper of --init is PID 1 of the container, but it was never in the
+ * new root: its root and working directory are still the host's, and it
+ * keeps every capability of the user namespace. Whoever may ptrace it, or
+ * open /proc/1/root, /proc/1/cwd or /proc/1/fd, would be out. Not
+ * dumpable, only CAP_SYS_PTRACE in the user namespace it was started in
+ * (the caller's, never the container's) gives access to it.
+ */
+static void
+reaper_seal(void)
+{
+	trace("init: not dumpable (its root is the host's)");
+	if (prctl(PR_SET_DUMPABLE, 0) == -1)
+		die_sys("prctl(PR_SET_DUMPABLE)");
+}
+
 /* After the fork: PID 1 of a new pid namespace, or in a new time one. */
 static void
 run_child(const struct opts *o, struct helper *h)
@@ -888,6 +905,7 @@ run_child(const struct opts *o, struct helper *h)
 	}
 	exec_fd_close();
 	mount_helper_close(h);
+	reaper_seal();
 	supervise(prog, true);
 }
 

@@ -1097,14 +1097,46 @@ undo(void)
  * mount of our own to undo, and rootfd: open_tree() gives the fd of the
  * clone, which stays the root of the mount once attached.
  */
+/*
+ * EACCES on the way to NEWROOT, in a user namespace: we are the
+ * container's root, an unprivileged uid of the host, which a directory
+ * of the host (a 0700 home or temporary directory) does not let through.
+ */
+static const char *
+newroot_hint(int err, char *buf, size_t size)
+{
+	struct idmap m;
+	uid_t uid = getuid();
+	size_t i;
+
+	if (err != EACCES ||
+	    idmap_read(AT_FDCWD, "/proc/self/uid_map", &m) == -1)
+		return NULL;
+	for (i = 0; i < m.n; i++)
+		if (uid >= m.r[i].inside && uid - m.r[i].inside < m.r[i].count &&
+		    m.r[i].outside != m.r[i].inside) {
+			snprintf(buf, size, "uid %lu here is uid %lu of the "
+			    "host, which every directory on the way must let "
+			    "through: chmod o+x, or keep the image elsewhere",
+			    (unsigned long)uid,
+			    m.r[i].outside + (uid - m.r[i].inside));
+			return buf;
+		}
+	return NULL;
+}
+
 static void
 bind_newroot(void)
 {
-	int dir;
+	char hint[256];
+	int dir, err;
 
 	dir = open(opt.newroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir == -1)
-		die_sys("new root %s", opt.newroot);
+	if (dir == -1) {
+		err = errno;
+		die_err(err, newroot_hint(err, hint, sizeof(hint)),
+		    "new root %s", opt.newroot);
+	}
 	trace("bind %s on itself (recursive)", opt.newroot);
 	rootfd = clone_shown(dir, "", AT_EMPTY_PATH, 0, opt.newroot);
 	if (rootfd == -1)

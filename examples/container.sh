@@ -3,8 +3,9 @@
 #   examples/container.sh            an interactive shell inside (or, when
 #                                    stdin is no terminal, a look around)
 #   examples/container.sh CMD...     CMD inside; its status is ours
-# As root the container gets a cgroup under the cgroup2 root; without root,
-# a user namespace (with your /etc/subuid range when you have one) and a
+# As root the container gets a cgroup under the cgroup2 root and runs in
+# root's subordinate ID range, never as the host's root; without root, a
+# user namespace (with your /etc/subuid range when you have one) and a
 # cgroup only where you own a delegated subtree.
 set -eu
 
@@ -17,10 +18,29 @@ name=conch-demo
 # 1. A busybox root filesystem, with the conch tools that run after pivot.
 mkrootfs --busybox --tools "$root"
 
-# 2. Who is root inside: the caller, plus its subordinate IDs if it has some.
-map=--map-root
-if [ "$(id -u)" -ne 0 ] && grep -qs "^$(id -un):" /etc/subuid; then
-	map=--map-auto
+# 2. Who is root inside. Never the host's root: as root, the container's
+# IDs 0.. are root's subordinate range (/etc/subuid, /etc/subgid), and the
+# image, owned by the host's root, is shown through an idmapped mount that
+# makes it the container's root's. Without root: the caller is root inside,
+# with its subordinate IDs if it has some.
+idmap=()
+if [ "$(id -u)" -eq 0 ]; then
+	if grep -qs '^root:' /etc/subuid && grep -qs '^root:' /etc/subgid; then
+		map=(--map-auto)
+	else	# a free block for this run; nsnew --map-auto says how to keep one
+		first=$(awk -F: '{ e = $2 + $3; if (e > m) m = e }
+			END { b = 1000000; while (b < m) b += 65536; print b }' \
+			/etc/subuid /etc/subgid 2>/dev/null)
+		echo "$0: root has no range in /etc/subuid and /etc/subgid: using" \
+			"$first-$((first + 65535)) for this run (add \"root:$first:65536\"" \
+			"to both files to keep it)" >&2
+		map=(--map "b:0:$first:65536")
+	fi
+	idmap=(--idmap)
+elif grep -qs "^$(id -un):" /etc/subuid; then
+	map=(--map-auto)
+else
+	map=(--map-root)
 fi
 
 # 3. A cgroup with the limits this kernel's cgroup2 tree offers.
@@ -55,8 +75,8 @@ fi
 
 # 5. The container, one layer per line; each tool execs the next.
 "${cgput[@]}" \
-nsnew -a $map --hostname "$name" \
-pivot --ro "$root" \
+nsnew -a --init "${map[@]}" --hostname "$name" \
+pivot "${idmap[@]}" --ro "$root" \
 capset --keep net_bind_service \
 scfilter -f default \
 "$@"

@@ -20,7 +20,8 @@ echo "reboot: $(sysprobe reboot 0xfee1dead 0x28121969 0 0)"
 echo "userns: $(sysprobe unshare 0x10000000)"
 echo "points: $(awk "{ print \$5 }" /proc/self/mountinfo | sort | tr "\n" " ")"
 echo "exe: $(readlink /proc/self/exe)"
-[ "$(ls /proc/1/root/)" = "$(ls /)" ] && echo "root1: the container'"'"'s"
+echo "owner: $(stat -c %u:%g /bin/busybox)"
+[ "$(ls /proc/$$/root/)" = "$(ls /)" ] && echo "root: the container'"'"'s"
 [ -e "/proc/1/root$HOSTMARK" ] || [ -e "$HOSTMARK" ] || echo "host: unseen"
 touch /etc/x 2>/dev/null || echo "etc: read-only"
 touch /tmp/x && echo "tmp: writable"
@@ -35,8 +36,9 @@ rootfs() {
 # The answers every container gives, whoever made it.
 check_look() {
 	assert_rc 0
-	assert_contains "$OUT" "self: 1"
-	assert_contains "$OUT" "pids: /proc/1"
+	# PID 1 is nsnew's reaper (--init), PROG is PID 2.
+	assert_contains "$OUT" "self: 2"
+	assert_contains "$OUT" "pids: /proc/1 /proc/2"
 	assert_contains "$OUT" "host: conch-demo"
 	local set
 	for set in Bnd Prm Eff Inh; do
@@ -49,7 +51,8 @@ check_look() {
 	assert_contains "$OUT" "reboot: EPERM"
 	assert_contains "$OUT" "userns: EPERM"
 	assert_contains "$OUT" "exe: /usr/bin/busybox"
-	assert_contains "$OUT" "root1: the container's"
+	assert_contains "$OUT" "owner: 0:0"
+	assert_contains "$OUT" "root: the container's"
 	assert_contains "$OUT" "host: unseen"
 	assert_contains "$OUT" "etc: read-only"
 	assert_contains "$OUT" "tmp: writable"
@@ -72,13 +75,26 @@ check_look() {
 	assert_contains "$OUT" "points: / /dev "
 }
 
+# As root, the container's root is an unprivileged uid of the host: the
+# image must be reachable for it.
+set_up() {
+	chmod 755 "$T"
+}
+
 test_as_root() {
 	need_root || return 0
 	rootfs "$T/root"
 	HOSTMARK=$T run closed_fds env CONCH_DEMO_ROOT="$T/root" HOSTMARK="$T" \
 		"$DEMO" /bin/sh -c "$LOOK"
 	check_look
-	assert_contains "$OUT" "map: 0 0 1"
+	# uid 0 inside is an unprivileged range outside, the image root's.
+	local map
+	map=$(sed -n 's/^map: //p' <<<"$OUT")
+	case $map in
+	"0 0 "*) fail "the container's root is the host's: $map" ;;
+	"0 "*" 65536") ;;
+	*) fail "unexpected uid_map: $map" ;;
+	esac
 	assert_not_contains "$(ls /sys/fs/cgroup/unified 2>/dev/null)" conch-demo
 }
 
@@ -127,10 +143,10 @@ test_second_shell_joins() {
 	wait "$demo" 2>/dev/null
 	assert_rc 0
 	assert_out "conch-demo
-1
+2
 NoNewPrivs:1
 Seccomp:2
-/proc/1 /proc/2"
+/proc/1 /proc/2 /proc/3"
 }
 
 # The limits cgmake set, seen and enforced from inside (a pure cgroup v2

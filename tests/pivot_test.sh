@@ -622,6 +622,16 @@ need_masked_content() {
 # The mount points below /proc and /sys, as seen from inside, on one line.
 SHOW_MASK_MOUNTS='awk "\$5 ~ /^\/(proc|sys)\// { print \$5 }" /proc/self/mountinfo | sort | tr "\n" " "; echo'
 
+# As root in a user namespace, pivot is an unprivileged uid of the host:
+# a 0700 directory on the way to NEWROOT stops it, and it says why.
+test_newroot_unreachable_for_the_container_root() {
+	need_root || return 0
+	mkdir -m 700 "$T/private"
+	mkrootfs "$T/private/root" || fail "mkrootfs"
+	assert_fails 125 "pivot: new root $T/private/root: Permission denied (uid 0 here is uid 4200000 of the host, which every directory on the way must let through: chmod o+x, or keep the image elsewhere)" \
+		nsnew -U --map b:0:4200000:65536 -m pivot "$T/private/root" true
+}
+
 test_masked_paths_read_empty() {
 	need_root || return 0
 	need_masked_content || return 0
