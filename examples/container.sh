@@ -15,18 +15,14 @@ command -v nsnew >/dev/null || PATH=$here/../bin:$PATH
 root=${CONCH_DEMO_ROOT:-${TMPDIR:-/tmp}/conch-demo-$(id -u)}
 name=conch-demo
 
-# 1. A busybox root filesystem, with the conch tools that run after pivot.
-mkrootfs --busybox --tools "$root"
-
-# 2. Who is root inside. Never the host's root: as root, the container's
-# IDs 0.. are root's subordinate range (/etc/subuid, /etc/subgid), and the
-# image, owned by the host's root, is shown through an idmapped mount that
-# makes it the container's root's. Without root: the caller is root inside,
-# with its subordinate IDs if it has some.
-idmap=()
+# 1. Who is root inside. Never the host's root: as root, the container's
+# IDs 0.. are root's subordinate range (/etc/subuid, /etc/subgid). Without
+# root: the caller is root inside, with its subordinate IDs if it has some.
 if [ "$(id -u)" -eq 0 ]; then
 	if grep -qs '^root:' /etc/subuid && grep -qs '^root:' /etc/subgid; then
 		map=(--map-auto)
+		first=$(awk -F: '$1 == "root" { print $2; exit }' /etc/subuid)
+		firstgid=$(awk -F: '$1 == "root" { print $2; exit }' /etc/subgid)
 	else	# a free block for this run; nsnew --map-auto says how to keep one
 		first=$(awk -F: '{ e = $2 + $3; if (e > m) m = e }
 			END { b = 1000000; while (b < m) b += 65536; print b }' \
@@ -35,13 +31,52 @@ if [ "$(id -u)" -eq 0 ]; then
 			"$first-$((first + 65535)) for this run (add \"root:$first:65536\"" \
 			"to both files to keep it)" >&2
 		map=(--map "b:0:$first:65536")
+		firstgid=$first
 	fi
-	idmap=(--idmap)
 elif grep -qs "^$(id -un):" /etc/subuid; then
 	map=(--map-auto)
 else
 	map=(--map-root)
 fi
+
+# Can this kernel show a directory of root's filesystem through an
+# idmapped mount (ext4, xfs, btrfs; tmpfs since Linux 6.3)? Tried on an
+# empty directory beside the root: pivot gets as far as running a missing
+# program (127) only if it could.
+can_idmap() {
+	local probe rc
+	probe=$(mktemp -d "$(dirname "$root")/.conch-idmap.XXXXXX")
+	chmod 755 "$probe"
+	set +e
+	nsnew -U "${map[@]}" -m pivot --idmap --no-proc --no-sys --no-dev \
+		--no-tmp --unmask all "$probe" /.missing 2>/dev/null
+	rc=$?
+	set -e
+	rmdir "$probe"
+	[ "$rc" -eq 127 ]
+}
+
+# 2. A busybox root filesystem, with the conch tools that run after pivot
+# (and the programs named in CONCH_DEMO_COPY). As root, the image belongs
+# to the host's root and pivot --idmap shows it as the container root's;
+# where the kernel cannot idmap its filesystem, mkrootfs makes it under
+# the container's map instead, owned by the container's root.
+copy=()
+for prog in ${CONCH_DEMO_COPY:-}; do copy+=(--copy "$prog"); done
+idmap=() shifted=()
+if [ "$(id -u)" -eq 0 ]; then
+	mkdir -p "$(dirname "$root")"
+	if can_idmap; then
+		idmap=(--idmap)
+	else
+		echo "$0: this kernel cannot idmap $(stat -f -c %T "$(dirname "$root")"):" \
+			"the root is made under the container's map instead" >&2
+		shifted=(nsnew -U "${map[@]}")
+		mkdir -p "$root"
+		chown "$first:$firstgid" "$root"
+	fi
+fi
+"${shifted[@]}" mkrootfs --busybox --tools "${copy[@]}" "$root"
 
 # 3. A cgroup with the limits this kernel's cgroup2 tree offers.
 cgtree=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
