@@ -24,11 +24,19 @@ CONCH_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP
 LDLIBS_capset = -lcap
 LDLIBS_scfilter = -lseccomp -ljansson
 
-TOOLS = $(basename $(notdir $(wildcard cmd/*.c)))
+# A tool is cmd/NAME.c, or cmd/NAME/*.c when it has subsystems of its own.
+TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))) \
+	$(notdir $(patsubst %/,%,$(wildcard cmd/*/))))
+TOOLSRC = $(foreach t,$(TOOLS),$(or $(wildcard cmd/$(t).c),$(wildcard cmd/$(t)/*.c)))
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:%.c=build/%.o)
 BINS = $(TOOLS:%=bin/%)
 STATICS = $(TOOLS:%=static/%)
+
+# The objects of tool NAME (glibc build): OBJ_NAME, and MUSL_OBJ_NAME.
+$(foreach t,$(TOOLS),$(eval OBJ_$(t) = $(patsubst %.c,build/%.o,\
+	$(or $(wildcard cmd/$(t).c),$(wildcard cmd/$(t)/*.c)))))
+$(foreach t,$(TOOLS),$(eval MUSL_OBJ_$(t) = $(OBJ_$(t):build/%=build/musl/%)))
 
 # Debian package each build, test and demo dependency comes from.
 DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
@@ -36,7 +44,7 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
-	musl-tools runc jq python3 libcap2-bin strace
+	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev
 
 all: $(BINS)
 
@@ -48,9 +56,10 @@ build/libconch.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-bin/%: build/cmd/%.o build/libconch.a
+.SECONDEXPANSION:
+bin/%: $$(OBJ_$$*) build/libconch.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< build/libconch.a $(LDLIBS_$*)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ_$*) build/libconch.a $(LDLIBS_$*)
 
 # Static, stripped binaries for initramfs and embedded images, in static/.
 # STATIC=musl (the default): built with musl-gcc, Debian's libcap.a,
@@ -68,15 +77,15 @@ MUSL_LIBOBJ = $(LIBSRC:%.c=build/musl/%.o)
 static: $(STATICS)
 
 ifeq ($(STATIC),musl)
-static/%: build/musl/cmd/%.o build/musl/libconch.a build/musl/lib/musl/compat.o
+static/%: $$(MUSL_OBJ_$$*) build/musl/libconch.a build/musl/lib/musl/compat.o
 	@mkdir -p $(@D)
-	$(MUSL_CC) -static -s $(LDFLAGS) -o $@ $< build/musl/libconch.a \
+	$(MUSL_CC) -static -s $(LDFLAGS) -o $@ $(MUSL_OBJ_$*) build/musl/libconch.a \
 		build/musl/lib/musl/compat.o \
 		$(patsubst -l%,$(SYSLIBDIR)/lib%.a,$(LDLIBS_$*))
 else
-static/%: build/cmd/%.o build/libconch.a
+static/%: $$(OBJ_$$*) build/libconch.a
 	@mkdir -p $(@D)
-	$(CC) -static -s $(LDFLAGS) -o $@ $< build/libconch.a $(LDLIBS_$*)
+	$(CC) -static -s $(LDFLAGS) -o $@ $(OBJ_$*) build/libconch.a $(LDLIBS_$*)
 endif
 
 # musl's headers, and of the system's only the kernel's and the libraries'.
@@ -116,8 +125,21 @@ deps:
 # writeprobe tries to open every file of a tree for writing.
 TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe
 
-testprogs: $(TESTPROGS)
+# Unit tests, tests/unit/NAME_test.c: each links the harness (unit.c),
+# the objects it tests, UNIT_OBJ_NAME (a tool's files but its main.c), and
+# libconch.a, with UNIT_LDLIBS_NAME. They include tool headers as
+# "TOOL/FILE.h" (-Icmd). tests/unit_test.sh runs them under make check.
+UNITS = $(patsubst tests/unit/%_test.c,%,$(wildcard tests/unit/*_test.c))
+UNITBINS = $(UNITS:%=build/tests/unit/%_test)
+
+testprogs: $(TESTPROGS) $(UNITBINS)
 	@tests/helpers/setpriv.sh
+
+build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
+
+build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
+		$$(UNIT_OBJ_$$*) build/libconch.a
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libconch.a $(UNIT_LDLIBS_$*)
 
 build/tests/sysprobe: tests/helpers/sysprobe.c
 	@mkdir -p $(@D)
@@ -157,6 +179,37 @@ check-vm: deps static testprogs
 	tests/vm/run
 	tests/run tests/initramfs_test.sh
 
+# Fuzzing: libFuzzer harnesses tests/fuzz/NAME.c, built with Debian's
+# clang, ASan and UBSan into build/fuzz/bin/NAME, linked with the code
+# they test, FUZZ_OBJ_NAME (build/fuzz/ objects of its sources), and the
+# library; exit() is wrapped so that die() returns to the harness.
+# `make fuzz` runs each for FUZZ_SECONDS from its seed corpus.
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZERS = $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/fuzz.c,\
+	$(wildcard tests/fuzz/*.c)))
+FUZZBINS = $(FUZZERS:%=build/fuzz/bin/%)
+FUZZ_LIBOBJ = $(LIBSRC:%.c=build/fuzz/%.o)
+
+fuzz: deps $(FUZZBINS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CONCH_CPPFLAGS) -Icmd -Itests/fuzz -std=c11 -Wall -Wextra \
+		-MMD -MP $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIBOBJ)
+
+build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
+		$$(FUZZ_OBJ_$$*) build/fuzz/libconch.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=exit -o $@ \
+		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
+
 bench: deps all static
 	tests/bench.sh
 
@@ -186,7 +239,8 @@ uninstall:
 clean:
 	rm -rf build bin static
 
-.PHONY: all static testprogs deps demo check installcheck check-vm bench install uninstall clean
+.PHONY: all static testprogs deps demo check installcheck check-vm fuzz bench install uninstall clean
 
--include $(LIBOBJ:.o=.d) $(TOOLS:%=build/cmd/%.d)
--include $(MUSL_LIBOBJ:.o=.d) $(TOOLS:%=build/musl/cmd/%.d)
+-include $(LIBOBJ:.o=.d) $(TOOLSRC:%.c=build/%.d) $(UNITS:%=build/tests/unit/%_test.d)
+-include $(MUSL_LIBOBJ:.o=.d) $(TOOLSRC:%.c=build/musl/%.d)
+-include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/fuzz/*/*/*/*.d)
