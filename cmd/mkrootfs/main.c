@@ -19,12 +19,8 @@
  * usr. lib64, lib32 and the like are not made up front: --copy mirrors
  * them from the host when a loader path needs them.
  *
- * Every path inside DIR goes through in_root(), one component at a time
- * with O_NOFOLLOW, as the kernel would resolve it if DIR were "/": ".."
- * stops at DIR and absolute symlinks restart from DIR. A hostile tree
- * (usr -> /usr) cannot make us write outside it. openat2(RESOLVE_IN_ROOT)
- * gives the same guarantee but not the canonical path, which relative
- * links, mkdir -p and the undo list need.
+ * Every path inside DIR is resolved inside it (root.c): a hostile tree
+ * (usr -> /usr) cannot make us write outside it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -50,6 +46,10 @@
 #include <unistd.h>
 
 #include "conch.h"
+#include "mkrootfs.h"
+
+/* The root being built (until the steps take it as a parameter). */
+static struct root root = { .fd = -1 };
 
 extern char **environ;
 
@@ -83,441 +83,6 @@ static const char *const conch_tools[] = {
 	"capset", "cgmake", "cgput", "idmap", "mkrootfs", "nsjoin", "nsnew",
 	"pivot", "scfilter",
 };
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (p == NULL && n != 0)
-		die("out of memory");
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		die("out of memory");
-	return d;
-}
-
-/* Grow *list (of *len elements, *cap allocated) for one more element. */
-static void *
-grow(void *list, size_t len, size_t *cap, size_t size)
-{
-	if (len < *cap)
-		return list;
-	*cap = *cap ? 2 * *cap : 16;
-	return xrealloc(list, *cap * size);
-}
-
-/* snprintf that refuses to truncate a path. */
-static void
-pathf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-pathf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size)
-		die("path too long: %.64s...", buf);
-}
-
-/* ------------------------------------------------------------------ */
-/* The root, and undoing what was made in it.                          */
-
-static int rootfd = -1;		/* O_PATH fd of DIR (the overlay, once mounted) */
-static char rootname[PATH_MAX];	/* DIR as given, for messages */
-
-/* A path inside the root, as "DIR/path" for messages. */
-static const char *
-inside(const char *path)
-{
-	static char buf[2][2 * PATH_MAX];
-	static int i;
-
-	i ^= 1;
-	while (*path == '/')
-		path++;
-	snprintf(buf[i], sizeof(buf[i]), "%s%s%s", rootname,
-	    *path ? "/" : "", path);
-	return buf[i];
-}
-
-enum { U_FILE, U_DIR, U_MOUNT, U_HOSTDIR };
-struct undo {
-	int kind;
-	char *path;	/* canonical inside the root; host path for U_MOUNT, U_HOSTDIR */
-};
-static struct undo *undos;
-static size_t nundo, capundo;
-static bool built;	/* the root is complete: keep it */
-
-static void
-undo_add(int kind, const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	if (name != NULL)
-		pathf(path, sizeof(path), "%s/%s", dir, name);
-	else
-		pathf(path, sizeof(path), "%s", dir);
-	undos = grow(undos, nundo, &capundo, sizeof(*undos));
-	undos[nundo].kind = kind;
-	undos[nundo++].path = xstrdup(path);
-}
-
-static int in_root_parent(const char *path, int flags, char *canon,
-    char *name);
-
-/* rmdir, and for an overlay's work directory the two it made inside. */
-static int
-rmdir_work(const char *path)
-{
-	char sub[PATH_MAX];
-
-	if (rmdir(path) == 0)
-		return 0;
-	if (errno != ENOTEMPTY)
-		return -1;
-	snprintf(sub, sizeof(sub), "%s/work", path);
-	rmdir(sub);
-	snprintf(sub, sizeof(sub), "%s/index", path);
-	rmdir(sub);
-	return rmdir(path);
-}
-
-/* atexit: on failure, remove what this run made, newest first. */
-static void
-undo_all(void)
-{
-	char name[NAME_MAX + 1];
-	size_t i;
-	int pfd, r;
-
-	if (built)
-		return;
-	for (i = nundo; i-- > 0;) {
-		const struct undo *u = &undos[i];
-
-		switch (u->kind) {
-		case U_FILE:
-		case U_DIR:
-			pfd = in_root_parent(u->path, 0, NULL, name);
-			r = pfd == -1 ? -1 : unlinkat(pfd, name,
-			    u->kind == U_DIR ? AT_REMOVEDIR : 0);
-			if (pfd != -1)
-				close(pfd);
-			break;
-		case U_MOUNT:
-			r = umount2(u->path, MNT_DETACH);
-			break;
-		default:
-			r = rmdir_work(u->path);
-			break;
-		}
-		if (r == -1)
-			trace("undo %s: %s", u->kind == U_MOUNT ||
-			    u->kind == U_HOSTDIR ? u->path : inside(u->path),
-			    strerror(errno));
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Paths inside the root, never leaving it.                            */
-
-enum {
-	R_FOLLOW = 1,	/* follow a final symlink */
-	R_MKDIR = 2,	/* make missing directories on the way (0755) */
-	R_MKDIR_LAST = 4,	/* ... and the last component too */
-};
-
-static int
-open_step(int dirfd, const char *name)
-{
-	return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-}
-
-/* Open again a canonical path (no symlinks in it) from the root. */
-static int
-reopen_canon(const char *canon)
-{
-	char buf[PATH_MAX], *rest = buf, *name;
-	struct stat st;
-	int fd, nfd;
-
-	snprintf(buf, sizeof(buf), "%s", canon);
-	fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-	while (fd != -1 && (name = strsep(&rest, "/")) != NULL) {
-		if (*name == '\0')
-			continue;
-		nfd = open_step(fd, name);
-		close(fd);
-		fd = nfd;
-		if (fd != -1 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			close(fd);
-			fd = -1;
-			errno = ENOTDIR;	/* it changed under us */
-		}
-	}
-	return fd;
-}
-
-/*
- * Resolve PATH inside the root as the kernel would if the root were "/".
- * Returns an O_PATH fd, or -1 with errno set. CANON, when not NULL,
- * receives the canonical path: "" for the root, else "/a/b". With
- * MISSING, a last component (symlinks followed) that does not exist is
- * no error: the fd is then its directory's, and *MISSING is set.
- */
-static int
-walk(const char *path, int flags, char *canon, bool *missing)
-{
-	char rem[2 * PATH_MAX + 2], tmp[2 * PATH_MAX + 2], link[PATH_MAX];
-	char cpath[PATH_MAX] = "", *name, *rest, *slash;
-	size_t clen = 0, nlen;
-	struct stat st;
-	int fd, nfd, links = 0, err;
-	bool last;
-	ssize_t n;
-
-	if (strlen(path) >= PATH_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(rem, path);
-	fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	rest = rem;
-	while ((name = strsep(&rest, "/")) != NULL) {
-		last = rest == NULL || rest[strspn(rest, "/")] == '\0';
-		if (*name == '\0' || strcmp(name, ".") == 0)
-			continue;
-		if (strcmp(name, "..") == 0) {
-			if ((slash = strrchr(cpath, '/')) == NULL)
-				continue;	/* ".." of the root is the root */
-			*slash = '\0';
-			clen = slash - cpath;
-			close(fd);
-			if ((fd = reopen_canon(cpath)) == -1)
-				return -1;
-			continue;
-		}
-		nfd = open_step(fd, name);
-		if (nfd == -1 && errno == ENOENT && (flags & R_MKDIR) &&
-		    (!last || (flags & R_MKDIR_LAST))) {
-			if (mkdirat(fd, name, 0755) == 0) {
-				trace("mkdir %s/%s", inside(cpath), name);
-				undo_add(U_DIR, cpath, name);
-			} else if (errno != EEXIST) {
-				goto fail;
-			}
-			nfd = open_step(fd, name);
-		}
-		if (nfd == -1 && errno == ENOENT && last && missing != NULL) {
-			*missing = true;
-			nlen = strlen(name);
-			if (clen + 1 + nlen >= sizeof(cpath)) {
-				errno = ENAMETOOLONG;
-				goto fail;
-			}
-			cpath[clen++] = '/';
-			memcpy(cpath + clen, name, nlen + 1);
-			break;
-		}
-		if (nfd == -1)
-			goto fail;
-		if (fstat(nfd, &st) == -1)
-			goto fail_nfd;
-		if (S_ISLNK(st.st_mode) && (!last || (flags & R_FOLLOW))) {
-			n = readlinkat(nfd, "", link, sizeof(link));
-			if (n == -1)
-				goto fail_nfd;
-			close(nfd);
-			if ((size_t)n >= sizeof(link) || ++links > 40) {
-				errno = (size_t)n >= sizeof(link) ?
-				    ENAMETOOLONG : ELOOP;
-				goto fail;
-			}
-			link[n] = '\0';
-			if (snprintf(tmp, sizeof(tmp), "%s/%s", link,
-			    rest ? rest : "") >= (int)sizeof(tmp)) {
-				errno = ENAMETOOLONG;
-				goto fail;
-			}
-			strcpy(rem, tmp);
-			rest = rem;
-			if (link[0] == '/') {
-				close(fd);
-				if ((fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
-					return -1;
-				cpath[0] = '\0';
-				clen = 0;
-			}
-			continue;
-		}
-		if (!last && !S_ISDIR(st.st_mode)) {
-			errno = ENOTDIR;
-			goto fail_nfd;
-		}
-		nlen = strlen(name);
-		if (clen + 1 + nlen >= sizeof(cpath)) {
-			errno = ENAMETOOLONG;
-			goto fail_nfd;
-		}
-		cpath[clen++] = '/';
-		memcpy(cpath + clen, name, nlen + 1);
-		clen += nlen;
-		close(fd);
-		fd = nfd;
-	}
-	if (canon != NULL)
-		strcpy(canon, cpath);
-	return fd;
-fail_nfd:
-	err = errno;
-	close(nfd);
-	errno = err;
-fail:
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
-}
-
-static int
-in_root(const char *path, int flags, char *canon)
-{
-	return walk(path, flags, canon, NULL);
-}
-
-/*
- * The directory holding PATH's last component, resolved inside the root
- * (following symlinks); NAME (NAME_MAX + 1 bytes) gets the component.
- */
-static int
-in_root_parent(const char *path, int flags, char *canon, char *name)
-{
-	char dir[PATH_MAX], *slash, *base;
-	size_t len = strlen(path);
-
-	while (len > 0 && path[len - 1] == '/')
-		len--;
-	if (len >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(dir, path, len);
-	dir[len] = '\0';
-	slash = strrchr(dir, '/');
-	base = slash ? slash + 1 : dir;
-	if (*base == '\0' || strcmp(base, ".") == 0 ||
-	    strcmp(base, "..") == 0 || strlen(base) > NAME_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
-	strcpy(name, base);
-	*base = '\0';
-	if (flags & R_MKDIR)
-		flags |= R_MKDIR_LAST;
-	return in_root(dir, flags | R_FOLLOW, canon);
-}
-
-/* ------------------------------------------------------------------ */
-/* Making things inside the root, never over what is there.           */
-
-static void
-make_dir(const char *path, mode_t mode)
-{
-	char canon[PATH_MAX], name[NAME_MAX + 1];
-	int pfd;
-
-	if ((pfd = in_root_parent(path, R_MKDIR, canon, name)) == -1)
-		die_sys("mkdir %s", inside(path));
-	if (mkdirat(pfd, name, mode) == 0) {
-		trace("mkdir %s/%s", inside(canon), name);
-		undo_add(U_DIR, canon, name);
-	} else if (errno != EEXIST) {
-		die_sys("mkdir %s/%s", inside(canon), name);
-	}
-	close(pfd);
-}
-
-static void
-make_link(const char *path, const char *target)
-{
-	char canon[PATH_MAX], name[NAME_MAX + 1];
-	int pfd;
-
-	if ((pfd = in_root_parent(path, R_MKDIR, canon, name)) == -1)
-		die_sys("symlink %s", inside(path));
-	if (symlinkat(target, pfd, name) == 0) {
-		trace("symlink %s/%s -> %s", inside(canon), name, target);
-		undo_add(U_FILE, canon, name);
-	} else if (errno != EEXIST) {
-		die_sys("symlink %s/%s", inside(canon), name);
-	}
-	close(pfd);
-}
-
-/* Create NAME in PFD for writing; -1 with EEXIST when something is there. */
-static int
-create_in(int pfd, const char *canon, const char *name, mode_t mode)
-{
-	int fd;
-
-	fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC | O_NOCTTY, mode);
-	if (fd == -1 && errno != EEXIST)
-		die_sys("create %s/%s", inside(canon), name);
-	if (fd != -1)
-		undo_add(U_FILE, canon, name);
-	return fd;
-}
-
-static void
-write_all(int fd, const char *buf, size_t len, const char *what)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR) {
-			interrupt_check();
-			continue;
-		}
-		if (n == -1)
-			die_sys("write %s", what);
-		buf += n;
-		len -= n;
-	}
-}
-
-static void
-make_file(const char *path, const char *content, mode_t mode)
-{
-	char canon[PATH_MAX], name[NAME_MAX + 1];
-	int pfd, fd;
-
-	if ((pfd = in_root_parent(path, R_MKDIR, canon, name)) == -1)
-		die_sys("create %s", inside(path));
-	fd = create_in(pfd, canon, name, mode);
-	close(pfd);
-	if (fd == -1)
-		return;
-	trace("write %s/%s", inside(canon), name);
-	write_all(fd, content, strlen(content), inside(path));
-	if (close(fd) == -1)
-		die_sys("write %s", inside(path));
-}
 
 /* Copy SIZE bytes; copy_file_range first, plain read/write where it cannot. */
 static int
@@ -574,22 +139,22 @@ copy_file(int src, const struct stat *st, const char *path)
 	mode_t mode = st->st_mode & 07777;
 	int pfd, fd;
 
-	if ((pfd = in_root_parent(path, R_MKDIR, canon, name)) == -1)
-		die_sys("copy to %s", inside(path));
-	fd = create_in(pfd, canon, name, 0600);
+	if ((pfd = in_root_parent(&root, path, R_MKDIR, canon, name)) == -1)
+		die_sys("copy to %s", inside(&root, path));
+	fd = create_in(&root, pfd, canon, name, 0600);
 	close(pfd);
 	if (fd == -1) {
-		trace("keep %s/%s (exists)", inside(canon), name);
+		trace("keep %s/%s (exists)", inside(&root, canon), name);
 		return;
 	}
-	trace("copy %s/%s", inside(canon), name);
+	trace("copy %s/%s", inside(&root, canon), name);
 	if (geteuid() != 0 || st->st_uid != 0)
 		mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	if (copy_data(src, fd, st->st_size) == -1)
-		die_sys("copy to %s/%s", inside(canon), name);
+		die_sys("copy to %s/%s", inside(&root, canon), name);
 	if (fchmod(fd, mode) == -1 || futimens(fd, ts) == -1 ||
 	    close(fd) == -1)
-		die_sys("copy to %s/%s", inside(canon), name);
+		die_sys("copy to %s/%s", inside(&root, canon), name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -664,11 +229,11 @@ make_skeleton(void)
 
 	for (s = skeleton; s < skeleton + LEN(skeleton); s++) {
 		if (S_ISDIR(s->mode)) {
-			make_dir(s->path, s->mode & 07777);
+			make_dir(&root, s->path, s->mode & 07777);
 		} else if (S_ISLNK(s->mode)) {
-			make_link(s->path, s->data);
+			make_link(&root, s->path, s->data);
 		} else if (s->data != NULL) {
-			make_file(s->path, s->data, s->mode & 07777);
+			make_file(&root, s->path, s->data, s->mode & 07777);
 		} else {
 			/* The host's resolver setup, or none. */
 			if (read_file("/etc/resolv.conf", resolv,
@@ -677,7 +242,7 @@ make_skeleton(void)
 				    strerror(errno));
 				resolv[0] = '\0';
 			}
-			make_file(s->path, resolv, s->mode & 07777);
+			make_file(&root, s->path, resolv, s->mode & 07777);
 		}
 	}
 }
@@ -1125,7 +690,7 @@ mirror(const char *path, char *real, struct stat *st)
 				die_err((size_t)n >= sizeof(link) ?
 				    ENAMETOOLONG : ELOOP, NULL, "%s", path);
 			link[n] = '\0';
-			make_link(full, link);
+			make_link(&root, full, link);
 			pathf(tmp, sizeof(tmp), "%s/%s", link, rest ? rest : "");
 			strcpy(rem, tmp);
 			rest = rem;
@@ -1135,7 +700,7 @@ mirror(const char *path, char *real, struct stat *st)
 			continue;
 		}
 		if (S_ISDIR(st->st_mode))
-			make_dir(full, st->st_mode & 07777);
+			make_dir(&root, full, st->st_mode & 07777);
 		strcpy(cur, full);
 	}
 	pathf(real, PATH_MAX, "%s", cur[0] ? cur : "/");
@@ -1176,16 +741,16 @@ place(const char *host, const char *dest, char *real, struct stat *st,
 	 * The root's own symlinks may lead DEST elsewhere: then what is
 	 * missing where they lead becomes a link to the copy.
 	 */
-	pfd = walk(dest, R_FOLLOW | R_MKDIR, canon, &missing);
+	pfd = root_walk(&root, dest, R_FOLLOW | R_MKDIR, canon, &missing);
 	if (pfd == -1)
-		die_sys("%s: %s", what, inside(dest));
+		die_sys("%s: %s", what, inside(&root, dest));
 	if (missing) {
 		name = strrchr(canon, '/');
 		*name++ = '\0';
 		if (symlinkat(real, pfd, name) == -1)
-			die_sys("%s: symlink %s/%s", what, inside(canon), name);
-		trace("symlink %s/%s -> %s", inside(canon), name, real);
-		undo_add(U_FILE, canon, name);
+			die_sys("%s: symlink %s/%s", what, inside(&root, canon), name);
+		trace("symlink %s/%s -> %s", inside(&root, canon), name, real);
+		undo_add(&root, U_FILE, canon, name);
 	}
 	close(pfd);
 	return fd;
@@ -1580,9 +1145,9 @@ install_object(struct closure *c, size_t i)
 	 */
 	if (o.kind == O_PROG) {
 		dirname_of(real, horigin);
-		fd = in_root(o.dest, R_FOLLOW, canon);
+		fd = in_root(&root, o.dest, R_FOLLOW, canon);
 		if (fd == -1)
-			die_sys("%s: %s", c->what, inside(o.dest));
+			die_sys("%s: %s", c->what, inside(&root, o.dest));
 		close(fd);
 		dirname_of(canon[0] ? canon : "/", dorigin);
 	} else {
@@ -1762,8 +1327,8 @@ install_busybox(const char *path)
 	int fd, pfd;
 
 	install_program(path, "/bin/busybox", "--busybox");
-	if ((fd = in_root("bin/busybox", R_FOLLOW, canon)) == -1)
-		die_sys("--busybox: %s", inside("bin/busybox"));
+	if ((fd = in_root(&root, "bin/busybox", R_FOLLOW, canon)) == -1)
+		die_sys("--busybox: %s", inside(&root, "bin/busybox"));
 	close(fd);
 	list = run_capture(argv, 1 << 20, &len);
 	for (rest = list; (line = strsep(&rest, "\n")) != NULL;) {
@@ -1774,14 +1339,14 @@ install_busybox(const char *path)
 		    strlen(line) >= PATH_MAX)
 			die("--busybox: %s --list-full: unexpected line '%.64s'",
 			    path, line);
-		if ((pfd = in_root_parent(line, R_MKDIR, parent, name)) == -1)
-			die_sys("--busybox: %s", inside(line));
+		if ((pfd = in_root_parent(&root, line, R_MKDIR, parent, name)) == -1)
+			die_sys("--busybox: %s", inside(&root, line));
 		relative_path(parent, canon, target);
 		if (symlinkat(target, pfd, name) == 0) {
-			undo_add(U_FILE, parent, name);
+			undo_add(&root, U_FILE, parent, name);
 			made++;
 		} else if (errno != EEXIST) {
-			die_sys("--busybox: symlink %s/%s", inside(parent),
+			die_sys("--busybox: symlink %s/%s", inside(&root, parent),
 			    name);
 		}
 		close(pfd);
@@ -2198,13 +1763,13 @@ clear_way(struct tar *t, int pfd, const char *name, const char *path,
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return true;
-		die_sys("--tar %s: %s", t->name, inside(path));
+		die_sys("--tar %s: %s", t->name, inside(&root, path));
 	}
 	if (S_ISDIR(st.st_mode) && dir)
 		return false;	/* merged: only its attributes change */
 	if (unlinkat(pfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) == -1)
-		die_sys("--tar %s: replace %s", t->name, inside(path));
-	trace("--tar %s: replace %s", t->name, inside(path));
+		die_sys("--tar %s: replace %s", t->name, inside(&root, path));
+	trace("--tar %s: replace %s", t->name, inside(&root, path));
 	return true;
 }
 
@@ -2225,7 +1790,7 @@ set_owner(struct unpack *u, int fd, const char *name, uint64_t uid,
 	r = name == NULL ? fchown(fd, uid, gid) :
 	    fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
 	if (r == -1)
-		die_sys("--tar %s: chown %s", u->t->name, inside(path));
+		die_sys("--tar %s: chown %s", u->t->name, inside(&root, path));
 }
 
 static void
@@ -2237,15 +1802,15 @@ unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
 	size_t i, k;
 	int fd;
 
-	fd = create_in(pfd, canon, name, 0600);
+	fd = create_in(&root, pfd, canon, name, 0600);
 	if (fd == -1)
 		die_err(EEXIST, NULL, "--tar %s: create %s/%s", t->name,
-		    inside(canon), name);
+		    inside(&root, canon), name);
 	while (left > 0) {
 		if (tar_fill(t) == 0)
 			tar_fail(t, "truncated archive");
 		k = t->len - t->pos < left ? t->len - t->pos : left;
-		write_all(fd, (char *)t->buf + t->pos, k, inside(m->path));
+		write_all(fd, (char *)t->buf + t->pos, k, inside(&root, m->path));
 		t->pos += k;
 		t->off += k;
 		left -= k;
@@ -2253,7 +1818,7 @@ unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
 	tar_need(t, NULL, padding(m->size));
 	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
 	if (fchmod(fd, member_mode(m->mode, m->uid, m->gid)) == -1)
-		die_sys("--tar %s: %s", t->name, inside(m->path));
+		die_sys("--tar %s: %s", t->name, inside(&root, m->path));
 	/* After the chown, which clears security.capability, as tar does. */
 	for (i = 0; i < m->nxattrs; i++)
 		if (fsetxattr(fd, m->xattrs[i].name, m->xattrs[i].value,
@@ -2261,7 +1826,7 @@ unpack_file(struct unpack *u, int pfd, const char *canon, const char *name,
 			trace("--tar %s: %s: xattr %s not kept: %s", t->name,
 			    m->path, m->xattrs[i].name, strerror(errno));
 	if (futimens(fd, m->times) == -1 || close(fd) == -1)
-		die_sys("--tar %s: %s", t->name, inside(m->path));
+		die_sys("--tar %s: %s", t->name, inside(&root, m->path));
 }
 
 /* Directory DIR/NAME (NAME NULL: the root) gets M's attributes at the end. */
@@ -2297,8 +1862,8 @@ unpack_member(struct unpack *u, struct member *m)
 		dir_later(u, "", NULL, m);
 		return;
 	}
-	if ((pfd = in_root_parent(m->path, R_MKDIR, canon, name)) == -1)
-		die_sys("--tar %s: %s", t->name, inside(m->path));
+	if ((pfd = in_root_parent(&root, m->path, R_MKDIR, canon, name)) == -1)
+		die_sys("--tar %s: %s", t->name, inside(&root, m->path));
 	if (!clear_way(t, pfd, name, m->path, isdir)) {
 		close(pfd);
 		goto dir_attrs;
@@ -2309,28 +1874,28 @@ unpack_member(struct unpack *u, struct member *m)
 		break;
 	case '5': case 'D':
 		if (mkdirat(pfd, name, 0700) == -1)
-			die_sys("--tar %s: mkdir %s", t->name, inside(m->path));
-		undo_add(U_DIR, canon, name);
+			die_sys("--tar %s: mkdir %s", t->name, inside(&root, m->path));
+		undo_add(&root, U_DIR, canon, name);
 		break;
 	case '2':
 		if (m->link[0] == '\0')
 			tar_fail(t, "symlink '%s' has no target", m->path);
 		if (symlinkat(m->link, pfd, name) == -1)
 			die_sys("--tar %s: symlink %s", t->name,
-			    inside(m->path));
-		undo_add(U_FILE, canon, name);
+			    inside(&root, m->path));
+		undo_add(&root, U_FILE, canon, name);
 		set_owner(u, pfd, name, m->uid, m->gid, m->path);
 		if (utimensat(pfd, name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
-			die_sys("--tar %s: %s", t->name, inside(m->path));
+			die_sys("--tar %s: %s", t->name, inside(&root, m->path));
 		break;
 	case '1':
 		clean_name(t, m->link, link, "hard link target");
-		if ((lfd = in_root_parent(link, 0, lcanon, lname)) == -1 ||
+		if ((lfd = in_root_parent(&root, link, 0, lcanon, lname)) == -1 ||
 		    linkat(lfd, lname, pfd, name, 0) == -1)
 			die_sys("--tar %s: hard link %s to %s", t->name,
-			    inside(m->path), inside(link));
+			    inside(&root, m->path), inside(&root, link));
 		close(lfd);
-		undo_add(U_FILE, canon, name);
+		undo_add(&root, U_FILE, canon, name);
 		break;
 	case '3': case '4': case '6':
 		if (mknodat(pfd, name, member_mode(m->mode, m->uid, m->gid) |
@@ -2338,16 +1903,16 @@ unpack_member(struct unpack *u, struct member *m)
 		    m->type == '4' ? S_IFBLK : S_IFIFO), dev) == -1) {
 			if (errno != EPERM && errno != EACCES)
 				die_sys("--tar %s: mknod %s", t->name,
-				    inside(m->path));
+				    inside(&root, m->path));
 			trace("--tar %s: skip device %s (mknod: %s)", t->name,
 			    m->path, strerror(errno));
 			u->nodevs++;
 			break;
 		}
-		undo_add(U_FILE, canon, name);
+		undo_add(&root, U_FILE, canon, name);
 		set_owner(u, pfd, name, m->uid, m->gid, m->path);
 		if (utimensat(pfd, name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
-			die_sys("--tar %s: %s", t->name, inside(m->path));
+			die_sys("--tar %s: %s", t->name, inside(&root, m->path));
 		break;
 	}
 	close(pfd);
@@ -2414,24 +1979,24 @@ finish_dirs(struct unpack *u)
 		if (d->superseded)
 			continue;
 		if (d->path[0] == '\0') {
-			fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY |
+			fd = openat(root.fd, ".", O_RDONLY | O_DIRECTORY |
 			    O_CLOEXEC);
 		} else {
-			pfd = in_root_parent(d->path, 0, NULL, name);
+			pfd = in_root_parent(&root, d->path, 0, NULL, name);
 			fd = pfd == -1 ? -1 : openat(pfd, name, O_RDONLY |
 			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (pfd != -1)
 				close(pfd);
 		}
 		if (fd == -1) {	/* replaced by a later member */
-			trace("--tar %s: %s: %s", u->t->name, inside(d->path),
+			trace("--tar %s: %s: %s", u->t->name, inside(&root, d->path),
 			    strerror(errno));
 			continue;
 		}
 		set_owner(u, fd, NULL, d->uid, d->gid, d->path);
 		if (fchmod(fd, member_mode(d->mode, d->uid, d->gid)) == -1 ||
 		    futimens(fd, d->times) == -1)
-			die_sys("--tar %s: %s", u->t->name, inside(d->path));
+			die_sys("--tar %s: %s", u->t->name, inside(&root, d->path));
 		close(fd);
 	}
 	for (i = 0; i < u->ndirs; i++)
@@ -2761,7 +2326,7 @@ mount_shared(int dirfd)
 	FILE *fp;
 
 	if (statx(dirfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == -1)
-		die_sys("--overlay: statx %s", rootname);
+		die_sys("--overlay: statx %s", root.name);
 	if ((fp = fopen("/proc/self/mountinfo", "re")) == NULL)
 		die_sys("--overlay: read /proc/self/mountinfo");
 	while (getline(&line, &cap, fp) != -1) {
@@ -2837,7 +2402,7 @@ fs_make(const char *fstype, const char *const *opts, size_t nopts)
 		err = errno;
 		why = fs_log(fsfd);
 		die_err(err, why ? why : mount_hint(err),
-		    "--overlay: mount %s on %s", fstype, rootname);
+		    "--overlay: mount %s on %s", fstype, root.name);
 	}
 	if ((mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0)) == -1)
 		die_err(errno, mount_hint(errno), "--overlay: fsmount(%s)",
@@ -2853,14 +2418,14 @@ attach(int mfd, const char *dir, const char *fstype)
 		die_err(errno, mount_hint(errno), "--overlay: mount %s on %s",
 		    fstype, dir);
 	trace("--overlay: mount %s on %s", fstype, dir);
-	undo_add(U_MOUNT, dir, NULL);
+	undo_add(&root, U_MOUNT, dir, NULL);
 }
 
 static void
 make_host_dir(const char *path, const char *what)
 {
 	if (mkdir(path, 0755) == 0)
-		undo_add(U_HOSTDIR, path, NULL);
+		undo_add(&root, U_HOSTDIR, path, NULL);
 	else if (errno != EEXIST)
 		die_sys("%s: mkdir %s", what, path);
 }
@@ -2917,10 +2482,10 @@ mount_overlay(const char *dir, char **lowers, const int *lowerfds,
 	if (host_mntns(&ino))
 		die("--overlay: refusing to mount in the host's mount "
 		    "namespace (run inside nsnew -m or unshare -m)");
-	if (mount_shared(rootfd))
+	if (mount_shared(root.fd))
 		die("--overlay: %s is on a shared mount: the overlay would "
 		    "appear in other mount namespaces (make it private: "
-		    "nsnew -m does, or mount --make-rprivate /)", rootname);
+		    "nsnew -m does, or mount --make-rprivate /)", root.name);
 	if (realpath(dir, dirreal) == NULL)
 		die_sys("realpath %s", dir);
 	lowerdir = xrealloc(NULL, size);
@@ -2974,8 +2539,8 @@ mount_overlay(const char *dir, char **lowers, const int *lowerfds,
 	for (i = 0; i < nlowers; i++)
 		close(lowerfds[i]);
 	free(lowerdir);
-	close(rootfd);
-	if ((rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+	close(root.fd);
+	if ((root.fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		die_sys("open %s", dir);
 }
 
@@ -3122,26 +2687,6 @@ check_inputs(struct opts *o)
 	}
 }
 
-/* DIR, made if missing (not its parents), opened as the root. */
-static void
-open_root(const char *dir)
-{
-	size_t len = strlen(dir);
-
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	pathf(rootname, sizeof(rootname), "%.*s", (int)len, dir);
-	if (mkdir(dir, 0755) == 0) {
-		trace("mkdir %s", dir);
-		undo_add(U_HOSTDIR, dir, NULL);
-	} else if (errno != EEXIST) {
-		die_sys("mkdir %s", dir);
-	}
-	rootfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd == -1)
-		die_sys("open %s", dir);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -3157,9 +2702,8 @@ main(int argc, char **argv)
 	interrupt_catch();	/* before the undo: it runs first at exit */
 	check_inputs(&o);
 	umask_was = umask(0);	/* modes are exact; PROG gets it back */
-	if (atexit(undo_all) != 0)
-		die("atexit");
-	open_root(dir);
+	root_undo_at_exit(&root);
+	root_open(&root, dir);
 	if (o.overlay != NULL)
 		mount_overlay(dir, o.lowers, o.lowerfds, o.nlowers, o.upper);
 	for (i = 0; i < o.ntar; i++)
@@ -3175,9 +2719,9 @@ main(int argc, char **argv)
 		install_busybox(o.busybox);
 	copy_ld_cache();
 	interrupt_end();
-	built = true;
+	root.built = true;
 	umask(umask_was);
-	close(rootfd);
+	close(root.fd);
 	if (optind == argc)
 		return 0;
 	exec_prog(argv + optind, NULL);

@@ -1,0 +1,72 @@
+/*
+ * mkrootfs.h: what the files of mkrootfs share. The root being built and
+ * its undo log (root.c), allocation and paths (util.c), and the steps main() runs,
+ * one file each. The tar and ELF readers have headers of their own
+ * (tarread.h, elfread.h), as has the loader's search (ldpath.h).
+ */
+#ifndef MKROOTFS_H
+#define MKROOTFS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* util.c: allocation, paths and writes that die rather than fail. */
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+void *grow(void *list, size_t len, size_t *cap, size_t size);
+void pathf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void write_all(int fd, const char *buf, size_t len, const char *what);
+
+/*
+ * root.c: the root being built, DIR, and the undo log of what this run
+ * made: removed again, newest first, when mkrootfs fails.
+ */
+enum undo_kind {
+	U_FILE,		/* a file, link or node inside the root */
+	U_DIR,		/* a directory inside the root */
+	U_MOUNT,	/* a mount, by its host path */
+	U_HOSTDIR,	/* a host directory: DIR itself, --upper's */
+};
+struct undo {
+	enum undo_kind kind;
+	char *path;	/* canonical inside the root; host path for U_MOUNT, U_HOSTDIR */
+};
+struct root {
+	int fd;			/* O_PATH fd of DIR (the overlay, once mounted) */
+	char name[PATH_MAX];	/* DIR as given, for messages */
+	struct undo *undos;
+	size_t nundo, capundo;
+	bool built;		/* the root is complete: keep it */
+};
+
+void root_open(struct root *r, const char *dir);
+void root_undo_at_exit(struct root *r);
+void root_undo(struct root *r);
+void undo_add(struct root *r, enum undo_kind kind, const char *dir,
+    const char *name);
+const char *inside(const struct root *r, const char *path);
+
+/* Paths inside the root, resolved as if it were "/", never leaving it. */
+enum {
+	R_FOLLOW = 1,		/* follow a final symlink */
+	R_MKDIR = 2,		/* make missing directories on the way (0755) */
+	R_MKDIR_LAST = 4,	/* ... and the last component too */
+};
+int root_walk(struct root *r, const char *path, int flags, char *canon,
+    bool *missing);
+int in_root(struct root *r, const char *path, int flags, char *canon);
+int in_root_parent(struct root *r, const char *path, int flags, char *canon,
+    char *name);
+
+/* Making things inside the root, never over what is there. */
+void make_dir(struct root *r, const char *path, mode_t mode);
+void make_link(struct root *r, const char *path, const char *target);
+void make_file(struct root *r, const char *path, const char *content,
+    mode_t mode);
+int create_in(struct root *r, int pfd, const char *canon, const char *name,
+    mode_t mode);
+
+#endif
