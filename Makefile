@@ -137,6 +137,9 @@ testprogs: $(TESTPROGS) $(UNITBINS)
 
 build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 
+# mkrootfs: the ELF and tar readers, through their own interfaces.
+UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
+
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libconch.a $(UNIT_LDLIBS_$*)

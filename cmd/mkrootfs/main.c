@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "conch.h"
+#include "elfread.h"
 #include "mkrootfs.h"
 
 /* The root being built (until the steps take it as a parameter). */
@@ -245,260 +246,6 @@ make_skeleton(void)
 			make_file(&root, s->path, resolv, s->mode & 07777);
 		}
 	}
-}
-
-/* ------------------------------------------------------------------ */
-/* The ELF reader: program headers and the dynamic section, bounded.  */
-
-#define ELF_MAX_PHNUM 4096
-#define ELF_MAX_DYN (1 << 20)
-#define ELF_MAX_NEEDED 1024
-
-struct elf {
-	unsigned char cls, data;	/* ELFCLASS32/64, ELFDATA2LSB/MSB */
-	uint16_t type, machine;
-	bool nodeflib;			/* DF_1_NODEFLIB */
-	char interp[PATH_MAX];		/* PT_INTERP, or "" */
-	char *rpath, *runpath;		/* DT_RPATH, DT_RUNPATH, or NULL */
-	char *needed[ELF_MAX_NEEDED];	/* DT_NEEDED */
-	size_t nneeded;
-};
-
-static uint64_t
-elf_get(const struct elf *e, const unsigned char *p, int size)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)p[e->data == ELFDATA2LSB ? i : size - 1 - i]
-		    << (8 * i);
-	return v;
-}
-
-static void
-elf_free(struct elf *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->nneeded; i++)
-		free(e->needed[i]);
-	free(e->rpath);
-	free(e->runpath);
-	e->nneeded = 0;
-	e->rpath = e->runpath = NULL;
-}
-
-/* Is [off, off + len) inside a file of SIZE bytes? */
-static bool
-in_file(uint64_t off, uint64_t len, uint64_t size)
-{
-	return off <= size && len <= size - off;
-}
-
-static bool
-pread_all(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = pread(fd, (char *)buf + got, len - got, off + got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		got += n;
-	}
-	return true;
-}
-
-/* The ELF header only: is this an ELF file, and of which kind. */
-static bool
-elf_ident(const unsigned char *h, size_t n, struct elf *e)
-{
-	if (n < 20 || memcmp(h, ELFMAG, SELFMAG) != 0 ||
-	    (h[EI_CLASS] != ELFCLASS32 && h[EI_CLASS] != ELFCLASS64) ||
-	    (h[EI_DATA] != ELFDATA2LSB && h[EI_DATA] != ELFDATA2MSB))
-		return false;
-	e->cls = h[EI_CLASS];
-	e->data = h[EI_DATA];
-	e->type = elf_get(e, h + 16, 2);
-	e->machine = elf_get(e, h + 18, 2);
-	return true;
-}
-
-/* The file offset of virtual address ADDR, through the PT_LOAD segments. */
-static bool
-elf_offset(const struct elf *e, const unsigned char *ph, size_t phnum,
-    size_t phent, uint64_t addr, uint64_t *off)
-{
-	bool is64 = e->cls == ELFCLASS64;
-	uint64_t vaddr, offset, filesz;
-	size_t i;
-
-	for (i = 0; i < phnum; i++) {
-		const unsigned char *p = ph + i * phent;
-
-		if (elf_get(e, p, 4) != PT_LOAD)
-			continue;
-		offset = elf_get(e, p + (is64 ? 8 : 4), is64 ? 8 : 4);
-		vaddr = elf_get(e, p + (is64 ? 16 : 8), is64 ? 8 : 4);
-		filesz = elf_get(e, p + (is64 ? 32 : 16), is64 ? 8 : 4);
-		if (addr >= vaddr && addr - vaddr < filesz) {
-			*off = offset + (addr - vaddr);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* A NUL-terminated string of at most PATH_MAX - 1 bytes at OFF. */
-static const char *
-elf_string(int fd, uint64_t off, uint64_t avail, char **out)
-{
-	char buf[PATH_MAX];
-	size_t len = avail < sizeof(buf) ? avail : sizeof(buf);
-
-	if (len == 0 || !pread_all(fd, buf, len, off))
-		return "string out of bounds";
-	if (memchr(buf, '\0', len) == NULL)
-		return "unterminated or overlong string";
-	*out = xstrdup(buf);
-	return NULL;
-}
-
-/*
- * Read what the loader reads: PT_INTERP, and from PT_DYNAMIC the
- * DT_NEEDED, DT_RPATH, DT_RUNPATH names and DT_FLAGS_1. Every offset and
- * size is checked against the file before it is used. Returns NULL, or
- * why the file is not a well-formed ELF object.
- */
-static const char *
-elf_read(int fd, uint64_t fsize, struct elf *e)
-{
-	unsigned char h[64], *ph = NULL, *dyn = NULL;
-	uint64_t phoff, off, sz, dynoff = 0, dynsz = 0, strtab = 0, strsz = 0;
-	uint64_t strs[ELF_MAX_NEEDED + 2], tag, val;
-	size_t phent, phnum, i, ndyn, nstr = 0, dynent;
-	ssize_t rpath = -1, runpath = -1;
-	bool is64, have_strtab = false, have_dyn = false;
-	const char *why = NULL;
-
-	e->interp[0] = '\0';
-	is64 = e->cls == ELFCLASS64;
-	if (!pread_all(fd, h, is64 ? 64 : 52, 0))
-		return "truncated ELF header";
-	phoff = elf_get(e, h + (is64 ? 32 : 28), is64 ? 8 : 4);
-	phent = elf_get(e, h + (is64 ? 54 : 42), 2);
-	phnum = elf_get(e, h + (is64 ? 56 : 44), 2);
-	if (phnum == 0)
-		return NULL;
-	if (phent < (is64 ? 56u : 32u) || phnum > ELF_MAX_PHNUM)
-		return "bad program header table";
-	if (!in_file(phoff, (uint64_t)phent * phnum, fsize))
-		return "program headers out of bounds";
-	ph = xrealloc(NULL, phent * phnum);
-	if (!pread_all(fd, ph, phent * phnum, phoff)) {
-		why = "cannot read program headers";
-		goto out;
-	}
-	for (i = 0; i < phnum; i++) {
-		const unsigned char *p = ph + i * phent;
-		uint32_t type = elf_get(e, p, 4);
-
-		off = elf_get(e, p + (is64 ? 8 : 4), is64 ? 8 : 4);
-		sz = elf_get(e, p + (is64 ? 32 : 16), is64 ? 8 : 4);
-		if (type == PT_INTERP && e->interp[0] == '\0') {
-			if (sz < 2 || sz > PATH_MAX || !in_file(off, sz, fsize) ||
-			    !pread_all(fd, e->interp, sz, off) ||
-			    memchr(e->interp, '\0', sz) == NULL) {
-				e->interp[0] = '\0';
-				why = "bad PT_INTERP";
-				goto out;
-			}
-		} else if (type == PT_DYNAMIC && !have_dyn) {
-			if (sz > ELF_MAX_DYN || !in_file(off, sz, fsize)) {
-				why = "bad PT_DYNAMIC";
-				goto out;
-			}
-			dynoff = off;
-			dynsz = sz;
-			have_dyn = true;
-		}
-	}
-	if (!have_dyn)
-		goto out;
-	dynent = is64 ? 16 : 8;
-	ndyn = dynsz / dynent;
-	dyn = xrealloc(NULL, dynsz ? dynsz : 1);
-	if (!pread_all(fd, dyn, dynsz, dynoff)) {
-		why = "cannot read PT_DYNAMIC";
-		goto out;
-	}
-	for (i = 0; i < ndyn; i++) {
-		tag = elf_get(e, dyn + i * dynent, dynent / 2);
-		val = elf_get(e, dyn + i * dynent + dynent / 2, dynent / 2);
-		if (tag == DT_NULL)
-			break;
-		switch (tag) {
-		case DT_NEEDED:
-			if (nstr == ELF_MAX_NEEDED) {
-				why = "too many DT_NEEDED entries";
-				goto out;
-			}
-			strs[nstr++] = val;
-			break;
-		case DT_RPATH:
-			rpath = val;
-			break;
-		case DT_RUNPATH:
-			runpath = val;
-			break;
-		case DT_STRTAB:
-			strtab = val;
-			have_strtab = true;
-			break;
-		case DT_STRSZ:
-			strsz = val;
-			break;
-		case DT_FLAGS_1:
-			e->nodeflib = val & DF_1_NODEFLIB;
-			break;
-		}
-	}
-	if (nstr == 0 && rpath == -1 && runpath == -1)
-		goto out;
-	if (!have_strtab || !elf_offset(e, ph, phnum, phent, strtab, &off) ||
-	    !in_file(off, strsz, fsize)) {
-		why = "bad DT_STRTAB";
-		goto out;
-	}
-	if (rpath != -1)
-		strs[nstr++] = rpath;
-	if (runpath != -1)
-		strs[nstr++] = runpath;
-	for (i = 0; i < nstr; i++) {
-		char *s;
-
-		if (strs[i] >= strsz) {
-			why = "string index out of bounds";
-			goto out;
-		}
-		if ((why = elf_string(fd, off + strs[i], strsz - strs[i],
-		    &s)) != NULL)
-			goto out;
-		if (runpath != -1 && i == nstr - 1)
-			e->runpath = s;
-		else if (rpath != -1 && i == nstr - 1 - (runpath != -1))
-			e->rpath = s;
-		else
-			e->needed[e->nneeded++] = s;
-	}
-out:
-	free(ph);
-	free(dyn);
-	return why;
 }
 
 /* ------------------------------------------------------------------ */
@@ -910,14 +657,13 @@ expand_dst(const char *in, size_t len, const struct elf *e,
 static int
 open_compatible(const char *path, const struct elf *e)
 {
-	unsigned char h[20];
 	struct elf c;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1)
 		return -1;
-	if (pread_all(fd, h, sizeof(h), 0) && elf_ident(h, sizeof(h), &c) &&
+	if (elf_ident_fd(fd, &c) &&
 	    c.cls == e->cls && c.data == e->data && c.machine == e->machine &&
 	    c.type == ET_DYN)
 		return fd;
@@ -1113,6 +859,7 @@ install_object(struct closure *c, size_t i)
 	char canon[PATH_MAX], head[257];
 	struct obj o = c->objs[i];	/* c->objs may move */
 	struct elf e = { 0 };
+	struct elf_src src = { -1, NULL, 0 };
 	struct stat st;
 	const char *why;
 	ssize_t n;
@@ -1136,7 +883,9 @@ install_object(struct closure *c, size_t i)
 			die("%s: %s: not an ELF shared object", c->what, real);
 		return;
 	}
-	if ((why = elf_read(fd, st.st_size, &e)) != NULL)
+	src.fd = fd;
+	src.size = st.st_size;
+	if ((why = elf_read(&src, &e)) != NULL)
 		die("%s: %s: malformed ELF (%s)", c->what, real, why);
 	close(fd);
 	/*
