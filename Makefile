@@ -137,8 +137,10 @@ testprogs: $(TESTPROGS) $(UNITBINS)
 
 build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 
-# mkrootfs: the ELF and tar readers, through their own interfaces.
+# mkrootfs: the ELF and tar readers and the loader's search, through
+# their own interfaces.
 UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
+UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
 
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
