@@ -1,8 +1,9 @@
 /*
  * mkrootfs.h: what the files of mkrootfs share. The root being built and
- * its undo log (root.c), allocation and paths (util.c), and the steps main() runs,
- * one file each. The tar and ELF readers have headers of their own
- * (tarread.h, elfread.h), as has the loader's search (ldpath.h).
+ * its undo log (root.c), allocation and paths (util.c), and the steps
+ * main() runs, one file each. The tar and ELF readers have headers of
+ * their own (tarread.h, elfread.h), as has the loader's search
+ * (ldpath.h).
  */
 #ifndef MKROOTFS_H
 #define MKROOTFS_H
@@ -10,7 +11,10 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+#include "ldpath.h"
 
 /* util.c: allocation, paths and writes that die rather than fail. */
 void *xrealloc(void *p, size_t n);
@@ -68,5 +72,34 @@ void make_file(struct root *r, const char *path, const char *content,
     mode_t mode);
 int create_in(struct root *r, int pfd, const char *canon, const char *name,
     mode_t mode);
+
+
+/* hostfile.c: a host file into the root, copied or mirrored. */
+int place_host_file(struct root *r, const char *host, const char *dest,
+    char *real, struct stat *st, const char *what);
+
+/*
+ * closure.c: host programs with their loader, libraries and script
+ * interpreters. What every program installed shares: the installer.
+ */
+struct fileid {
+	dev_t dev;
+	ino_t ino;
+};
+struct installer {
+	struct root *root;
+	struct ldconf ldconf;	/* /etc/ld.so.conf, once read */
+	struct fileid *seen;	/* host files analysed already */
+	size_t nseen, capseen;
+};
+bool path_lookup(const char *name, char *out);
+void install_program(struct installer *in, const char *host,
+    const char *dest, const char *what);
+void copy_ld_cache(struct installer *in);
+
+/* install.c: the skeleton, the conch tools, busybox. */
+void make_skeleton(struct root *r);
+void install_tools(struct installer *in, const char *dir);
+void install_busybox(struct installer *in, const char *path);
 
 #endif
