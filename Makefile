@@ -141,6 +141,8 @@ build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 # their own interfaces.
 UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
 UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
+UNIT_OBJ_tar = build/cmd/mkrootfs/tar.o build/cmd/mkrootfs/decompress.o \
+	build/cmd/mkrootfs/util.o
 
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a

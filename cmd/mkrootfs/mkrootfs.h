@@ -97,6 +97,11 @@ void install_program(struct installer *in, const char *host,
     const char *dest, const char *what);
 void copy_ld_cache(struct installer *in);
 
+/* unpack.c: --tar, the members of an archive (tar.c) into the root. */
+struct tar;
+void unpack_tar(struct root *r, const char *name, int fd);
+void unpack_members(struct root *r, struct tar *t);
+
 /* install.c: the skeleton, the conch tools, busybox. */
 void make_skeleton(struct root *r);
 void install_tools(struct installer *in, const char *dir);
