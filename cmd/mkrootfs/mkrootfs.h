@@ -97,6 +97,17 @@ void install_program(struct installer *in, const char *host,
     const char *dest, const char *what);
 void copy_ld_cache(struct installer *in);
 
+/* overlay.c: --overlay LOWER[:LOWER...] [--upper UPPER], mounted at DIR. */
+struct layers {
+	const char *spec;	/* --overlay, as given, or NULL */
+	const char *upper;	/* --upper, or NULL */
+	char **lowers;		/* the LOWERs, top first */
+	int *lowerfds;		/* each opened before anything is mounted */
+	size_t nlowers;
+};
+void open_layers(struct layers *l);
+void mount_overlay(struct root *r, const char *dir, const struct layers *l);
+
 /* unpack.c: --tar, the members of an archive (tar.c) into the root. */
 struct tar;
 void unpack_tar(struct root *r, const char *name, int fd);
