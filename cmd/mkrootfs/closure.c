@@ -281,7 +281,8 @@ install_object(struct closure *c, size_t i)
 
 /* HOST into the root at DEST, with all it needs to run there. */
 void
-install_program(struct installer *in, const char *host, const char *dest, const char *what)
+install_program(struct installer *in, const char *host, const char *dest,
+    const char *what)
 {
 	struct closure c = { .in = in, .what = what };
 	size_t i;

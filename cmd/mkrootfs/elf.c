@@ -292,7 +292,8 @@ elf_strings(const struct elf_src *src, struct elf *e, const struct phdrs *p,
 			return why;
 		if (d->runpath != -1 && i == d->nstr - 1)
 			e->runpath = s;
-		else if (d->rpath != -1 && i == d->nstr - 1 - (d->runpath != -1))
+		else if (d->rpath != -1 &&
+		    i == d->nstr - 1 - (d->runpath != -1))
 			e->rpath = s;
 		else
 			e->needed[e->nneeded++] = s;

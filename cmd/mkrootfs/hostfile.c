@@ -126,7 +126,8 @@ mirror_host_path(struct root *r, const char *path, char *real, struct stat *st)
 				    ENAMETOOLONG : ELOOP, NULL, "%s", path);
 			link[n] = '\0';
 			make_link(r, full, link);
-			pathf(tmp, sizeof(tmp), "%s/%s", link, rest ? rest : "");
+			pathf(tmp, sizeof(tmp), "%s/%s", link,
+			    rest ? rest : "");
 			strcpy(rem, tmp);
 			rest = rem;
 			if (link[0] == '/')
@@ -151,8 +152,8 @@ mirror_host_path(struct root *r, const char *path, char *real, struct stat *st)
  * gets its canonical host path.
  */
 int
-place_host_file(struct root *r, const char *host, const char *dest, char *real, struct stat *st,
-    const char *what)
+place_host_file(struct root *r, const char *host, const char *dest,
+    char *real, struct stat *st, const char *what)
 {
 	char canon[PATH_MAX], *name;
 	bool same = strcmp(host, dest) == 0, missing = false;
@@ -183,7 +184,8 @@ place_host_file(struct root *r, const char *host, const char *dest, char *real, 
 		name = strrchr(canon, '/');
 		*name++ = '\0';
 		if (symlinkat(real, pfd, name) == -1)
-			die_sys("%s: symlink %s/%s", what, inside(r, canon), name);
+			die_sys("%s: symlink %s/%s", what, inside(r, canon),
+			    name);
 		trace("symlink %s/%s -> %s", inside(r, canon), name, real);
 		undo_add(r, U_FILE, canon, name);
 	}

@@ -48,7 +48,7 @@ static const char etc_nsswitch[] =
 
 static const struct skel {
 	const char *path;
-	mode_t mode;		/* S_IFDIR, S_IFLNK or S_IFREG, and permissions */
+	mode_t mode;		/* S_IFDIR, S_IFLNK or S_IFREG; permissions */
 	const char *data;	/* link target or file content */
 } skeleton[] = {
 	{ "usr", S_IFDIR | 0755, NULL },
@@ -236,8 +236,8 @@ install_busybox(struct installer *in, const char *path)
 			continue;
 		if (*line == '/' || strstr(line, "..") != NULL ||
 		    strlen(line) >= PATH_MAX)
-			die("--busybox: %s --list-full: unexpected line '%.64s'",
-			    path, line);
+			die("--busybox: %s --list-full: unexpected line "
+			    "'%.64s'", path, line);
 		if ((pfd = in_root_parent(r, line, R_MKDIR, parent,
 		    name)) == -1)
 			die_sys("--busybox: %s", inside(r, line));

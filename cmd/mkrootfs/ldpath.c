@@ -79,7 +79,8 @@ cmp_names(const void *a, const void *b)
  * into a static build for its ~user expansion).
  */
 static void
-conf_include(struct ldconf *conf, const char *file, const char *pattern, int depth)
+conf_include(struct ldconf *conf, const char *file, const char *pattern,
+    int depth)
 {
 	char dir[PATH_MAX], path[PATH_MAX], **names = NULL;
 	const char *base = strrchr(pattern, '/') + 1;
@@ -143,14 +144,17 @@ conf_read(struct ldconf *conf, const char *file, int depth)
 			if (*p == '/')
 				pathf(pattern, sizeof(pattern), "%s", p);
 			else
-				pathf(pattern, sizeof(pattern), "%s/%s", dir, p);
+				pathf(pattern, sizeof(pattern), "%s/%s", dir,
+				    p);
 			conf_include(conf, file, pattern, depth);
 			continue;
 		}
-		if (strncmp(p, "hwcap", 5) == 0 && (p[5] == ' ' || p[5] == '\t'))
+		if (strncmp(p, "hwcap", 5) == 0 &&
+		    (p[5] == ' ' || p[5] == '\t'))
 			continue;
 		while ((word = strsep(&p, " \t,:")) != NULL) {
-			word[strcspn(word, "=")] = '\0';	/* old "dir=TYPE" */
+			/* old "dir=TYPE" */
+			word[strcspn(word, "=")] = '\0';
 			if (*word == '/')
 				conf_add(conf, word);
 		}

@@ -36,10 +36,10 @@ enum undo_kind {
 };
 struct undo {
 	enum undo_kind kind;
-	char *path;	/* canonical inside the root; host path for U_MOUNT, U_HOSTDIR */
+	char *path;	/* canonical inside the root, or a host path */
 };
 struct root {
-	int fd;			/* O_PATH fd of DIR (the overlay, once mounted) */
+	int fd;			/* O_PATH of DIR (the overlay, once mounted) */
 	char name[PATH_MAX];	/* DIR as given, for messages */
 	struct undo *undos;
 	size_t nundo, capundo;

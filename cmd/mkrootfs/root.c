@@ -188,7 +188,7 @@ struct walk {
 	int fd;				/* the directory reached */
 	char rem[2 * PATH_MAX + 2];	/* the path left to walk */
 	char *rest;			/* in rem */
-	char cpath[PATH_MAX];		/* fd's canonical path, "" at the root */
+	char cpath[PATH_MAX];		/* fd's canonical path, "": the root */
 	size_t clen;
 	int links;			/* symlinks followed */
 };

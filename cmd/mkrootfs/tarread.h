@@ -44,7 +44,7 @@ struct xattr {
 /* One member: its header, with what pax and GNU extensions set. */
 struct member {
 	char path[PATH_MAX], link[PATH_MAX];
-	char type;			/* '0' file ... '7', 'D'; '5' a directory */
+	char type;			/* '0' ... '7', 'D': as in the header */
 	mode_t mode;			/* permissions only */
 	uint64_t uid, gid, size;
 	struct timespec times[2];	/* atime, mtime: for utimensat() */

@@ -146,7 +146,8 @@ build(const struct fixture *f, struct image *im)
 	put_dynamic(f, im);
 	put_header(f, im);
 	put_phdr(f, im->b + im->phoff, f->interp ? PT_INTERP : PT_NOTE,
-	    im->interp, BASE + im->interp, f->interp ? strlen(f->interp) + 1 : 0);
+	    im->interp, BASE + im->interp,
+	    f->interp ? strlen(f->interp) + 1 : 0);
 	put_phdr(f, im->b + im->phoff + phent, PT_LOAD, 0, BASE, im->size);
 	put_phdr(f, im->b + im->phoff + 2 * phent, PT_DYNAMIC, im->dynamic,
 	    BASE + im->dynamic, im->size - im->dynamic);
