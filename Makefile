@@ -207,6 +207,11 @@ build/fuzz/%.o: %.c
 	$(FUZZ_CC) $(CONCH_CPPFLAGS) -Icmd -Itests/fuzz -std=c11 -Wall -Wextra \
 		-MMD -MP $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
+# mkrootfs: the tar reader with unpacking, and the ELF reader.
+FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o decompress.o \
+	unpack.o root.o util.o)
+FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
+
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIBOBJ)
