@@ -22,6 +22,7 @@ char *xstrdup(const char *s);
 void *grow(void *list, size_t len, size_t *cap, size_t size);
 void pathf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void path_join(char *path, const char *dir, const char *name);
 void write_all(int fd, const char *buf, size_t len, const char *what);
 
 /*

@@ -44,10 +44,7 @@ undo_add(struct root *r, enum undo_kind kind, const char *dir,
 {
 	char path[PATH_MAX];
 
-	if (name != NULL)
-		pathf(path, sizeof(path), "%s/%s", dir, name);
-	else
-		pathf(path, sizeof(path), "%s", dir);
+	path_join(path, dir, name);
 	r->undos = grow(r->undos, r->nundo, &r->capundo, sizeof(*r->undos));
 	r->undos[r->nundo].kind = kind;
 	r->undos[r->nundo++].path = xstrdup(path);

@@ -224,10 +224,7 @@ dir_later(struct unpack *u, const char *dir, const char *name,
 {
 	char path[PATH_MAX];
 
-	if (name != NULL)
-		pathf(path, sizeof(path), "%s/%s", dir, name);
-	else
-		pathf(path, sizeof(path), "%s", dir);
+	path_join(path, dir, name);
 	u->dirs = grow(u->dirs, u->ndirs, &u->capdirs, sizeof(*u->dirs));
 	u->dirs[u->ndirs++] = (struct dirattr){ xstrdup(path), m->mode,
 	    m->uid, m->gid, { m->times[0], m->times[1] }, false };

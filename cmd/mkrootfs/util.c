@@ -4,6 +4,7 @@
  * lib/file.c, which take their place once those exist (issue 10).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,16 @@ pathf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= size)
 		die("path too long: %.64s...", buf);
+}
+
+/* DIR/NAME, or DIR when NAME is NULL, into PATH (PATH_MAX bytes). */
+void
+path_join(char *path, const char *dir, const char *name)
+{
+	if (name != NULL)
+		pathf(path, PATH_MAX, "%s/%s", dir, name);
+	else
+		pathf(path, PATH_MAX, "%s", dir);
 }
 
 void
