@@ -318,7 +318,6 @@ copy_ld_cache(struct installer *in)
 		return;
 	}
 	fd = place_host_file(in->root, "/etc/ld.so.cache", "/etc/ld.so.cache",
-	    real, &st,
-	    "/etc/ld.so.cache");
+	    real, &st, "/etc/ld.so.cache");
 	close(fd);
 }
