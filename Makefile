@@ -137,6 +137,13 @@ testprogs: $(TESTPROGS) $(UNITBINS)
 
 build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 
+# mkrootfs: the ELF and tar readers and the loader's search, through
+# their own interfaces.
+UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
+UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
+UNIT_OBJ_tar = build/cmd/mkrootfs/tar.o build/cmd/mkrootfs/decompress.o \
+	build/cmd/mkrootfs/util.o
+
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libconch.a $(UNIT_LDLIBS_$*)
@@ -199,6 +206,11 @@ build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CONCH_CPPFLAGS) -Icmd -Itests/fuzz -std=c11 -Wall -Wextra \
 		-MMD -MP $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+# mkrootfs: the tar reader with unpacking, and the ELF reader.
+FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o decompress.o \
+	unpack.o root.o util.o)
+FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
 
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
 	rm -f $@
