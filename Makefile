@@ -23,6 +23,10 @@ CONCH_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP
 # Each tool links only what it uses.
 LDLIBS_capset = -lcap
 LDLIBS_scfilter = -lseccomp -ljansson
+# mkrootfs: SHA-256 of image blobs (nettle), gzip and zstd layers (zlib,
+# libzstd: in-process, so a blob is hashed and inflated in one pass), the
+# image's JSON (jansson).
+LDLIBS_mkrootfs = -lnettle -lz -lzstd -ljansson
 
 # A tool is cmd/NAME.c, or cmd/NAME/*.c when it has subsystems of its own.
 TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))) \
@@ -44,7 +48,8 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
-	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev
+	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
+	nettle-dev zlib1g-dev libzstd-dev umoci skopeo time
 
 all: $(BINS)
 
@@ -89,13 +94,16 @@ static/%: $$(OBJ_$$*) build/libconch.a
 endif
 
 # musl's headers, and of the system's only the kernel's and the libraries'.
-$(MUSL_INC)/.made:
+$(MUSL_INC)/.made: Makefile
 	@mkdir -p $(MUSL_INC)/sys
 	ln -sfn /usr/include/linux /usr/include/asm-generic $(MUSL_INC)/
 	ln -sfn /usr/include/$(MULTIARCH)/asm $(MUSL_INC)/asm
 	ln -sfn /usr/include/sys/capability.h $(MUSL_INC)/sys/
 	ln -sfn /usr/include/seccomp.h /usr/include/seccomp-syscalls.h \
-		/usr/include/jansson.h /usr/include/jansson_config.h $(MUSL_INC)/
+		/usr/include/jansson.h /usr/include/jansson_config.h \
+		/usr/include/nettle /usr/include/zlib.h \
+		/usr/include/zconf.h /usr/include/zstd.h \
+		/usr/include/zstd_errors.h $(MUSL_INC)/
 	@touch $@
 
 build/musl/%.o: %.c $(MUSL_INC)/.made
@@ -141,8 +149,9 @@ build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 # their own interfaces.
 UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
 UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
-UNIT_OBJ_tar = build/cmd/mkrootfs/tar.o build/cmd/mkrootfs/decompress.o \
-	build/cmd/mkrootfs/util.o
+UNIT_OBJ_tar = $(addprefix build/cmd/mkrootfs/,tar.o input.o decompress.o \
+	filter.o digest.o util.o)
+UNIT_LDLIBS_tar = -lnettle -lz -lzstd
 
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
@@ -208,8 +217,9 @@ build/fuzz/%.o: %.c
 		-MMD -MP $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 # mkrootfs: the tar reader with unpacking, and the ELF reader.
-FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o decompress.o \
-	unpack.o root.o util.o)
+FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o input.o \
+	decompress.o filter.o digest.o unpack.o root.o util.o)
+FUZZ_LDLIBS_tar = -lnettle -lz -lzstd
 FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
 
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)

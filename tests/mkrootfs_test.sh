@@ -721,11 +721,17 @@ test_tar_bad() {
 	if command -v gzip >/dev/null; then
 		tar_end "$T/t.tar"
 		gzip -c "$T/t.tar" | head -c 40 >"$T/cut.tgz"
-		run mkrootfs -x "$T/cut.tgz" "$T/d"
+		assert_fails 125 "mkrootfs: --tar $T/cut.tgz: gzip: unexpected end of the compressed data" \
+			mkrootfs -x "$T/cut.tgz" "$T/d"
+	fi
+	if command -v xz >/dev/null; then
+		xz -c "$T/t.tar" | head -c 40 >"$T/cut.txz"
+		run mkrootfs -x "$T/cut.txz" "$T/d"
 		assert_rc 125
-		assert_contains "$ERR" "mkrootfs: --tar $T/cut.tgz: gzip exited with status 1: "
+		assert_contains "$ERR" "mkrootfs: --tar $T/cut.txz: xz exited with status 1: "
 		assertEquals "one line" 1 "$(echo "$ERR" | wc -l)"
 	fi
+	assertFalse "undone" "[ -e $T/d ]"
 	: >"$T/empty.tar"
 	assert_fails 125 "mkrootfs: --tar $T/empty.tar: empty archive" mkrootfs -x "$T/empty.tar" "$T/d"
 }

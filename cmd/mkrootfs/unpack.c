@@ -100,14 +100,14 @@ clear_way(struct unpack *u, int pfd, const char *name, const char *path,
 	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return true;
-		die_sys("--tar %s: %s", u->t->name, inside(u->r, path));
+		die_sys("%s: %s", u->t->what, inside(u->r, path));
 	}
 	if (S_ISDIR(st.st_mode) && dir)
 		return false;	/* merged: only its attributes change */
 	if (unlinkat(pfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) == -1)
-		die_sys("--tar %s: replace %s", u->t->name,
+		die_sys("%s: replace %s", u->t->what,
 		    inside(u->r, path));
-	trace("--tar %s: replace %s", u->t->name, inside(u->r, path));
+	trace("%s: replace %s", u->t->what, inside(u->r, path));
 	return true;
 }
 
@@ -128,7 +128,7 @@ set_owner(struct unpack *u, int fd, const char *name, uint64_t uid,
 	r = name == NULL ? fchown(fd, uid, gid) :
 	    fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
 	if (r == -1)
-		die_sys("--tar %s: chown %s", u->t->name, inside(u->r, path));
+		die_sys("%s: chown %s", u->t->what, inside(u->r, path));
 }
 
 static void
@@ -141,21 +141,21 @@ unpack_file(struct unpack *u, const struct slot *s, const struct member *m)
 
 	fd = create_in(u->r, s->pfd, s->canon, s->name, 0600);
 	if (fd == -1)
-		die_err(EEXIST, NULL, "--tar %s: create %s/%s", t->name,
+		die_err(EEXIST, NULL, "%s: create %s/%s", t->what,
 		    inside(u->r, s->canon), s->name);
 	while ((k = tar_data(t, &p)) > 0)
 		write_all(fd, (const char *)p, k, inside(u->r, m->path));
 	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
 	if (fchmod(fd, member_mode(m->mode, m->uid, m->gid)) == -1)
-		die_sys("--tar %s: %s", t->name, inside(u->r, m->path));
+		die_sys("%s: %s", t->what, inside(u->r, m->path));
 	/* After the chown, which clears security.capability, as tar does. */
 	for (i = 0; i < m->nxattrs; i++)
 		if (fsetxattr(fd, m->xattrs[i].name, m->xattrs[i].value,
 		    m->xattrs[i].len, 0) == -1)
-			trace("--tar %s: %s: xattr %s not kept: %s", t->name,
+			trace("%s: %s: xattr %s not kept: %s", t->what,
 			    m->path, m->xattrs[i].name, strerror(errno));
 	if (futimens(fd, m->times) == -1 || close(fd) == -1)
-		die_sys("--tar %s: %s", t->name, inside(u->r, m->path));
+		die_sys("%s: %s", t->what, inside(u->r, m->path));
 }
 
 /* A symlink or a node made: its owner and times, as the member says. */
@@ -165,7 +165,7 @@ finish_entry(struct unpack *u, const struct slot *s, const struct member *m)
 	undo_add(u->r, U_FILE, s->canon, s->name);
 	set_owner(u, s->pfd, s->name, m->uid, m->gid, m->path);
 	if (utimensat(s->pfd, s->name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
-		die_sys("--tar %s: %s", u->t->name, inside(u->r, m->path));
+		die_sys("%s: %s", u->t->what, inside(u->r, m->path));
 }
 
 static void
@@ -175,7 +175,7 @@ unpack_symlink(struct unpack *u, const struct slot *s,
 	if (m->link[0] == '\0')
 		tar_fail(u->t, "symlink '%s' has no target", m->path);
 	if (symlinkat(m->link, s->pfd, s->name) == -1)
-		die_sys("--tar %s: symlink %s", u->t->name,
+		die_sys("%s: symlink %s", u->t->what,
 		    inside(u->r, m->path));
 	finish_entry(u, s, m);
 }
@@ -191,7 +191,7 @@ unpack_hardlink(struct unpack *u, const struct slot *s,
 	clean_name(u->t, m->link, link, "hard link target");
 	if ((lfd = in_root_parent(u->r, link, 0, lcanon, lname)) == -1 ||
 	    linkat(lfd, lname, s->pfd, s->name, 0) == -1)
-		die_sys("--tar %s: hard link %s to %s", u->t->name,
+		die_sys("%s: hard link %s to %s", u->t->what,
 		    inside(u->r, m->path), inside(u->r, link));
 	close(lfd);
 	undo_add(u->r, U_FILE, s->canon, s->name);
@@ -207,9 +207,9 @@ unpack_node(struct unpack *u, const struct slot *s, const struct member *m)
 	if (mknodat(s->pfd, s->name, member_mode(m->mode, m->uid, m->gid) |
 	    type, makedev(m->major, m->minor)) == -1) {
 		if (errno != EPERM && errno != EACCES)
-			die_sys("--tar %s: mknod %s", u->t->name,
+			die_sys("%s: mknod %s", u->t->what,
 			    inside(u->r, m->path));
-		trace("--tar %s: skip device %s (mknod: %s)", u->t->name,
+		trace("%s: skip device %s (mknod: %s)", u->t->what,
 		    m->path, strerror(errno));
 		u->nodevs++;
 		return;
@@ -246,7 +246,7 @@ unpack_member(struct unpack *u, const struct member *m)
 	}
 	s.pfd = in_root_parent(u->r, m->path, R_MKDIR, canon, name);
 	if (s.pfd == -1)
-		die_sys("--tar %s: %s", u->t->name, inside(u->r, m->path));
+		die_sys("%s: %s", u->t->what, inside(u->r, m->path));
 	if (clear_way(u, s.pfd, name, m->path, isdir)) {
 		switch (m->type) {
 		case '0': case '\0': case '7':
@@ -254,7 +254,7 @@ unpack_member(struct unpack *u, const struct member *m)
 			break;
 		case '5': case 'D':
 			if (mkdirat(s.pfd, name, 0700) == -1)
-				die_sys("--tar %s: mkdir %s", u->t->name,
+				die_sys("%s: mkdir %s", u->t->what,
 				    inside(u->r, m->path));
 			undo_add(u->r, U_DIR, canon, name);
 			break;
@@ -349,14 +349,14 @@ finish_dirs(struct unpack *u)
 			continue;
 		if ((fd = open_dir(u, d->path)) == -1) {
 			/* replaced by a later member */
-			trace("--tar %s: %s: %s", u->t->name,
+			trace("%s: %s: %s", u->t->what,
 			    inside(u->r, d->path), strerror(errno));
 			continue;
 		}
 		set_owner(u, fd, NULL, d->uid, d->gid, d->path);
 		if (fchmod(fd, member_mode(d->mode, d->uid, d->gid)) == -1 ||
 		    futimens(fd, d->times) == -1)
-			die_sys("--tar %s: %s", u->t->name,
+			die_sys("%s: %s", u->t->what,
 			    inside(u->r, d->path));
 		close(fd);
 	}
@@ -384,10 +384,10 @@ unpack_members(struct root *r, struct tar *t)
 	}
 	finish_dirs(&u);
 	if (u.unowned)
-		trace("--tar %s: %zu owners not kept (IDs not mapped here, "
-		    "or not root)", t->name, u.unowned);
+		trace("%s: %zu owners not kept (IDs not mapped here, "
+		    "or not root)", t->what, u.unowned);
 	if (u.nodevs)
-		trace("--tar %s: %zu device nodes skipped", t->name,
+		trace("%s: %zu device nodes skipped", t->what,
 		    u.nodevs);
 }
 
@@ -395,9 +395,11 @@ unpack_members(struct root *r, struct tar *t)
 void
 unpack_tar(struct root *r, const char *name, int fd)
 {
-	static struct tar t;	/* static: a 64 KiB buffer */
+	static struct tar t;	/* static: its buffers */
+	char what[PATH_MAX + 8];
 
-	tar_open(&t, name, fd);
+	snprintf(what, sizeof(what), "--tar %s", name);
+	tar_open(&t, what, fd);
 	unpack_members(r, &t);
 	tar_close(&t);
 }
