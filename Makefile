@@ -218,7 +218,7 @@ build/fuzz/%.o: %.c
 
 # mkrootfs: the tar reader with unpacking, and the ELF reader.
 FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o input.o \
-	decompress.o filter.o digest.o unpack.o root.o util.o)
+	decompress.o filter.o digest.o unpack.o whiteout.o root.o util.o)
 FUZZ_LDLIBS_tar = -lnettle -lz -lzstd
 FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
 

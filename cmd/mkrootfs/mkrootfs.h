@@ -109,10 +109,32 @@ struct layers {
 void open_layers(struct layers *l);
 void mount_overlay(struct root *r, const char *dir, const struct layers *l);
 
-/* unpack.c: --tar, the members of an archive (tar.c) into the root. */
+/*
+ * unpack.c: --tar, the members of an archive (tar.c) into the root, as a
+ * layer over what is there. IMAGE: an image's layer, whose symlinks may
+ * not climb above the root (Docker refuses them too).
+ */
 struct tar;
 void unpack_tar(struct root *r, const char *name, int fd);
-void unpack_members(struct root *r, struct tar *t);
+void unpack_members(struct root *r, struct tar *t, bool image);
+
+/* whiteout.c: a layer's whiteouts, and what it replaces. */
+struct pathset {
+	char **slots;		/* open addressing, cap a power of two */
+	size_t cap, n;
+};
+struct layer {
+	struct root *r;
+	const char *what;	/* "--tar NAME", for messages */
+	struct pathset made;	/* what the layer made, and their parents */
+};
+void pathset_add(struct pathset *s, const char *path);
+bool pathset_has(const struct pathset *s, const char *path);
+void pathset_clear(struct pathset *s);
+bool is_whiteout(const char *path);
+void apply_whiteout(struct layer *l, const char *path);
+void remove_replaced(struct layer *l, int pfd, const char *canon,
+    const char *name);
 
 /* install.c: the skeleton, the conch tools, busybox. */
 void make_skeleton(struct root *r);

@@ -98,7 +98,8 @@ root_undo(struct root *r)
 	for (i = r->nundo; i-- > 0;) {
 		const struct undo *u = &r->undos[i];
 
-		if (undo_one(r, u) == -1)
+		/* Gone already (a whiteout removed it) is undone. */
+		if (undo_one(r, u) == -1 && errno != ENOENT)
 			trace("undo %s: %s", u->kind == U_MOUNT ||
 			    u->kind == U_HOSTDIR ? u->path : inside(r, u->path),
 			    strerror(errno));

@@ -201,7 +201,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct tar t;
 
 	tar_open_mem(&t, "--tar fuzz.tar", data, size);
-	FUZZ_TRY(unpack_members(&root, &t));
+	FUZZ_TRY(unpack_members(&root, &t, false));
 	close_leaked();
 	root_undo(&root);
 	check_outside();
