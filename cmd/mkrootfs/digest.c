@@ -40,15 +40,6 @@ digest_parse(const char *text, struct digest *d)
 	return true;
 }
 
-const char *
-digest_algorithm(const char *text, char *buf, size_t size)
-{
-	size_t n = strcspn(text, ":");
-
-	snprintf(buf, size, "%.*s", (int)(n > 32 ? 32 : n), text);
-	return buf;
-}
-
 void
 hasher_init(struct hasher *h)
 {

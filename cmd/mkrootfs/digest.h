@@ -28,8 +28,6 @@ struct hasher {
  * lowercase hex digits, so that D->hex is always safe in a path.
  */
 bool digest_parse(const char *text, struct digest *d);
-/* The algorithm of TEXT ("sha512" of "sha512:..."), for messages. */
-const char *digest_algorithm(const char *text, char *buf, size_t size);
 
 void hasher_init(struct hasher *h);
 void hasher_update(struct hasher *h, const void *p, size_t n);

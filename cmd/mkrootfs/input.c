@@ -63,6 +63,11 @@ window_read(struct tar *t, unsigned char *dst, size_t n)
 		n = t->wend - t->wpos;
 	if (n == 0)
 		return 0;
+	if (t->wmem != NULL) {
+		memcpy(dst, t->wmem + t->wpos, n);
+		t->wpos += n;
+		return n;
+	}
 	while ((r = pread(t->fd, dst, n, t->wpos)) == -1 && errno == EINTR)
 		interrupt_check();
 	if (r == -1)
@@ -165,6 +170,7 @@ tar_init(struct tar *t, const char *what)
 	snprintf(t->what, sizeof(t->what), "%s", what);
 	t->archive = t->fd = t->errfd = -1;
 	t->window = t->seekable = false;
+	t->wmem = NULL;
 	t->wpos = t->wend = t->fsize = 0;
 	t->codec = CODEC_PLAIN;
 	t->z = NULL;
@@ -231,21 +237,24 @@ tar_open(struct tar *t, const char *what, int fd)
 }
 
 void
-tar_open_blob(struct tar *t, const char *what, int fd, uint64_t off,
-    uint64_t size, struct hasher *rawhash, struct hasher *tarhash)
+tar_open_blob(struct tar *t, const char *what, const struct window *w,
+    struct hasher *rawhash, struct hasher *tarhash)
 {
 	unsigned char head[6] = { 0 };
-	ssize_t r;
+	size_t n = w->size < sizeof(head) ? w->size : sizeof(head);
+	ssize_t r = n;
 
 	tar_init(t, what);
-	t->fd = fd;
+	t->fd = w->fd;
+	t->wmem = w->mem;
 	t->window = true;
-	t->wpos = off;
-	t->wend = off + size;
+	t->wpos = w->mem != NULL ? 0 : w->off;
+	t->wend = t->wpos + w->size;
 	t->rawhash = rawhash;
 	t->tarhash = tarhash;
-	r = pread(fd, head, size < sizeof(head) ? size : sizeof(head), off);
-	if (r == -1)
+	if (w->mem != NULL)
+		memcpy(head, w->mem, n);
+	else if ((r = pread(w->fd, head, n, w->off)) == -1)
 		die_sys("%s: read", what);
 	if (codec_of(head, r) == CODEC_FILTER)
 		tar_fail(t, "compressed with xz or bzip2, which image "

@@ -4,7 +4,9 @@
  * The steps, in this order (all optional but the skeleton):
  *   --overlay  a writable overlay mounted at DIR: what follows lands in
  *              its upper layer, the lower layers stay untouched;
- *   --tar      image tarballs unpacked, in the order given;
+ *   --image    an OCI image or a docker save archive: its layers, with
+ *              their whiteouts, digests checked (image.c);
+ *   --tar      tarballs unpacked, in the order given, as layers;
  *   skeleton   the directories and /etc files every root needs;
  *   --copy     host programs with their loader and library closure,
  *              found by reading the ELF files (never by running them);
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "conch.h"
+#include "image.h"
 #include "mkrootfs.h"
 
 static const char usage[] =
@@ -41,8 +44,16 @@ static const char usage[] =
 "  -c, --copy FILE          copy host program FILE (a name is looked up in\n"
 "                           PATH) with its ELF loader and libraries, or a\n"
 "                           script with its interpreter; repeatable\n"
+"  -i, --image SRC[:TAG]    unpack an image: an OCI layout (a directory or\n"
+"                           a tar) or a docker save archive; its layers and\n"
+"                           whiteouts, for this machine, digests checked\n"
+"      --print-config[=FIELD]\n"
+"                           print --image's config instead, as shell words:\n"
+"                           env, entrypoint, cmd, argv, workdir, user (all,\n"
+"                           as bash assignments, without FIELD); no DIR\n"
 "  -x, --tar ARCHIVE        unpack a tarball (plain, gzip, xz, zstd, bzip2;\n"
-"                           - for stdin); repeatable, unpacked in order\n"
+"                           - for stdin); repeatable: layers, in order,\n"
+"                           with their whiteouts\n"
 "  -b, --busybox[=PATH]     install a static busybox (default: busybox in\n"
 "                           PATH) as bin/busybox, with its applet links\n"
 "  -t, --tools[=DIR]        install the conch tools (default: those beside\n"
@@ -65,6 +76,10 @@ struct opts {
 	char **prog;		/* PROG [ARG]..., or NULL */
 	char **copy;		/* --copy FILEs, then as absolute host paths */
 	size_t ncopy;
+	const char *image_arg;	/* --image SRC[:TAG], or NULL */
+	struct image image;	/* and the image, chosen and checked */
+	bool print_config;	/* --print-config */
+	const char *field;	/* its FIELD, or NULL: all */
 	const char **tar;	/* --tar ARCHIVEs */
 	int *tarfd;		/* each opened before DIR is touched */
 	size_t ntar;
@@ -74,11 +89,29 @@ struct opts {
 	struct layers overlay;	/* --overlay, --upper */
 };
 
+/* --print-config prints --image's config, and does nothing else. */
+static void
+check_print_config(const struct opts *o, int args)
+{
+	if (o->field != NULL && !config_field(o->field))
+		die("--print-config=%s: no such field (env, entrypoint, cmd, "
+		    "argv, workdir, user)", o->field);
+	if (o->image_arg == NULL)
+		die("--print-config needs --image");
+	if (o->ncopy || o->ntar || o->want_busybox || o->tools ||
+	    o->overlay.spec != NULL)
+		die("--print-config takes no other option than --image");
+	if (args > 0)
+		die("--print-config takes no DIR");
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "copy", required_argument, NULL, 'c' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "print-config", optional_argument, NULL, 'P' },
 		{ "tar", required_argument, NULL, 'x' },
 		{ "busybox", optional_argument, NULL, 'b' },
 		{ "tools", optional_argument, NULL, 't' },
@@ -93,11 +126,20 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	o->copy = xrealloc(NULL, argc * sizeof(*o->copy));
 	o->tar = xrealloc(NULL, argc * sizeof(*o->tar));
-	while ((c = getopt_long(argc, argv, "+:c:x:b::t::o:u:vhV", longopts,
+	while ((c = getopt_long(argc, argv, "+:c:i:x:b::t::o:u:vhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->copy[o->ncopy++] = optarg;
+			break;
+		case 'i':
+			if (o->image_arg != NULL)
+				die("--image given twice");
+			o->image_arg = optarg;
+			break;
+		case 'P':
+			o->print_config = true;
+			o->field = optarg;
 			break;
 		case 'x':
 			o->tar[o->ntar++] = optarg;
@@ -122,6 +164,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->overlay.upper != NULL && o->overlay.spec == NULL)
 		die("--upper needs --overlay");
+	if (o->print_config) {
+		check_print_config(o, argc - optind);
+		return;
+	}
 	if (optind == argc)
 		die("missing DIR (see mkrootfs --help)");
 	o->dir = argv[optind++];
@@ -204,7 +250,13 @@ check_inputs(struct opts *o)
 {
 	struct stat st;
 
+	struct platform here;
+
 	resolve_copies(o);
+	if (o->image_arg != NULL) {
+		platform_here(&here);
+		image_open(&o->image, o->image_arg, &here);
+	}
 	open_tars(o);
 	if (o->want_busybox)
 		find_busybox(o);
@@ -243,11 +295,17 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	interrupt_catch();	/* before the undo: it runs first at exit */
 	check_inputs(&o);
+	if (o.print_config) {
+		print_config(&o.image, o.field);
+		return 0;
+	}
 	umask_was = umask(0);	/* modes are exact; PROG gets it back */
 	root_undo_at_exit(&root);
 	root_open(&root, o.dir);
 	if (o.overlay.spec != NULL)
 		mount_overlay(&root, o.dir, &o.overlay);
+	if (o.image_arg != NULL)
+		image_unpack(&o.image, &root);
 	for (i = 0; i < o.ntar; i++)
 		unpack_tar(&root, o.tar[i], o.tarfd[i]);
 	make_skeleton(&root);

@@ -34,15 +34,16 @@ enum codec {
 /* An archive being read. */
 struct tar {
 	char what[PATH_MAX + 64];	/* for messages: "--tar NAME" */
-	int archive;		/* the archive as given (closed at the end), or -1 */
+	int archive;		/* the archive as given (closed at the end) */
 	int fd;			/* what bytes are read from: the archive, or
 				 * the filter's output */
 	bool window;		/* read the archive from wpos to wend (pread) */
 	uint64_t wpos, wend;
+	const unsigned char *wmem;	/* or that of this memory */
 	bool seekable;		/* a plain file: data skipped by lseek */
 	uint64_t fsize;		/* its size, then */
 	enum codec codec;
-	void *z;		/* the decoder's state: z_stream, ZSTD_DStream */
+	void *z;		/* the decoder: z_stream, ZSTD_DStream */
 	bool zend;		/* the compressed stream ended */
 	size_t zlast;		/* zstd's last answer: 0 after a whole frame */
 	size_t zpos, zlen;	/* compressed bytes at hand, in zbuf */
@@ -82,18 +83,25 @@ struct member {
 	size_t nxattrs;
 };
 
+/* Where a blob is: SIZE bytes of the file FD from OFF, or at MEM. */
+struct window {
+	int fd;
+	uint64_t off, size;
+	const unsigned char *mem;
+};
+
 /*
  * input.c: the archive's bytes. tar_open(): the file or pipe FD (closed
  * by tar_close()), compressed or not, as its first bytes say.
- * tar_open_blob(): SIZE bytes of the file FD (not closed) from OFF, plain,
+ * tar_open_blob(): the window W of a file (not closed) or of memory, plain,
  * gzip or zstd, each byte as stored hashed into RAWHASH and each of the
  * tar stream into TARHASH (either may be NULL); tar_close() reads it to
  * its end first. tar_open_index(): a plain tar in the regular file FD,
  * its members' data skipped by lseek, their offsets in t->off.
  */
 void tar_open(struct tar *t, const char *what, int fd);
-void tar_open_blob(struct tar *t, const char *what, int fd, uint64_t off,
-    uint64_t size, struct hasher *rawhash, struct hasher *tarhash);
+void tar_open_blob(struct tar *t, const char *what, const struct window *w,
+    struct hasher *rawhash, struct hasher *tarhash);
 void tar_open_index(struct tar *t, const char *what, int fd);
 void tar_open_mem(struct tar *t, const char *what, const void *data,
     size_t size);
