@@ -152,6 +152,13 @@ UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
 UNIT_OBJ_tar = $(addprefix build/cmd/mkrootfs/,tar.o input.o decompress.o \
 	filter.o digest.o util.o)
 UNIT_LDLIBS_tar = -lnettle -lz -lzstd
+# The image reader, and layers with their whiteouts, on a scratch root.
+UNIT_OBJ_image = $(addprefix build/cmd/mkrootfs/,image.o index.o source.o \
+	config.o digest.o unpack.o whiteout.o root.o tar.o input.o \
+	decompress.o filter.o util.o)
+UNIT_LDLIBS_image = -lnettle -lz -lzstd -ljansson
+UNIT_OBJ_whiteout = $(UNIT_OBJ_image)
+UNIT_LDLIBS_whiteout = $(UNIT_LDLIBS_image)
 
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a

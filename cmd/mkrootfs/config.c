@@ -94,34 +94,40 @@ string_of(const struct image *im, const char *key)
 	return json_string_value(v);
 }
 
+/* The words being printed: where, and whether one was. */
+struct words {
+	FILE *out;
+	bool first;
+};
+
 /* S as one shell word: in single quotes, a quote as '\''. */
 static void
-put_word(const char *s, bool *first)
+put_word(struct words *w, const char *s)
 {
-	if (!*first)
-		putchar(' ');
-	*first = false;
-	putchar('\'');
+	if (!w->first)
+		putc(' ', w->out);
+	w->first = false;
+	putc('\'', w->out);
 	for (; *s; s++) {
 		if (*s == '\'')
-			fputs("'\\''", stdout);
+			fputs("'\\''", w->out);
 		else
-			putchar(*s);
+			putc(*s, w->out);
 	}
-	putchar('\'');
+	putc('\'', w->out);
 }
 
 static void
-put_list(json_t *v, bool *first)
+put_list(struct words *w, json_t *v)
 {
 	size_t i;
 
 	for (i = 0; i < json_array_size(v); i++)
-		put_word(json_string_value(json_array_get(v, i)), first);
+		put_word(w, json_string_value(json_array_get(v, i)));
 }
 
 static void
-put_env(const struct image *im, bool *first)
+put_env(struct words *w, const struct image *im)
 {
 	json_t *env = string_list(im, "Env");
 	size_t i;
@@ -131,13 +137,13 @@ put_env(const struct image *im, bool *first)
 		    "PATH=", 5) == 0)
 			break;
 	if (i == json_array_size(env))
-		put_word(DOCKER_PATH, first);
-	put_list(env, first);
+		put_word(w, DOCKER_PATH);
+	put_list(w, env);
 }
 
 /* User: NAME or UID, then :GROUP or :GID, as capset's options. */
 static void
-put_user(const struct image *im, bool *first)
+put_user(struct words *w, const struct image *im)
 {
 	char user[256], *group;
 	const char *u = string_of(im, "User");
@@ -147,66 +153,70 @@ put_user(const struct image *im, bool *first)
 	snprintf(user, sizeof(user), "%s", u);
 	if ((group = strchr(user, ':')) != NULL)
 		*group++ = '\0';
-	put_word("--user", first);
-	put_word(user, first);
+	put_word(w, "--user");
+	put_word(w, user);
 	if (group != NULL && *group != '\0') {
-		put_word("--group", first);
-		put_word(group, first);
+		put_word(w, "--group");
+		put_word(w, group);
 	}
 }
 
 /* The words of FIELD. */
 static void
-put_field(const struct image *im, const char *field)
+put_field(FILE *out, const struct image *im, const char *field)
 {
 	const char *wd = string_of(im, "WorkingDir");
 	json_t *ep = string_list(im, "Entrypoint");
-	bool first = true;
+	struct words w = { out, true };
 	char dir[4096];
 
 	if (strcmp(field, "env") == 0) {
-		put_env(im, &first);
+		put_env(&w, im);
 	} else if (strcmp(field, "entrypoint") == 0) {
-		put_list(ep, &first);
+		put_list(&w, ep);
 	} else if (strcmp(field, "cmd") == 0) {
-		put_list(string_list(im, "Cmd"), &first);
+		put_list(&w, string_list(im, "Cmd"));
 	} else if (strcmp(field, "argv") == 0) {
-		put_list(ep, &first);
-		put_list(string_list(im, "Cmd"), &first);
+		put_list(&w, ep);
+		put_list(&w, string_list(im, "Cmd"));
 	} else if (strcmp(field, "workdir") == 0) {
 		/* Docker takes a relative one from /. */
 		snprintf(dir, sizeof(dir), "%s%s", *wd == '/' ? "" : "/", wd);
-		put_word(dir, &first);
+		put_word(&w, dir);
 	} else {
-		put_user(im, &first);
+		put_user(&w, im);
 	}
 }
 
-/* FIELD's words on a line; without FIELD, all as bash assignments. */
+/*
+ * FIELD's words on a line, to OUT; without FIELD, all as bash
+ * assignments.
+ */
 void
-print_config(const struct image *im, const char *field)
+print_config(const struct image *im, const char *field, FILE *out)
 {
 	char name[32];
 	size_t i, k;
 
 	if (field != NULL) {
-		put_field(im, field);
-		putchar('\n');
+		put_field(out, im, field);
+		putc('\n', out);
 	}
 	for (i = 0; field == NULL && i < LEN(fields); i++) {
 		for (k = 0; fields[i][k] != '\0'; k++)
 			name[k] = fields[i][k] - 'a' + 'A';
 		name[k] = '\0';
+		/* WorkingDir is one word, the others lists. */
 		if (strcmp(fields[i], "workdir") == 0) {
-			printf("IMAGE_%s=", name);
-			put_field(im, fields[i]);
-			putchar('\n');
+			fprintf(out, "IMAGE_%s=", name);
+			put_field(out, im, fields[i]);
+			putc('\n', out);
 			continue;
 		}
-		printf("IMAGE_%s=(", name);
-		put_field(im, fields[i]);
-		puts(")");
+		fprintf(out, "IMAGE_%s=(", name);
+		put_field(out, im, fields[i]);
+		fputs(")\n", out);
 	}
-	if (fflush(stdout) == EOF || ferror(stdout))
+	if (fflush(out) == EOF || ferror(out))
 		die_sys("--print-config: write");
 }

@@ -209,6 +209,16 @@ image_open(struct image *im, const char *arg, const struct platform *here)
 	if (fd == -1)
 		die_sys("%s", what);
 	source_open(&im->source, what, fd);
+	image_load(im, here);
+}
+
+/*
+ * The image of im->source (open, im->tag set): chosen, its manifest and
+ * config read and checked, its layers found.
+ */
+void
+image_load(struct image *im, const struct platform *here)
+{
 	choose_image(&im->source, im->tag, here, &im->choice);
 	if (im->choice.docker)
 		docker_image(im);
@@ -216,7 +226,7 @@ image_open(struct image *im, const char *arg, const struct platform *here)
 		oci_image(im);
 	config_layers(im);
 	check_layers(im);
-	trace("%s: %s%s%s, %zu layers", what, im->choice.docker ?
+	trace("%s: %s%s%s, %zu layers", im->source.name, im->choice.docker ?
 	    "docker save archive" : "OCI image", im->choice.ref[0] ?
 	    " tagged " : "", im->choice.ref, im->nlayers);
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include "digest.h"
@@ -120,6 +121,7 @@ struct image {
 
 void image_open(struct image *im, const char *arg,
     const struct platform *here);
+void image_load(struct image *im, const struct platform *here);
 struct root;
 void image_unpack(struct image *im, struct root *r);
 void image_close(struct image *im);
@@ -127,7 +129,7 @@ void image_close(struct image *im);
 /* ---- config.c: the image's config, for --print-config ---- */
 
 void config_layers(struct image *im);
-void print_config(const struct image *im, const char *field);
+void print_config(const struct image *im, const char *field, FILE *out);
 bool config_field(const char *field);
 
 #endif

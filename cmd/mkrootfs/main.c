@@ -296,7 +296,7 @@ main(int argc, char **argv)
 	interrupt_catch();	/* before the undo: it runs first at exit */
 	check_inputs(&o);
 	if (o.print_config) {
-		print_config(&o.image, o.field);
+		print_config(&o.image, o.field, stdout);
 		return 0;
 	}
 	umask_was = umask(0);	/* modes are exact; PROG gets it back */

@@ -185,6 +185,33 @@ remove_replaced(struct layer *l, int pfd, const char *canon,
 
 /* ---- the whiteout members ---- */
 
+/* .wh..wh..opq: what the lower layers put in the directory PFD goes. */
+static void
+hide_all(struct layer *l, int pfd, const char *canon)
+{
+	int fd;
+
+	trace("%s: opaque %s", l->what, inside(l->r, canon));
+	fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		die_sys("%s: %s", l->what, inside(l->r, canon));
+	remove_children(l, fd, canon, true);
+}
+
+/* .wh.NAME: NAME in the directory PFD goes, if it is there. */
+static void
+hide(struct layer *l, int pfd, const char *canon, const char *name)
+{
+	if (faccessat(pfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		trace("%s: whiteout %s/%s", l->what, inside(l->r, canon),
+		    name);
+		remove_entry(l, pfd, canon, name, true);
+	} else if (errno != ENOENT) {
+		die_sys("%s: whiteout %s/%s", l->what, inside(l->r, canon),
+		    name);
+	}
+}
+
 bool
 is_whiteout(const char *path)
 {
@@ -201,9 +228,19 @@ is_whiteout(const char *path)
 void
 apply_whiteout(struct layer *l, const char *path)
 {
-	char canon[PATH_MAX], name[NAME_MAX + 1], *hidden;
-	int pfd, fd;
+	char canon[PATH_MAX], name[NAME_MAX + 1];
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *hidden = base + strlen(WH);
+	int pfd;
 
+	if (strncmp(base, WH WH, 2 * strlen(WH)) == 0 &&
+	    strcmp(base, WH_OPAQUE) != 0) {
+		trace("%s: skip %s", l->what, path);
+		return;
+	}
+	if (*hidden == '\0' || strcmp(hidden, ".") == 0 ||
+	    strcmp(hidden, "..") == 0)
+		die("%s: whiteout '%s' names no file", l->what, path);
 	if ((pfd = in_root_parent(l->r, path, 0, canon, name)) == -1) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			die_sys("%s: whiteout %s", l->what,
@@ -211,27 +248,9 @@ apply_whiteout(struct layer *l, const char *path)
 		trace("%s: whiteout %s: nothing there", l->what, path);
 		return;		/* its directory is not there either */
 	}
-	if (strcmp(name, WH_OPAQUE) == 0) {
-		trace("%s: opaque %s", l->what, inside(l->r, canon));
-		if ((fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) == -1)
-			die_sys("%s: %s", l->what, inside(l->r, canon));
-		remove_children(l, fd, canon, true);
-	} else if (strncmp(name, WH WH, 2 * strlen(WH)) == 0) {
-		trace("%s: skip %s", l->what, path);
-	} else {
-		hidden = name + strlen(WH);
-		if (*hidden == '\0' || strcmp(hidden, ".") == 0 ||
-		    strcmp(hidden, "..") == 0)
-			die("%s: whiteout '%s' names no file", l->what, path);
-		if (faccessat(pfd, hidden, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-			trace("%s: whiteout %s/%s", l->what,
-			    inside(l->r, canon), hidden);
-			remove_entry(l, pfd, canon, hidden, true);
-		} else if (errno != ENOENT) {
-			die_sys("%s: whiteout %s/%s", l->what,
-			    inside(l->r, canon), hidden);
-		}
-	}
+	if (strcmp(name, WH_OPAQUE) == 0)
+		hide_all(l, pfd, canon);
+	else
+		hide(l, pfd, canon, hidden);
 	close(pfd);
 }
