@@ -223,11 +223,17 @@ build/fuzz/%.o: %.c
 	$(FUZZ_CC) $(CONCH_CPPFLAGS) -Icmd -Itests/fuzz -std=c11 -Wall -Wextra \
 		-MMD -MP $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-# mkrootfs: the tar reader with unpacking, and the ELF reader.
+# mkrootfs: the tar reader with unpacking, the ELF reader, the image's
+# JSON.
 FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o input.o \
 	decompress.o filter.o digest.o unpack.o whiteout.o root.o util.o)
 FUZZ_LDLIBS_tar = -lnettle -lz -lzstd
 FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
+# mkrootfs --image: the choice of the image, its manifest and config.
+FUZZ_OBJ_index = $(addprefix build/fuzz/cmd/mkrootfs/,image.o index.o \
+	source.o config.o digest.o unpack.o whiteout.o root.o tar.o input.o \
+	decompress.o filter.o util.o)
+FUZZ_LDLIBS_index = -lnettle -lz -lzstd -ljansson
 
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
 	rm -f $@
