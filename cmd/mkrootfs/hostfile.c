@@ -192,3 +192,17 @@ place_host_file(struct root *r, const char *host, const char *dest,
 	close(pfd);
 	return fd;
 }
+
+/*
+ * The host directory PATH made in the root, with the directories and
+ * symlinks on its way; REAL gets its canonical host path.
+ */
+void
+mirror_dir(struct root *r, const char *path, char *real)
+{
+	struct stat st;
+
+	mirror_host_path(r, path, real, &st);
+	if (!S_ISDIR(st.st_mode))
+		die_err(ENOTDIR, NULL, "%s", path);
+}

@@ -87,28 +87,34 @@ static const struct skel {
 };
 
 void
-make_skeleton(struct root *r)
+make_skeleton(struct root *r, bool host_nsswitch)
 {
-	static char resolv[1 << 16];
+	static char buf[1 << 16];
 	const struct skel *s;
+	char host[64];
 
 	for (s = skeleton; s < skeleton + LEN(skeleton); s++) {
 		if (S_ISDIR(s->mode)) {
 			make_dir(r, s->path, s->mode & 07777);
-		} else if (S_ISLNK(s->mode)) {
-			make_link(r, s->path, s->data);
-		} else if (s->data != NULL) {
-			make_file(r, s->path, s->data, s->mode & 07777);
-		} else {
-			/* The host's resolver setup, or none. */
-			if (read_file("/etc/resolv.conf", resolv,
-			    sizeof(resolv)) == -1) {
-				trace("read /etc/resolv.conf: %s: left empty",
-				    strerror(errno));
-				resolv[0] = '\0';
-			}
-			make_file(r, s->path, resolv, s->mode & 07777);
+			continue;
 		}
+		if (S_ISLNK(s->mode)) {
+			make_link(r, s->path, s->data);
+			continue;
+		}
+		if (s->data != NULL && !(host_nsswitch &&
+		    strcmp(s->path, "etc/nsswitch.conf") == 0)) {
+			make_file(r, s->path, s->data, s->mode & 07777);
+			continue;
+		}
+		/* The host's resolver setup or nsswitch.conf. */
+		snprintf(host, sizeof(host), "/%s", s->path);
+		if (read_file(host, buf, sizeof(buf)) == -1) {
+			trace("read %s: %s: %s", host, strerror(errno),
+			    s->data ? "the skeleton's instead" : "left empty");
+			snprintf(buf, sizeof(buf), "%s", s->data ? s->data : "");
+		}
+		make_file(r, s->path, buf, s->mode & 07777);
 	}
 }
 

@@ -78,6 +78,7 @@ int create_in(struct root *r, int pfd, const char *canon, const char *name,
 /* hostfile.c: a host file into the root, copied or mirrored. */
 int place_host_file(struct root *r, const char *host, const char *dest,
     char *real, struct stat *st, const char *what);
+void mirror_dir(struct root *r, const char *path, char *real);
 
 /*
  * closure.c: host programs with their loader, libraries and script
@@ -97,6 +98,20 @@ bool path_lookup(const char *name, char *out);
 void install_program(struct installer *in, const char *host,
     const char *dest, const char *what);
 void copy_ld_cache(struct installer *in);
+
+/* tree.c: --copy DIR, a host tree with the closure of its ELF files. */
+void copy_tree(struct installer *in, const char *dir, const char *what);
+
+/* extras.c: --extras, what programs find at run time by name. */
+enum {
+	EXTRA_GCONV = 1 << 0,
+	EXTRA_NSS = 1 << 1,
+	EXTRA_CERTS = 1 << 2,
+	EXTRA_TERMINFO = 1 << 3,
+	EXTRA_LOCALE = 1 << 4,
+};
+void extras_parse(const char *list, unsigned int *extras);
+void install_extras(struct installer *in, unsigned int extras);
 
 /* overlay.c: --overlay LOWER[:LOWER...] [--upper UPPER], mounted at DIR. */
 struct layers {
@@ -137,7 +152,7 @@ void remove_replaced(struct layer *l, int pfd, const char *canon,
     const char *name);
 
 /* install.c: the skeleton, the conch tools, busybox. */
-void make_skeleton(struct root *r);
+void make_skeleton(struct root *r, bool host_nsswitch);
 void install_tools(struct installer *in, const char *dir);
 void install_busybox(struct installer *in, const char *path);
 
