@@ -40,6 +40,7 @@
 
 static const char usage[] =
 "Usage: mkrootfs [OPTION]... DIR [PROG [ARG]...]\n"
+"       mkrootfs --image SRC[:TAG] --print-config[=FIELD]\n"
 "Build a root filesystem in DIR (made if missing), then run PROG.\n"
 "\n"
 "  -c, --copy FILE|DIR      copy host program FILE (a name is looked up in\n"
