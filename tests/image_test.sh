@@ -197,14 +197,24 @@ assert_nothing_left() {
 	assertFalse "nothing left at $1" "[ -e '$1' ]"
 }
 
-# hostile SRC 'MESSAGE': refused as root and rootless, nothing left.
-hostile() {
+# hostile_one SRC 'MESSAGE': refused as root and rootless, nothing left.
+hostile_one() {
 	assert_fails 125 "$2" mkrootfs --image "$1" "$T/d"
 	assert_nothing_left "$T/d"
 	need_user || return 0
 	user_dir
 	assert_fails 125 "$2" as_user mkrootfs --image "$1" "$T/u/d"
 	assert_nothing_left "$T/u/d"
+}
+
+# hostile SRC 'MESSAGE': the same for the directory SRC and for SRC.tar,
+# the archive of it (an oci-archive, or a docker save archive), which
+# must fail with the same message.
+hostile() {
+	hostile_one "$1" "$2"
+	[ -d "$1" ] || return 0
+	tar -C "$1" -cf "$1.tar" . || { fail "tar $1"; return; }
+	hostile_one "$1.tar" "${2//"--image $1:"/"--image $1.tar:"}"
 }
 
 # --- each format gives umoci's tree ---------------------------------------------
@@ -274,20 +284,25 @@ test_print_config_usage() {
 	assert_nothing_left "$T/d"
 }
 
-# The README's chain, rootless: the image unpacked shifted, then its own
-# Cmd run in its WorkingDir as its User with its Env, as docker run would.
+# The README's chain, rootless, for each format: the image unpacked
+# shifted, then its own Cmd run in its WorkingDir as its User with its
+# Env, as docker run would. (nsnew by its path: env -i leaves the image's
+# PATH, where conch is not installed.)
 test_chain_runs_image_cmd() {
 	need_fixture || return 0
 	need_user || return 0
 	need_cmd nsnew pivot capset || return 0
 	user_dir
-	local root=$T/u/root
-	assert_ok as_user nsnew -U --map-auto mkrootfs --image "$FIX/app.docker.tar" --tools "$root"
-	eval "$(mkrootfs --image "$FIX/app.docker.tar" --print-config)"
-	assert_ok as_user env -i "${IMAGE_ENV[@]}" "$CONCH_BIN/nsnew" -U --map-auto -mpuin \
-		"$CONCH_BIN/pivot" --chdir "$IMAGE_WORKDIR" "$root" \
-		capset "${IMAGE_USER[@]}" "${IMAGE_ARGV[@]}"
-	assert_out "hi there from /opt/app as 1000:1001"
+	local src root n=0
+	for src in "$FIX/oci:app" "$FIX/app.oci.tar" "$FIX/app.docker.tar"; do
+		root=$T/u/root$((n += 1))
+		assert_ok as_user nsnew -U --map-auto mkrootfs --image "$src" --tools "$root"
+		eval "$(mkrootfs --image "$src" --print-config)"
+		assert_ok as_user env -i "${IMAGE_ENV[@]}" "$CONCH_BIN/nsnew" -U --map-auto -mpuin \
+			"$CONCH_BIN/pivot" --chdir "$IMAGE_WORKDIR" "$root" \
+			capset "${IMAGE_USER[@]}" "${IMAGE_ARGV[@]}"
+		assert_out "hi there from /opt/app as 1000:1001"
+	done
 }
 
 # --- rootless: owners shifted as --tar shifts them ----------------------------------
