@@ -144,17 +144,25 @@ blob() {
 	echo "$h $s"
 }
 
-# layout DIR LAYER.tar...: a one-image OCI layout of those (plain tar)
-# layers, written by hand, so that anything can be in them.
+# layout DIR LAYER.tar[:gzip|:zstd]...: a one-image OCI layout of those
+# layers (plain tar, or compressed so), written by hand, so that anything
+# can be in them.
 layout() {
-	local dir=$1 l h s ids="" descs="" cfg man
+	local dir=$1 l z h s ids="" descs="" cfg man
 	shift
 	mkdir -p "$dir"
 	echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
 	for l; do
+		z=
+		case $l in
+		*:gzip | *:zstd) z=${l##*:} l=${l%:*} ;;
+		esac
 		ids="$ids${ids:+,}\"sha256:$(sha256 "$l")\""
+		if [ -n "$z" ]; then
+			$z -q -c "$l" >"$l.$z" && mv "$l.$z" "$l" || return 1
+		fi
 		read -r h s < <(blob "$dir" "$l")
-		descs="$descs${descs:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$h\",\"size\":$s}"
+		descs="$descs${descs:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar${z:++$z}\",\"digest\":\"sha256:$h\",\"size\":$s}"
 	done
 	printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
 		"$ids" >"$dir/.config"
@@ -422,6 +430,21 @@ test_hostile_missing_blob() {
 	hostile "$T/img" "mkrootfs: --image $T/img: blobs/sha256/$l: No such file or directory"
 }
 
+# --- compressed layers ---------------------------------------------------------------
+
+# gzip and zstd layers (umoci writes only gzip) are decoded in mkrootfs
+# itself: with no gzip or zstd in PATH, as in a static initramfs.
+test_gzip_and_zstd_layers() {
+	need_python || return 0
+	need_cmd gzip zstd || return 0
+	hostile_tar "$T/1.tar" a=dir a/x=file:one a/y=file:y
+	hostile_tar "$T/2.tar" a/.wh.y=file: a/z=file:zstd
+	layout "$T/img" "$T/1.tar:gzip" "$T/2.tar:zstd"
+	assert_ok env PATH=/nonexistent "$CONCH_BIN/mkrootfs" --image "$T/img" "$T/d"
+	assertEquals "a/x:one a/z:zstd" \
+		"$(cd "$T/d" && for f in a/*; do echo "$f:$(cat "$f")"; done | xargs)"
+}
+
 # --- layered tarballs ---------------------------------------------------------------
 
 test_tar_layers_whiteouts() {
@@ -439,6 +462,13 @@ test_tar_layers_whiteouts() {
 	assertFalse "f deleted" "[ -e $T/r/f ]"
 	assertTrue "etc/hosts made again by the skeleton" "[ -f $T/r/etc/hosts ]"
 	assertEquals "no whiteout file" "" "$(find "$T/r" -name '.wh.*')"
+	# The same layers rootless.
+	need_user || return 0
+	user_dir
+	chmod 644 "$T"/[123].tar
+	assert_ok as_user mkrootfs -x "$T/1.tar" -x "$T/2.tar" -x "$T/3.tar" "$T/u/r"
+	assertEquals "rootless" "a a/sub a/sub/new f f/in" \
+		"$(cd "$T/u/r" && find a d f 2>/dev/null | sort | xargs)"
 }
 
 . shunit2
