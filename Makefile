@@ -122,8 +122,10 @@ deps:
 
 # Programs the suites run inside filters and containers: static, so they
 # work in any root; sysprobe makes one raw system call (64- and 32-bit),
-# writeprobe tries to open every file of a tree for writing.
-TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe
+# writeprobe tries to open every file of a tree for writing, netprobe
+# binds, connects and listens (TCP, abstract sockets) for confine.
+TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe \
+	build/tests/netprobe
 
 # Unit tests, tests/unit/NAME_test.c: each links the harness (unit.c),
 # the objects it tests, UNIT_OBJ_NAME (a tool's files but its main.c), and
@@ -146,6 +148,10 @@ build/tests/sysprobe: tests/helpers/sysprobe.c
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 build/tests/writeprobe: tests/helpers/writeprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+build/tests/netprobe: tests/helpers/netprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
