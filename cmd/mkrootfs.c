@@ -80,8 +80,8 @@ static const char usage[] =
 
 /* The conch tools that --tools installs. */
 static const char *const conch_tools[] = {
-	"capset", "cgmake", "cgput", "idmap", "mkrootfs", "nsjoin", "nsnew",
-	"pivot", "scfilter",
+	"capset", "cgmake", "cgput", "confine", "idmap", "mkrootfs", "nsjoin",
+	"nsnew", "pivot", "scfilter",
 };
 
 static void *
