@@ -229,7 +229,10 @@ add_port_rule(int fd, const struct port_rule *r)
 	unsigned long port;
 
 	origin_str(&r->at, where, sizeof(where));
-	trace("%s %u-%u", where, r->first, r->last);
+	if (r->first == r->last)
+		trace("%s %u", where, r->first);
+	else
+		trace("%s %u-%u", where, r->first, r->last);
 	for (port = r->first; port <= r->last; port++) {
 		attr.port = port;
 		if (ll_add_rule(fd, LL_RULE_NET_PORT, &attr) == -1)
