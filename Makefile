@@ -135,6 +135,9 @@ TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe \
 UNITS = $(patsubst tests/unit/%_test.c,%,$(wildcard tests/unit/*_test.c))
 UNITBINS = $(UNITS:%=build/tests/unit/%_test)
 
+# confine's rules, without its main.c.
+UNIT_OBJ_confine = build/cmd/confine/rules.o
+
 testprogs: $(TESTPROGS) $(UNITBINS)
 	@tests/helpers/setpriv.sh
 
@@ -198,6 +201,8 @@ FUZZERS = $(patsubst tests/fuzz/%.c,%,$(filter-out tests/fuzz/fuzz.c,\
 	$(wildcard tests/fuzz/*.c)))
 FUZZBINS = $(FUZZERS:%=build/fuzz/bin/%)
 FUZZ_LIBOBJ = $(LIBSRC:%.c=build/fuzz/%.o)
+
+FUZZ_OBJ_confine_rules = build/fuzz/cmd/confine/rules.o
 
 fuzz: deps $(FUZZBINS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

@@ -104,6 +104,8 @@ struct request {
 	bool best_effort;
 	const char *apparmor, *selinux;
 	struct origin apparmor_at, selinux_at;
+	char **texts;		/* the --rules files read, which rules point into */
+	size_t ntexts;
 	char **prog;
 };
 
@@ -111,6 +113,7 @@ struct request {
 void rule_add(struct request *req, const char *name, const char *arg,
     const struct origin *at);
 void rules_read(struct request *req, const char *file);
+void request_free(struct request *req);
 
 /* landlock.c: the ruleset, for the ABI this kernel offers. */
 struct landlock {

@@ -260,7 +260,7 @@ rule_line(struct request *req, char *line, const struct origin *at)
 	rule_add(req, name, *arg != '\0' ? arg : NULL, at);
 }
 
-/* All of FD, NUL-terminated, in memory that is never freed: rules point into it. */
+/* All of FD, NUL-terminated. */
 static char *
 read_rules(int fd, const char *file, size_t *len)
 {
@@ -301,6 +301,9 @@ rules_read(struct request *req, const char *file)
 		die_sys("--rules %s", file);
 	buf = read_rules(fd, file, &len);
 	close(fd);
+	/* The rules point into it: it lives as long as the request. */
+	req->texts = grow(req->texts, req->ntexts, sizeof(*req->texts));
+	req->texts[req->ntexts++] = buf;
 	for (line = buf; line < buf + len; line = next) {
 		next = line + strcspn(line, "\n");
 		at.line++;
@@ -310,4 +313,18 @@ rules_read(struct request *req, const char *file)
 		*next++ = '\0';
 		rule_line(req, line, &at);
 	}
+}
+
+void
+request_free(struct request *req)
+{
+	while (req->ntexts > 0)
+		free(req->texts[--req->ntexts]);
+	free(req->texts);
+	free(req->paths);
+	free(req->ports);
+	req->texts = NULL;
+	req->paths = NULL;
+	req->ports = NULL;
+	req->npaths = req->nports = 0;
 }
