@@ -222,20 +222,20 @@ check_tcp() {
 	local as=$1
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	run ${as:+"$as"} nsnew -U --map-root -n sh -c '
-		echo "bind: $(confine --tcp-bind 8080 sh -c "netprobe bind 8081; netprobe bind 8080" | tr "\n" " ")"
+		echo bind: $(confine --tcp-bind 8080 sh -c "netprobe bind 8081; netprobe bind 8080")
 		netprobe listen 8080 >/dev/null & a=$!
 		netprobe listen 8081 >/dev/null & b=$!
 		until netprobe connect 8081 >/dev/null; do sleep 0.05; done
 		until netprobe connect 8080 >/dev/null; do sleep 0.05; done
-		echo "connect: $(confine --tcp-connect 8080 sh -c "netprobe connect 8081; netprobe connect 8080" | tr "\n" " ")"
+		echo connect: $(confine --tcp-connect 8080 sh -c "netprobe connect 8081; netprobe connect 8080")
 		echo "range: $(confine --tcp-connect 80,8079-8080 netprobe connect 8080)"
 		echo "none: $(confine --tcp-connect none netprobe connect 8080)"
 		echo "bind only: $(confine --tcp-bind 9 netprobe connect 8081)"
 		echo "bind any: $(confine --tcp-bind any --tcp-connect none netprobe bind 8082)"
 		kill $a $b'
 	assert_rc 0
-	assert_out "bind: EACCES ok 
-connect: EACCES ok 
+	assert_out "bind: EACCES ok
+connect: EACCES ok
 range: ok
 none: EACCES
 bind only: ok
@@ -360,9 +360,9 @@ test_feature_missing_from_the_abi() {
 # What this kernel's ABI has works, without a note.
 test_features_of_this_abi() {
 	need_abi 1 || return 0
-	local opts=() 
+	local opts=()
 	[ "$ABI" -ge 4 ] && opts+=(--tcp-bind 80 --tcp-connect 443)
-	[ "$ABI" -ge 6 ] && opts+=(--scope signal,abstract-unix)
+	[ "$ABI" -ge 6 ] && opts+=(--scope "signal,abstract-unix")
 	[ "$ABI" -ge 7 ] && opts+=(--log)
 	run confine --best-effort "${RUN[@]}" "${opts[@]}" true
 	assert_rc 0
@@ -526,7 +526,7 @@ test_bad_options() {
 	assert_fails 125 "confine: --apparmor b: one AppArmor profile only (a was given)" \
 		confine --apparmor a --apparmor b true
 	local list
-	for list in 80x 65536 90-80 "" 1,,2 ,80 80, any,80 -80 80- 1-2-3 "8 0"; do
+	for list in 80x 65536 90-80 "" "1,,2" ",80" "80," "any,80" -80 80- 1-2-3 "8 0"; do
 		assert_fails 125 "confine: --tcp-bind '$list': not a port list (PORT or FIRST-LAST, comma-separated, 0 to 65535; none; any)" \
 			confine --tcp-bind "$list" true
 	done
