@@ -460,6 +460,10 @@ test_selinux_not_enabled() {
 	printf 'selinux unconfined_u:unconfined_r:unconfined_t:s0\n' >"$T/r"
 	assert_fails 125 "confine: $T/r:1: selinux unconfined_u:unconfined_r:unconfined_t:s0: SELinux is not enabled in this kernel (its security modules: $lsms)" \
 		confine --rules "$T/r" true
+	need_user || return 0
+	run as_user confine --selinux system_u:system_r:conch_t:s0 true
+	assert_rc 125
+	assert_err "confine: --selinux system_u:system_r:conch_t:s0: SELinux is not enabled in this kernel (its security modules: $lsms)"
 }
 
 # A profile that denies reading one file: cat under it cannot, cat
