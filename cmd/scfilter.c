@@ -228,36 +228,60 @@ struct lastcall {
 
 #define MAX_LAST 24
 
-static struct filter {
+/* Memory the rules point into: a profile's text, a JSON document. */
+struct held {
+	void *mem;
+	void (*release)(void *);
+};
+
+/*
+ * The rule set being built, in the order given: options and profiles
+ * add to it, and the filter is compiled from it.
+ */
+struct profile {
 	uint32_t def;
 	struct lastcall last[MAX_LAST];	/* the stub, with the default */
 	size_t nlast;
 	unsigned stub_profile;		/* the JSON profile that set it */
+	unsigned njson;			/* JSON profiles read so far */
 	uint32_t arch[MAX_ARCH];	/* the native one first */
 	size_t narch;
 	bool noexec;			/* a "noexec" line was read */
 	bool flag_log, flag_spec_allow;	/* from a JSON profile's "flags" */
 	struct rule *r;
 	size_t n, cap;
-} F = { .def = SCMP_ACT_ALLOW };
+	struct held *held;
+	size_t nheld, heldcap;
+};
+
+static size_t machine_arches(uint32_t *out);
+
+/* No rules, the default allows, every architecture the machine runs. */
+static void
+profile_init(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->def = SCMP_ACT_ALLOW;
+	p->narch = machine_arches(p->arch);
+}
 
 /* A new default action replaces the old one, and its stub. */
 static void
-set_default(uint32_t act)
+set_default(struct profile *p, uint32_t act)
 {
-	F.def = act;
-	F.nlast = 0;
+	p->def = act;
+	p->nlast = 0;
 }
 
 /* The last call of the stub on an architecture; 0 when it has none. */
 static uint32_t
-last_call(uint32_t token)
+last_call(const struct profile *p, uint32_t token)
 {
 	size_t i;
 
-	for (i = 0; i < F.nlast; i++)
-		if (F.last[i].token == token)
-			return F.last[i].nr;
+	for (i = 0; i < p->nlast; i++)
+		if (p->last[i].token == token)
+			return p->last[i].nr;
 	return 0;
 }
 
@@ -267,9 +291,9 @@ last_call(uint32_t token)
  * calls beyond the table's end; runc gives it ENOSYS too.
  */
 static bool
-stubbed(uint32_t token, uint32_t nr)
+stubbed(const struct profile *p, uint32_t token, uint32_t nr)
 {
-	uint32_t last = last_call(token);
+	uint32_t last = last_call(p, token);
 
 	return last != 0 && (nr > last || (nr == 0 &&
 	    (token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X)));
@@ -277,9 +301,9 @@ stubbed(uint32_t token, uint32_t nr)
 
 /* What a call no rule decides gets: ENOSYS in the stub, else the default. */
 static uint32_t
-default_for(uint32_t token, uint32_t nr)
+default_for(const struct profile *p, uint32_t token, uint32_t nr)
 {
-	return stubbed(token, nr) ? SCMP_ACT_ERRNO(ENOSYS) : F.def;
+	return stubbed(p, token, nr) ? SCMP_ACT_ERRNO(ENOSYS) : p->def;
 }
 
 /* Where a rule was read, for messages: "prof.txt:3: ", "--deny: ". */
@@ -304,29 +328,27 @@ die_at(const struct where *w, const char *fmt, ...)
 
 /* Profile texts and JSON documents: the rules point into them. */
 static void
-keep(void *p)
+profile_hold(struct profile *p, void *mem, void (*release)(void *))
 {
-	static void **kept;
-	static size_t n, cap;
-
-	if (n == cap) {
-		cap = cap ? 2 * cap : 8;
-		if ((kept = realloc(kept, cap * sizeof(*kept))) == NULL)
+	if (p->nheld == p->heldcap) {
+		p->heldcap = p->heldcap ? 2 * p->heldcap : 8;
+		p->held = realloc(p->held, p->heldcap * sizeof(*p->held));
+		if (p->held == NULL)
 			die_sys("realloc");
 	}
-	kept[n++] = p;
+	p->held[p->nheld++] = (struct held){ mem, release };
 }
 
 static void
-add_rule(const struct rule *r)
+add_rule(struct profile *p, const struct rule *r)
 {
-	if (F.n == F.cap) {
-		F.cap = F.cap ? 2 * F.cap : 128;
-		F.r = realloc(F.r, F.cap * sizeof(*F.r));
-		if (F.r == NULL)
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 128;
+		p->r = realloc(p->r, p->cap * sizeof(*p->r));
+		if (p->r == NULL)
 			die_sys("realloc");
 	}
-	F.r[F.n++] = *r;
+	p->r[p->n++] = *r;
 }
 
 /* The libseccomp number of a call, or __NR_SCMP_ERROR if none knows it. */
@@ -682,14 +704,15 @@ runs_here(uint32_t token)
  * architecture Docker knows, so there they are skipped.
  */
 static void
-set_arches(const uint32_t *tokens, size_t n, const struct where *w, bool json)
+set_arches(struct profile *p, const uint32_t *tokens, size_t n,
+    const struct where *w, bool json)
 {
 	uint32_t native = seccomp_arch_native();
 	bool has_native = false;
 	size_t i, k;
 
-	F.narch = 1;
-	F.arch[0] = native;
+	p->narch = 1;
+	p->arch[0] = native;
 	for (i = 0; i < n; i++) {
 		if (tokens[i] == native) {
 			has_native = true;
@@ -709,10 +732,10 @@ set_arches(const uint32_t *tokens, size_t n, const struct where *w, bool json)
 			    w->origin, arch_bytoken(tokens[i])->name);
 			continue;
 		}
-		for (k = 1; k < F.narch && F.arch[k] != tokens[i]; k++)
+		for (k = 1; k < p->narch && p->arch[k] != tokens[i]; k++)
 			;
-		if (k == F.narch)
-			F.arch[F.narch++] = tokens[i];
+		if (k == p->narch)
+			p->arch[p->narch++] = tokens[i];
 	}
 	if (!has_native)
 		die_at(w, "the architectures leave out this machine's own (%s), "
@@ -721,7 +744,7 @@ set_arches(const uint32_t *tokens, size_t n, const struct where *w, bool json)
 
 /* "x86_64,x86" (or separated by spaces): to set_arches(). */
 static void
-parse_arch_list(char *list, const struct where *w)
+parse_arch_list(struct profile *p, char *list, const struct where *w)
 {
 	uint32_t tokens[16];
 	const struct archinfo *a;
@@ -742,7 +765,7 @@ parse_arch_list(char *list, const struct where *w)
 	}
 	if (n == 0)
 		die_at(w, "no architecture given");
-	set_arches(tokens, n, w, false);
+	set_arches(p, tokens, n, w, false);
 }
 
 /* ---- the text profile format ------------------------------------------- */
@@ -831,7 +854,8 @@ parse_conditions(const char *s, struct rule *r, const struct where *w)
 
 /* One name of a rule: a rule per call, all with the same conditions. */
 static void
-add_named(const char *name, const struct rule *tmpl, const struct where *w)
+add_named(struct profile *p, const char *name, const struct rule *tmpl,
+    const struct where *w)
 {
 	struct rule r = *tmpl;
 
@@ -839,24 +863,24 @@ add_named(const char *name, const struct rule *tmpl, const struct where *w)
 	r.nr = syscall_nr(name);
 	if (r.nr == __NR_SCMP_ERROR)
 		die_at(w, "unknown system call '%s'", name);
-	add_rule(&r);
+	add_rule(p, &r);
 }
 
 /* "noexec": execve and execveat denied once PROG runs (see main()). */
 static void
-add_noexec(void)
+add_noexec(struct profile *p)
 {
 	struct rule r = { .act = SCMP_ACT_ERRNO(EPERM) };
 	const struct where w = { "noexec", 0 };
 
-	add_named("execve", &r, &w);
-	add_named("execveat", &r, &w);
-	F.noexec = true;
+	add_named(p, "execve", &r, &w);
+	add_named(p, "execveat", &r, &w);
+	p->noexec = true;
 }
 
 /* ACTION SYSCALL... [argN OP VALUE]...; default ACTION; arch LIST. */
 static void
-parse_line(char *line, const struct where *w)
+parse_line(struct profile *p, char *line, const struct where *w)
 {
 	char *s = (char *)skip_space(line), *word, *names[64];
 	struct rule r = { .ncmp = 0 };
@@ -873,17 +897,17 @@ parse_line(char *line, const struct where *w)
 		if (len == 0 || *skip_space(s + len) != '\0')
 			die_at(w, "malformed rule: 'default' takes one action");
 		s[len] = '\0';
-		set_default(parse_action(s, w));
+		set_default(p, parse_action(s, w));
 		return;
 	}
 	if (strcmp(word, "arch") == 0) {
-		parse_arch_list(s, w);
+		parse_arch_list(p, s, w);
 		return;
 	}
 	if (strcmp(word, "noexec") == 0) {
 		if (*s != '\0')
 			die_at(w, "malformed rule: 'noexec' takes nothing");
-		add_noexec();
+		add_noexec(p);
 		return;
 	}
 	r.act = parse_action(word, w);
@@ -909,11 +933,11 @@ parse_line(char *line, const struct where *w)
 		die_at(w, "malformed rule: no system call after '%s'", word);
 	parse_conditions(s, &r, w);
 	for (i = 0; i < n; i++)
-		add_named(names[i], &r, w);
+		add_named(p, names[i], &r, w);
 }
 
 static void
-parse_text(char *text, const char *origin)
+parse_text(struct profile *p, char *text, const char *origin)
 {
 	struct where w = { origin, 0 };
 	char *line, *next;
@@ -924,7 +948,7 @@ parse_text(char *text, const char *origin)
 			*next++ = '\0';
 		w.line++;
 		line[strcspn(line, "#")] = '\0';
-		parse_line(line, &w);
+		parse_line(p, line, &w);
 	}
 }
 
@@ -1371,8 +1395,9 @@ trace_overruled(const char *origin, const struct jrule *g,
  * profile or option changes the default), then the others in order.
  */
 static void
-json_settle(const char *origin, struct jrules *jr, uint32_t def)
+json_settle(struct profile *p, const char *origin, struct jrules *jr)
 {
+	uint32_t def = p->def;
 	const struct jrule *g, *end, *m, *k, *u;
 
 	qsort(jr->v, jr->n, sizeof(*jr->v), by_jcall);
@@ -1381,12 +1406,12 @@ json_settle(const char *origin, struct jrules *jr, uint32_t def)
 			;
 		if ((u = first_unconditional(g, end, def)) != NULL) {
 			trace_overruled(origin, g, end, u);
-			add_rule(&u->r);
+			add_rule(p, &u->r);
 			continue;
 		}
 		for (m = g; m < end; m++)
 			if (m->r.act == def)
-				add_rule(&m->r);
+				add_rule(p, &m->r);
 		for (m = g; m < end; m++) {
 			if (m->r.act == def)
 				continue;
@@ -1398,7 +1423,7 @@ json_settle(const char *origin, struct jrules *jr, uint32_t def)
 					    "another action (runc refuses such a "
 					    "profile too: libseccomp's EEXIST)",
 					    origin, m->entry, m->r.name, k->entry);
-			add_rule(&m->r);
+			add_rule(p, &m->r);
 		}
 	}
 }
@@ -1414,7 +1439,7 @@ json_settle(const char *origin, struct jrules *jr, uint32_t def)
  * architecture where the profile names no call, or when it lists none.
  */
 static void
-json_last_calls(const char *origin, const struct jrules *jr,
+json_last_calls(struct profile *p, const char *origin, const struct jrules *jr,
     const uint32_t *tokens, size_t ntokens)
 {
 	const struct archinfo *a;
@@ -1423,19 +1448,19 @@ json_last_calls(const char *origin, const struct jrules *jr,
 	size_t i, k;
 	int nr;
 
-	if (F.def == SCMP_ACT_ALLOW || F.def == SCMP_ACT_LOG ||
-	    (F.def & 0xffff0000U) == SCMP_ACT_TRACE(0) ||
-	    F.def == SCMP_ACT_ERRNO(ENOSYS)) {
+	if (p->def == SCMP_ACT_ALLOW || p->def == SCMP_ACT_LOG ||
+	    (p->def & 0xffff0000U) == SCMP_ACT_TRACE(0) ||
+	    p->def == SCMP_ACT_ERRNO(ENOSYS)) {
 		trace("%s: default %s: calls newer than the profile get it "
 		    "too (runc adds no ENOSYS stub)", origin,
-		    action_str(F.def, act, sizeof(act)));
+		    action_str(p->def, act, sizeof(act)));
 		return;
 	}
 	if (ntokens == 0)
 		trace("%s: no architectures listed: no ENOSYS for calls newer "
 		    "than the profile (as runc)", origin);
-	for (i = 0; i < ntokens && F.nlast < MAX_LAST; i++) {
-		if (last_call(tokens[i]) != 0)
+	for (i = 0; i < ntokens && p->nlast < MAX_LAST; i++) {
+		if (last_call(p, tokens[i]) != 0)
 			continue;	/* listed twice */
 		last = 0;
 		for (k = 0; k < jr->n; k++) {
@@ -1446,7 +1471,7 @@ json_last_calls(const char *origin, const struct jrules *jr,
 		}
 		if (last == 0)
 			continue;
-		F.last[F.nlast++] = (struct lastcall){ tokens[i], last };
+		p->last[p->nlast++] = (struct lastcall){ tokens[i], last };
 		if (!conch_verbose)
 			continue;
 		a = arch_bytoken(tokens[i]);
@@ -1493,7 +1518,7 @@ json_arch(const struct jctx *j, const char *field, const char *name)
  * tokens (JSON_ARCHES at most), their number returned.
  */
 static size_t
-json_arches(struct jctx *j, json_t *root, uint32_t *tokens)
+json_arches(struct profile *p, struct jctx *j, json_t *root, uint32_t *tokens)
 {
 	json_t *list = json_strings(j, root, "architectures");
 	json_t *map = json_object_get(root, "archMap"), *m, *e, *subs;
@@ -1531,12 +1556,12 @@ json_arches(struct jctx *j, json_t *root, uint32_t *tokens)
 	}
 	j->path[0] = '\0';
 	if (n > 0)
-		set_arches(tokens, n, &w, true);
+		set_arches(p, tokens, n, &w, true);
 	return n;
 }
 
 static void
-json_flags(struct jctx *j, json_t *root)
+json_flags(struct profile *p, struct jctx *j, json_t *root)
 {
 	json_t *flags = json_strings(j, root, "flags"), *e;
 	const char *f;
@@ -1545,9 +1570,9 @@ json_flags(struct jctx *j, json_t *root)
 	json_array_foreach(flags, i, e) {
 		f = json_string_value(e);
 		if (strcmp(f, "SECCOMP_FILTER_FLAG_LOG") == 0)
-			F.flag_log = true;
+			p->flag_log = true;
 		else if (strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-			F.flag_spec_allow = true;
+			p->flag_spec_allow = true;
 		else if (strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC") != 0 &&
 		    strcmp(f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") != 0)
 			die_json(j, "flags", "unknown flag '%s'", f);
@@ -1555,9 +1580,14 @@ json_flags(struct jctx *j, json_t *root)
 }
 
 static void
-parse_json(const char *buf, size_t len, const char *origin)
+json_release(void *root)
 {
-	static unsigned nprofiles;
+	json_decref(root);
+}
+
+static void
+parse_json(struct profile *p, const char *buf, size_t len, const char *origin)
+{
 	struct jctx j = { origin, "" };
 	struct jrules jr = { NULL, 0, 0 };
 	uint32_t tokens[JSON_ARCHES];
@@ -1569,24 +1599,24 @@ parse_json(const char *buf, size_t len, const char *origin)
 	if (root == NULL)
 		die("%s: line %d, column %d: invalid JSON: %s", origin, e.line,
 		    e.column, e.text);
-	keep(root);
+	profile_hold(p, root, json_release);
 	if (!json_is_object(root))
 		die("%s: expected a JSON object (an OCI seccomp profile)",
 		    origin);
-	set_default(json_action(&j, json_str(&j, root, "defaultAction",
+	set_default(p, json_action(&j, json_str(&j, root, "defaultAction",
 	    true), root, "defaultErrnoRet"));
-	F.stub_profile = ++nprofiles;
-	narch = json_arches(&j, root, tokens);
-	json_flags(&j, root);
+	p->stub_profile = ++p->njson;
+	narch = json_arches(p, &j, root, tokens);
+	json_flags(p, &j, root);
 	calls = json_object_get(root, "syscalls");
 	if (calls != NULL && !json_is_null(calls) && !json_is_array(calls))
 		die_json(&j, "syscalls", "expected an array");
 	json_array_foreach(calls, i, sc) {
 		snprintf(j.path, sizeof(j.path), "syscalls[%zu]", i);
-		json_syscall(&j, sc, &jr, i, F.stub_profile);
+		json_syscall(&j, sc, &jr, i, p->stub_profile);
 	}
-	json_settle(origin, &jr, F.def);
-	json_last_calls(origin, &jr, tokens, narch);
+	json_settle(p, origin, &jr);
+	json_last_calls(p, origin, &jr, tokens, narch);
 	free(jr.v);
 }
 
@@ -1645,37 +1675,37 @@ slurp(const char *path, size_t *len)
 }
 
 static void
-load_profile(const char *arg)
+load_profile(struct profile *p, const char *arg)
 {
 	const struct builtin *b = builtin_byname(arg);
 	char *text;
-	size_t len, rules = F.n;
+	size_t len, rules = p->n;
 
 	if (b != NULL && strchr(arg, '/') == NULL) {
 		if ((text = strdup(b->text)) == NULL)
 			die_sys("strdup");
-		keep(text);
-		parse_text(text, b->name);
-		trace("profile %s (built-in): %zu rules", arg, F.n - rules);
+		profile_hold(p, text, free);
+		parse_text(p, text, b->name);
+		trace("profile %s (built-in): %zu rules", arg, p->n - rules);
 		return;
 	}
 	text = slurp(arg, &len);
 	if (text[strspn(text, " \t\r\n")] == '{') {
-		parse_json(text, len, arg);
+		parse_json(p, text, len, arg);
 		free(text);
-		trace("profile %s (JSON): %zu rules", arg, F.n - rules);
+		trace("profile %s (JSON): %zu rules", arg, p->n - rules);
 		return;
 	}
 	if (memchr(text, '\0', len) != NULL)
 		die("profile %s: a binary file, neither text nor JSON", arg);
-	keep(text);
-	parse_text(text, arg);
-	trace("profile %s (text): %zu rules", arg, F.n - rules);
+	profile_hold(p, text, free);
+	parse_text(p, text, arg);
+	trace("profile %s (text): %zu rules", arg, p->n - rules);
 }
 
 /* --allow LIST and friends: unconditional rules. */
 static void
-add_list(const char *opt, char *list, uint32_t act)
+add_list(struct profile *p, const char *opt, char *list, uint32_t act)
 {
 	const struct where w = { opt, 0 };
 	struct rule r = { .act = act };
@@ -1687,14 +1717,14 @@ add_list(const char *opt, char *list, uint32_t act)
 			*end = '\0';
 		if (*name == '\0')
 			die_at(&w, "empty system call name in the list");
-		add_named(name, &r, &w);
+		add_named(p, name, &r, &w);
 		if (end == NULL)
 			break;
 	}
 }
 
 static void
-add_errno_list(char *arg)
+add_errno_list(struct profile *p, char *arg)
 {
 	const struct where w = { "--errno", 0 };
 	char *colon = strchr(arg, ':');
@@ -1702,7 +1732,7 @@ add_errno_list(char *arg)
 	if (colon == NULL || colon == arg || colon[1] == '\0')
 		die("--errno '%s': expected ERR:LIST", arg);
 	*colon = '\0';
-	add_list("--errno", colon + 1, SCMP_ACT_ERRNO(parse_errno(arg, &w)));
+	add_list(p, "--errno", colon + 1, SCMP_ACT_ERRNO(parse_errno(arg, &w)));
 }
 
 /* ---- the verdict on one call, for scfilter's own execve ----------------- */
@@ -1726,20 +1756,20 @@ cmp_holds(const struct cmp *c, const uint64_t *args)
 }
 
 static uint32_t
-verdict(int nr, const uint64_t *args)
+verdict(const struct profile *p, int nr, const uint64_t *args)
 {
 	size_t i, k;
 
-	for (i = F.n; i-- > 0;) {
-		if (F.r[i].nr != nr)
+	for (i = p->n; i-- > 0;) {
+		if (p->r[i].nr != nr)
 			continue;
-		for (k = 0; k < F.r[i].ncmp; k++)
-			if (!cmp_holds(&F.r[i].cmp[k], args))
+		for (k = 0; k < p->r[i].ncmp; k++)
+			if (!cmp_holds(&p->r[i].cmp[k], args))
 				break;
-		if (k == F.r[i].ncmp)
-			return F.r[i].act;
+		if (k == p->r[i].ncmp)
+			return p->r[i].act;
 	}
-	return default_for(seccomp_arch_native(), (uint32_t)nr);
+	return default_for(p, seccomp_arch_native(), (uint32_t)nr);
 }
 
 /* ---- the filter, per architecture --------------------------------------- */
@@ -1758,12 +1788,20 @@ struct call {
 };
 
 struct archfilter {
+	const struct profile *profile;
 	const struct archinfo *arch;
 	struct call *calls;		/* sorted by nr */
 	size_t ncalls;
 	struct rule *extra;		/* the gate, socketcall(2) twins */
 	size_t nextra;
 	const struct rule **L;		/* the calls' lists */
+};
+
+/* The filter: one archfilter per architecture of the profile. */
+struct filter {
+	const struct profile *profile;
+	struct archfilter arch[MAX_ARCH];
+	size_t narch;
 };
 
 /* The pointers of scfilter's execve of PROG, let through by noexec. */
@@ -1834,8 +1872,8 @@ by_nr(const void *a, const void *b)
 
 /* Rules from sorted[i] on, of one call: into L, in the order tried. */
 static size_t
-take_rules(const struct rule **sorted, size_t i, size_t k, uint32_t token,
-    uint32_t nr, const struct rule **L, size_t n)
+take_rules(const struct profile *p, const struct rule **sorted, size_t i,
+    size_t k, uint32_t token, uint32_t nr, const struct rule **L, size_t n)
 {
 	for (; i < k; i++) {
 		/*
@@ -1844,7 +1882,8 @@ take_rules(const struct rule **sorted, size_t i, size_t k, uint32_t token,
 		 * 32-bit x86, numbered apart by libseccomp, can be there.)
 		 */
 		if (sorted[i]->profile != 0 &&
-		    sorted[i]->profile == F.stub_profile && stubbed(token, nr))
+		    sorted[i]->profile == p->stub_profile &&
+		    stubbed(p, token, nr))
 			continue;
 		L[n++] = sorted[i];
 		if (sorted[i]->ncmp == 0)
@@ -1863,11 +1902,12 @@ add_call(struct archfilter *af, const char *name, uint32_t nr,
 	c->nr = nr;
 	c->L = L;
 	c->n = n;
-	c->fallback = default_for(af->arch->token, nr);
+	c->fallback = default_for(af->profile, af->arch->token, nr);
 	/* An unconditional rule ends the list: it is the fallback. */
 	if (n > 0 && L[n - 1]->ncmp == 0)
 		c->fallback = L[--c->n]->act;
-	if (c->n == 0 && c->fallback == default_for(af->arch->token, nr))
+	if (c->n == 0 && c->fallback == default_for(af->profile,
+	    af->arch->token, nr))
 		return;
 	af->ncalls++;
 }
@@ -1897,7 +1937,8 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 		if (twin[ipc] < 0)
 			continue;
 		start = *nL;
-		def = default_for(af->arch->token, (uint32_t)twin[ipc]);
+		def = default_for(af->profile, af->arch->token,
+		    (uint32_t)twin[ipc]);
 
 		for (i = 0; i < nsorted; i = k) {
 			for (k = i; k < nsorted && sorted[k]->nr ==
@@ -1905,7 +1946,7 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 				;
 			if (strcmp(sorted[i]->name, ipc ? "ipc" :
 			    "socketcall") == 0)
-				*nL = take_rules(sorted, i, k,
+				*nL = take_rules(af->profile, sorted, i, k,
 				    af->arch->token, (uint32_t)twin[ipc], L, *nL);
 		}
 		if (*nL > start && L[*nL - 1]->ncmp == 0)
@@ -1917,7 +1958,7 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 			m = muxed_byname(sorted[i]->name);
 			if (m == NULL || m->ipc != ipc)
 				continue;
-			n = take_rules(sorted, i, k, af->arch->token,
+			n = take_rules(af->profile, sorted, i, k, af->arch->token,
 			    (uint32_t)twin[ipc], L + *nL, 0);
 			fb = n > 0 && L[*nL + n - 1]->ncmp == 0 ?
 			    L[*nL + n - 1]->act : def;
@@ -1937,8 +1978,9 @@ add:
 }
 
 static void
-arch_filter(struct archfilter *af, const struct archinfo *arch,
-    const struct rule **sorted, const struct gate *gate)
+arch_filter(struct archfilter *af, const struct profile *p,
+    const struct archinfo *arch, const struct rule **sorted,
+    const struct gate *gate)
 {
 	const struct rule **L;
 	struct rule *g;
@@ -1946,11 +1988,12 @@ arch_filter(struct archfilter *af, const struct archinfo *arch,
 	bool gate_done = false;
 	int nr, execve_nr = syscall_nr("execve");
 
+	af->profile = p;
 	af->arch = arch;
-	af->calls = calloc(F.n + LEN(muxed) + 4, sizeof(*af->calls));
+	af->calls = calloc(p->n + LEN(muxed) + 4, sizeof(*af->calls));
 	af->extra = calloc(LEN(muxed) + 1, sizeof(*af->extra));
 	/* Each rule once, the gate, socketcall twins, and room to sort. */
-	L = af->L = malloc((2 * F.n + LEN(muxed) + 2) * sizeof(*L));
+	L = af->L = malloc((2 * p->n + LEN(muxed) + 2) * sizeof(*L));
 	if (af->calls == NULL || af->extra == NULL || L == NULL)
 		die_sys("malloc");
 	if (gate != NULL) {
@@ -1961,8 +2004,8 @@ arch_filter(struct archfilter *af, const struct archinfo *arch,
 		g->cmp[1] = (struct cmp){ 1, OP_EQ, gate->argv, 0 };
 		g->cmp[2] = (struct cmp){ 2, OP_EQ, gate->envp, 0 };
 	}
-	for (i = 0; i < F.n; i = k) {
-		for (k = i; k < F.n && sorted[k]->nr == sorted[i]->nr; k++)
+	for (i = 0; i < p->n; i = k) {
+		for (k = i; k < p->n && sorted[k]->nr == sorted[i]->nr; k++)
 			;
 		nr = seccomp_syscall_resolve_name_arch(arch->token,
 		    sorted[i]->name);
@@ -1978,8 +2021,8 @@ arch_filter(struct archfilter *af, const struct archinfo *arch,
 			L[nL + n++] = &af->extra[0];
 			gate_done = true;
 		}
-		n = take_rules(sorted, i, k, arch->token, (uint32_t)nr, L + nL,
-		    n);
+		n = take_rules(p, sorted, i, k, arch->token, (uint32_t)nr,
+		    L + nL, n);
 		add_call(af, sorted[i]->name, (uint32_t)nr, L + nL, n);
 		nL += n;
 	}
@@ -1989,7 +2032,7 @@ arch_filter(struct archfilter *af, const struct archinfo *arch,
 		    arch->token, "execve"), L + nL, 1);
 		nL++;
 	}
-	mux_twins(af, sorted, F.n, L, &nL);
+	mux_twins(af, sorted, p->n, L, &nL);
 	qsort(af->calls, af->ncalls, sizeof(*af->calls), by_nr);
 }
 
@@ -2247,7 +2290,7 @@ static size_t
 arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
 {
 	struct entry *e = malloc((af->ncalls + 1) * sizeof(*e));
-	uint32_t token = af->arch->token, last = last_call(token);
+	uint32_t token = af->arch->token, last = last_call(af->profile, token);
 	size_t i, n = 0, k, label;
 
 	if (e == NULL)
@@ -2259,14 +2302,15 @@ arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
 		e[n++].label = call_code(af->arch, &af->calls[i]);
 	}
 	if (last == 0 || last < lo || last >= hi) {
-		label = dispatch(e, n, F.def);
+		label = dispatch(e, n, af->profile->def);
 		free(e);
 		return label;
 	}
 	for (k = 0; k < n && e[k].nr <= last; k++)
 		;
 	label = dispatch(e + k, n - k, SCMP_ACT_ERRNO(ENOSYS));
-	label = jump(BPF_JGT, last, label, dispatch(e, k, F.def));
+	label = jump(BPF_JGT, last, label, dispatch(e, k,
+	    af->profile->def));
 	if ((token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X) &&
 	    (k == 0 || e[0].nr != 0))
 		label = jump(BPF_JEQ, 0, ret(SCMP_ACT_ERRNO(ENOSYS)), label);
@@ -2282,8 +2326,10 @@ arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
  * tracer skipped) meets the default action, as libseccomp does it.
  */
 static void
-generate(const struct archfilter *afs, size_t naf, struct sock_fprog *prog)
+generate(const struct filter *flt, struct sock_fprog *prog)
 {
+	const struct archfilter *afs = flt->arch;
+	size_t naf = flt->narch;
 	size_t entry[MAX_ARCH], next, native, x32;
 	const struct archfilter *x32f = NULL;
 	size_t i;
@@ -2303,8 +2349,8 @@ generate(const struct archfilter *afs, size_t naf, struct sock_fprog *prog)
 		x32 = x32f ? arch_code(x32f, X32_BIT, UINT32_MAX - 1) :
 		    ret(SCMP_ACT_KILL_PROCESS);
 		/* As runc's stub: -1 is above x32's last call. */
-		x32 = jump(BPF_JEQ, UINT32_MAX, ret(default_for(SCMP_ARCH_X32,
-		    UINT32_MAX)), x32);
+		x32 = jump(BPF_JEQ, UINT32_MAX, ret(default_for(flt->profile,
+		    SCMP_ARCH_X32, UINT32_MAX)), x32);
 		native = arch_code(&afs[i], 0, X32_BIT - 1);
 		jump(BPF_JGE, X32_BIT, x32, native);
 		entry[i] = load(offsetof(struct seccomp_data, nr));
@@ -2322,32 +2368,36 @@ generate(const struct archfilter *afs, size_t naf, struct sock_fprog *prog)
 /* ---- the whole filter --------------------------------------------------- */
 
 static void
-build_filter(const struct gate *gate, struct archfilter *afs)
+build_filter(struct filter *flt, const struct profile *p,
+    const struct gate *gate)
 {
 	const struct rule **sorted;
 	size_t i;
 
-	sorted = malloc((F.n ? F.n : 1) * sizeof(*sorted));
+	sorted = malloc((p->n ? p->n : 1) * sizeof(*sorted));
 	if (sorted == NULL)
 		die_sys("malloc");
-	for (i = 0; i < F.n; i++)
-		sorted[i] = &F.r[i];
-	qsort(sorted, F.n, sizeof(*sorted), by_call);
-	for (i = 0; i < F.narch; i++)
-		arch_filter(&afs[i], arch_bytoken(F.arch[i]), sorted,
-		    F.arch[i] == seccomp_arch_native() ? gate : NULL);
+	for (i = 0; i < p->n; i++)
+		sorted[i] = &p->r[i];
+	qsort(sorted, p->n, sizeof(*sorted), by_call);
+	memset(flt, 0, sizeof(*flt));
+	flt->profile = p;
+	flt->narch = p->narch;
+	for (i = 0; i < p->narch; i++)
+		arch_filter(&flt->arch[i], p, arch_bytoken(p->arch[i]), sorted,
+		    p->arch[i] == seccomp_arch_native() ? gate : NULL);
 	free(sorted);
 }
 
 static void
-release_filter(struct archfilter *afs)
+release_filter(struct filter *flt)
 {
 	size_t i;
 
-	for (i = 0; i < F.narch; i++) {
-		free(afs[i].calls);
-		free(afs[i].extra);
-		free(afs[i].L);
+	for (i = 0; i < flt->narch; i++) {
+		free(flt->arch[i].calls);
+		free(flt->arch[i].extra);
+		free(flt->arch[i].L);
 	}
 }
 
@@ -2383,9 +2433,9 @@ pfc_value(FILE *f, uint64_t v)
 
 /* runc's ENOSYS stub, where a JSON profile set one. */
 static void
-pfc_stub(FILE *f, uint32_t token)
+pfc_stub(FILE *f, const struct profile *p, uint32_t token)
 {
-	uint32_t last = last_call(token);
+	uint32_t last = last_call(p, token);
 
 	if (last == 0)
 		return;
@@ -2398,8 +2448,11 @@ pfc_stub(FILE *f, uint32_t token)
 }
 
 static void
-pfc(FILE *f, const struct archfilter *afs, size_t naf)
+pfc(FILE *f, const struct filter *flt)
 {
+	const struct profile *p = flt->profile;
+	const struct archfilter *afs = flt->arch;
+	size_t naf = flt->narch;
 	static const char *const ops[] = {
 		[OP_EQ] = "==", [OP_NE] = "!=", [OP_LT] = "<", [OP_LE] = "<=",
 		[OP_GT] = ">", [OP_GE] = ">=", [OP_MEQ] = "==", [OP_MNE] = "!=",
@@ -2453,14 +2506,14 @@ pfc(FILE *f, const struct archfilter *afs, size_t naf)
 				fprintf(f, "%*saction %s;\n", (int)depth, "",
 				    pfc_action(r->act, buf, sizeof(buf)));
 			}
-			if (c->fallback != default_for(af->arch->token,
+			if (c->fallback != default_for(p, af->arch->token,
 			    c->nr))
 				fprintf(f, "    action %s;\n", pfc_action(
 				    c->fallback, buf, sizeof(buf)));
 		}
-		pfc_stub(f, af->arch->token);
+		pfc_stub(f, p, af->arch->token);
 		fprintf(f, "  # default action\n  action %s;\n",
-		    pfc_action(F.def, buf, sizeof(buf)));
+		    pfc_action(p->def, buf, sizeof(buf)));
 	}
 	fprintf(f, "# invalid architecture action\naction KILL_PROCESS;\n");
 	fprintf(f, "#\n# pseudo filter code end\n#\n");
@@ -2593,12 +2646,12 @@ place_exec_args(struct exec *ex, struct gate *g)
 
 /* A filter that stops scfilter's own exec of PROG would only fail later. */
 static void
-check_exec_allowed(const struct exec *ex)
+check_exec_allowed(const struct profile *p, const struct exec *ex)
 {
 	uint64_t args[NARGS] = {
 		(uintptr_t)ex->path, (uintptr_t)ex->argv, (uintptr_t)ex->envp,
 	};
-	uint32_t act = verdict(syscall_nr("execve"), args);
+	uint32_t act = verdict(p, syscall_nr("execve"), args);
 	char buf[32];
 
 	if (act == SCMP_ACT_ALLOW || act == SCMP_ACT_LOG)
@@ -2638,10 +2691,10 @@ now_us(void)
 }
 
 static unsigned
-filter_flags(void)
+filter_flags(const struct profile *p)
 {
-	return (F.flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
-	    (F.flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+	return (p->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
+	    (p->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
 }
 
 /* ---- output: --dump, --bpf, --list, --show ------------------------------ */
@@ -2759,6 +2812,7 @@ show(const char *name)
 /* ---- main --------------------------------------------------------------- */
 
 struct opts {
+	struct profile *profile;	/* the rules, as the options give them */
 	bool dump;
 	const char *bpf;
 	char **prog;
@@ -2768,33 +2822,34 @@ static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	const struct where def = { "--default", 0 }, arch = { "--arch", 0 };
+	struct profile *p = o->profile;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+:f:hvV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			load_profile(optarg);
+			load_profile(p, optarg);
 			break;
 		case OPT_ALLOW:
-			add_list("--allow", optarg, SCMP_ACT_ALLOW);
+			add_list(p, "--allow", optarg, SCMP_ACT_ALLOW);
 			break;
 		case OPT_DENY:
-			add_list("--deny", optarg, SCMP_ACT_ERRNO(EPERM));
+			add_list(p, "--deny", optarg, SCMP_ACT_ERRNO(EPERM));
 			break;
 		case OPT_ERRNO:
-			add_errno_list(optarg);
+			add_errno_list(p, optarg);
 			break;
 		case OPT_KILL:
-			add_list("--kill", optarg, SCMP_ACT_KILL_PROCESS);
+			add_list(p, "--kill", optarg, SCMP_ACT_KILL_PROCESS);
 			break;
 		case OPT_LOG:
-			add_list("--log", optarg, SCMP_ACT_LOG);
+			add_list(p, "--log", optarg, SCMP_ACT_LOG);
 			break;
 		case OPT_DEFAULT:
-			set_default(parse_action(optarg, &def));
+			set_default(p, parse_action(optarg, &def));
 			break;
 		case OPT_ARCH:
-			parse_arch_list(optarg, &arch);
+			parse_arch_list(p, optarg, &arch);
 			break;
 		case OPT_DUMP:
 			o->dump = true;
@@ -2814,76 +2869,77 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 static void
-trace_filter(const struct archfilter *afs, const struct sock_fprog *prog,
-    long us)
+trace_filter(const struct filter *flt, const struct sock_fprog *prog, long us)
 {
+	const struct profile *p = flt->profile;
 	char arches[64] = "", act[32];
 	size_t i;
 
 	if (!conch_verbose)
 		return;
-	for (i = 0; i < F.narch; i++)
+	for (i = 0; i < flt->narch; i++)
 		snprintf(arches + strlen(arches), sizeof(arches) -
-		    strlen(arches), "%s%s", i ? "," : "", afs[i].arch->name);
+		    strlen(arches), "%s%s", i ? "," : "", flt->arch[i].arch->name);
 	trace("filter: %zu rules, default %s, architectures %s (others "
-	    "killed): %u BPF instructions in %ld µs", F.n,
-	    action_str(F.def, act, sizeof(act)), arches, prog->len, us);
+	    "killed): %u BPF instructions in %ld µs", p->n,
+	    action_str(p->def, act, sizeof(act)), arches, prog->len, us);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .dump = false };
+	struct profile profile, *p = &profile;
+	struct opts o = { .profile = &profile };
 	struct exec ex = { .envp = environ };
-	struct archfilter afs[MAX_ARCH] = { { NULL, NULL, 0, NULL, 0, NULL } };
+	struct filter flt;
 	struct gate gate, *g = NULL;
 	struct sock_fprog prog;
 	long start;
 
 	conch_init("scfilter");
-	F.narch = machine_arches(F.arch);
+	profile_init(&profile);
 	parse_args(argc, argv, &o);
 
 	if (o.dump || o.bpf != NULL) {
 		if (o.prog[0] != NULL)
 			die("--dump and --bpf write the filter instead of "
 			    "running PROG ('%s')", o.prog[0]);
-		if (F.noexec)
+		if (p->noexec)
 			trace("noexec: written out, execve is simply denied "
 			    "(only scfilter's own exec of PROG can pass)");
 		start = now_us();
-		build_filter(NULL, afs);
-		generate(afs, F.narch, &prog);
-		trace_filter(afs, &prog, now_us() - start);
+		build_filter(&flt, p, NULL);
+		generate(&flt, &prog);
+		trace_filter(&flt, &prog, now_us() - start);
 		if (o.bpf != NULL)
 			write_bpf(&prog, o.bpf);
 		if (o.dump) {
-			pfc(stdout, afs, F.narch);
+			pfc(stdout, &flt);
 			if (fflush(stdout) == EOF)
 				die_sys("write the filter to stdout");
 		}
-		release_filter(afs);
+		release_filter(&flt);
 		return 0;
 	}
 
 	find_prog(&ex, o.prog[0] ? o.prog : NULL);
-	if (F.noexec) {
+	if (p->noexec) {
 		place_exec_args(&ex, &gate);
 		g = &gate;
 	} else {
-		check_exec_allowed(&ex);
+		check_exec_allowed(p, &ex);
 	}
 	start = now_us();
-	build_filter(g, afs);
-	generate(afs, F.narch, &prog);
-	trace_filter(afs, &prog, now_us() - start);
+	build_filter(&flt, p, g);
+	generate(&flt, &prog);
+	trace_filter(&flt, &prog, now_us() - start);
 
 	trace("prctl(PR_SET_NO_NEW_PRIVS): needed to load a filter without "
 	    "CAP_SYS_ADMIN; no exec can gain privileges after it");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		die_sys("prctl(PR_SET_NO_NEW_PRIVS)");
 	trace("seccomp(SECCOMP_SET_MODE_FILTER), then exec %s", ex.path);
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter_flags(),
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter_flags(p),
 	    &prog) == -1)
 		die_sys("load the filter (%u BPF instructions)", prog.len);
 	exec_path(&ex);
