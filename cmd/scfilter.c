@@ -1958,8 +1958,8 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 			m = muxed_byname(sorted[i]->name);
 			if (m == NULL || m->ipc != ipc)
 				continue;
-			n = take_rules(af->profile, sorted, i, k, af->arch->token,
-			    (uint32_t)twin[ipc], L + *nL, 0);
+			n = take_rules(af->profile, sorted, i, k,
+			    af->arch->token, (uint32_t)twin[ipc], L + *nL, 0);
 			fb = n > 0 && L[*nL + n - 1]->ncmp == 0 ?
 			    L[*nL + n - 1]->act : def;
 			if (fb == def)
@@ -2044,75 +2044,101 @@ arch_filter(struct archfilter *af, const struct profile *p,
  * Conditional jumps reach 255 instructions; farther ones go through an
  * unconditional jump put right after them.
  */
-static struct prog {
-	struct sock_filter ins[BPF_MAXINSNS];
+struct bpf {
+	struct sock_filter ins[BPF_MAXINSNS];	/* filled from the end */
 	size_t n;
-	struct { uint32_t act; size_t label; } rets[16];
+	struct { uint32_t act; size_t label; } rets[16];	/* to share */
 	size_t nrets;
-} P;
+};
 
+/* One instruction before those emitted so far; its label. */
 static size_t
-put(struct sock_filter f)
+bpf_emit(struct bpf *b, struct sock_filter ins)
 {
-	if (P.n == BPF_MAXINSNS)
+	if (b->n == BPF_MAXINSNS)
 		die("the filter needs more than the kernel's %d instructions",
 		    BPF_MAXINSNS);
-	P.ins[BPF_MAXINSNS - ++P.n] = f;
-	return P.n;
+	b->ins[BPF_MAXINSNS - ++b->n] = ins;
+	return b->n;
 }
 
-/* The jump offset from the next instruction put to label. */
+/* The jump offset from the next instruction emitted to label. */
 static size_t
-dist(size_t label)
+bpf_offset(const struct bpf *b, size_t label)
 {
-	return P.n - label;
+	return b->n - label;
 }
 
+/* "if (A OP k) goto t; else goto f", through a "ja" where t or f is far. */
 static size_t
-jump(uint16_t op, uint32_t k, size_t t, size_t f)
+bpf_jump(struct bpf *b, uint16_t op, uint32_t k, size_t t, size_t f)
 {
 	struct sock_filter ja = BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
 
-	if (dist(t) > 255) {
-		ja.k = dist(t);
-		t = put(ja);
+	if (bpf_offset(b, t) > 255) {
+		ja.k = bpf_offset(b, t);
+		t = bpf_emit(b, ja);
 	}
-	if (dist(f) > 255) {
-		ja.k = dist(f);
-		f = put(ja);
+	if (bpf_offset(b, f) > 255) {
+		ja.k = bpf_offset(b, f);
+		f = bpf_emit(b, ja);
 	}
-	return put((struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K, k,
-	    dist(t), dist(f)));
+	return bpf_emit(b, (struct sock_filter)BPF_JUMP(BPF_JMP | op | BPF_K,
+	    k, bpf_offset(b, t), bpf_offset(b, f)));
+}
+
+/* "A = seccomp_data[offset]", one 32-bit word. */
+static size_t
+bpf_load(struct bpf *b, uint32_t offset)
+{
+	return bpf_emit(b, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W |
+	    BPF_ABS, offset));
 }
 
 static size_t
-load(uint32_t offset)
+bpf_load_nr(struct bpf *b)
 {
-	return put((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offset));
+	return bpf_load(b, offsetof(struct seccomp_data, nr));
 }
 
 static size_t
-and(uint32_t mask)
+bpf_load_arch(struct bpf *b)
 {
-	return put((struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K,
-	    mask));
+	return bpf_load(b, offsetof(struct seccomp_data, arch));
+}
+
+/* The low or high 32-bit word of an argument, as the architecture lays it. */
+static size_t
+bpf_load_arg(struct bpf *b, const struct archinfo *a, unsigned arg,
+    bool high)
+{
+	return bpf_load(b, offsetof(struct seccomp_data, args[arg]) +
+	    (high != a->big_endian ? 4 : 0));
+}
+
+/* "A &= mask" */
+static size_t
+bpf_and(struct bpf *b, uint32_t mask)
+{
+	return bpf_emit(b, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND |
+	    BPF_K, mask));
 }
 
 /* "return ACTION": one near enough is shared. */
 static size_t
-ret(uint32_t act)
+bpf_ret(struct bpf *b, uint32_t act)
 {
 	size_t i;
 
-	for (i = 0; i < P.nrets; i++)
-		if (P.rets[i].act == act && dist(P.rets[i].label) < 200)
-			return P.rets[i].label;
-	i = P.nrets < LEN(P.rets) ? P.nrets++ : act % LEN(P.rets);
-	P.rets[i].act = act;
-	P.rets[i].label = put((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    act));
-	return P.rets[i].label;
+	for (i = 0; i < b->nrets; i++)
+		if (b->rets[i].act == act &&
+		    bpf_offset(b, b->rets[i].label) < 200)
+			return b->rets[i].label;
+	i = b->nrets < LEN(b->rets) ? b->nrets++ : act % LEN(b->rets);
+	b->rets[i].act = act;
+	b->rets[i].label = bpf_emit(b, (struct sock_filter)BPF_STMT(BPF_RET |
+	    BPF_K, act));
+	return b->rets[i].label;
 }
 
 /*
@@ -2151,17 +2177,10 @@ normalize(struct cmp *c, uint64_t top)
 	}
 }
 
-/* The offset of an argument's low or high 32-bit word in seccomp_data. */
-static uint32_t
-arg_word(const struct archinfo *a, unsigned arg, bool high)
-{
-	return offsetof(struct seccomp_data, args[arg]) +
-	    (high != a->big_endian ? 4 : 0);
-}
-
 /* The comparison c, going on to pass or fail. */
 static size_t
-test(const struct archinfo *a, const struct cmp *c, size_t pass, size_t fail)
+emit_cmp(struct bpf *b, const struct archinfo *a, const struct cmp *c,
+    size_t pass, size_t fail)
 {
 	uint32_t lo = (uint32_t)c->v, hi = (uint32_t)(c->v >> 32);
 	uint32_t lo2 = (uint32_t)c->v2, hi2 = (uint32_t)(c->v2 >> 32);
@@ -2174,61 +2193,66 @@ test(const struct archinfo *a, const struct cmp *c, size_t pass, size_t fail)
 	}
 	if (a->bits == 32) {
 		switch (c->op) {
-		case OP_EQ: case OP_NE: jump(BPF_JEQ, lo, yes, no); break;
-		case OP_GT: jump(BPF_JGT, lo, pass, fail); break;
-		case OP_GE: jump(BPF_JGE, lo, pass, fail); break;
-		case OP_LT: jump(BPF_JGE, lo, fail, pass); break;
-		case OP_LE: jump(BPF_JGT, lo, fail, pass); break;
+		case OP_EQ: case OP_NE: bpf_jump(b, BPF_JEQ, lo, yes, no);
+			break;
+		case OP_GT: bpf_jump(b, BPF_JGT, lo, pass, fail); break;
+		case OP_GE: bpf_jump(b, BPF_JGE, lo, pass, fail); break;
+		case OP_LT: bpf_jump(b, BPF_JGE, lo, fail, pass); break;
+		case OP_LE: bpf_jump(b, BPF_JGT, lo, fail, pass); break;
 		case OP_MEQ: case OP_MNE:
-			jump(BPF_JEQ, lo2, yes, no);
+			bpf_jump(b, BPF_JEQ, lo2, yes, no);
 			if (lo != UINT32_MAX)
-				and(lo);
+				bpf_and(b, lo);
 			break;
 		}
-		return load(arg_word(a, c->arg, false));
+		return bpf_load_arg(b, a, c->arg, false);
 	}
 	switch (c->op) {
 	case OP_EQ: case OP_NE:
-		jump(BPF_JEQ, lo, yes, no);
-		t = load(arg_word(a, c->arg, false));
-		jump(BPF_JEQ, hi, t, no);
+		bpf_jump(b, BPF_JEQ, lo, yes, no);
+		t = bpf_load_arg(b, a, c->arg, false);
+		bpf_jump(b, BPF_JEQ, hi, t, no);
 		break;
 	case OP_GT: case OP_GE: case OP_LT: case OP_LE:
 		/* The high words decide, unless they are equal. */
 		if (c->op == OP_GT || c->op == OP_GE)
-			jump(c->op == OP_GT ? BPF_JGT : BPF_JGE, lo, pass, fail);
+			bpf_jump(b, c->op == OP_GT ? BPF_JGT : BPF_JGE, lo,
+			    pass, fail);
 		else
-			jump(c->op == OP_LT ? BPF_JGE : BPF_JGT, lo, fail, pass);
-		t = load(arg_word(a, c->arg, false));
+			bpf_jump(b, c->op == OP_LT ? BPF_JGE : BPF_JGT, lo,
+			    fail, pass);
+		t = bpf_load_arg(b, a, c->arg, false);
 		if (c->op == OP_GT || c->op == OP_GE)
-			jump(BPF_JGT, hi, pass, jump(BPF_JEQ, hi, t, fail));
+			bpf_jump(b, BPF_JGT, hi, pass, bpf_jump(b, BPF_JEQ, hi,
+			    t, fail));
 		else
-			jump(BPF_JGT, hi, fail, jump(BPF_JEQ, hi, t, pass));
+			bpf_jump(b, BPF_JGT, hi, fail, bpf_jump(b, BPF_JEQ, hi,
+			    t, pass));
 		break;
 	case OP_MEQ: case OP_MNE:
 		t = yes;
 		if (lo != 0) {
-			jump(BPF_JEQ, lo2, yes, no);
+			bpf_jump(b, BPF_JEQ, lo2, yes, no);
 			if (lo != UINT32_MAX)
-				and(lo);
-			t = load(arg_word(a, c->arg, false));
+				bpf_and(b, lo);
+			t = bpf_load_arg(b, a, c->arg, false);
 		}
 		if (hi == 0)
 			return t;
-		jump(BPF_JEQ, hi2, t, no);
+		bpf_jump(b, BPF_JEQ, hi2, t, no);
 		if (hi != UINT32_MAX)
-			and(hi);
+			bpf_and(b, hi);
 		break;
 	}
-	return load(arg_word(a, c->arg, true));
+	return bpf_load_arg(b, a, c->arg, true);
 }
 
 /* A call's rules, tried in order; the fallback when none matches. */
 static size_t
-call_code(const struct archinfo *a, const struct call *c)
+emit_call(struct bpf *b, const struct archinfo *a, const struct call *c)
 {
 	uint64_t top = a->bits == 32 ? 0xffffffffULL : UINT64_MAX;
-	size_t next = ret(c->fallback), pass, i, k, m;
+	size_t next = bpf_ret(b, c->fallback), pass, i, k, m;
 	struct cmp cs[RULE_CMPS];
 	bool never, plain = true;	/* next only returns the fallback */
 
@@ -2246,9 +2270,9 @@ call_code(const struct archinfo *a, const struct call *c)
 		}
 		if (never)
 			continue;
-		pass = ret(c->L[i]->act);
+		pass = bpf_ret(b, c->L[i]->act);
 		for (k = m; k-- > 0;)
-			pass = test(a, &cs[k], pass, next);
+			pass = emit_cmp(b, a, &cs[k], pass, next);
 		next = pass;
 		plain = false;
 	}
@@ -2265,19 +2289,21 @@ struct entry {
  * and def for the calls that have no code of their own.
  */
 static size_t
-dispatch(const struct entry *e, size_t n, uint32_t def)
+emit_dispatch(struct bpf *b, const struct entry *e, size_t n, uint32_t def)
 {
 	size_t label, mid, right;
 
 	if (n <= 4) {
-		label = ret(def);
+		label = bpf_ret(b, def);
 		while (n-- > 0)
-			label = jump(BPF_JEQ, e[n].nr, e[n].label, label);
+			label = bpf_jump(b, BPF_JEQ, e[n].nr, e[n].label,
+			    label);
 		return label;
 	}
 	mid = n / 2;
-	right = dispatch(e + mid, n - mid, def);
-	return jump(BPF_JGE, e[mid].nr, right, dispatch(e, mid, def));
+	right = emit_dispatch(b, e + mid, n - mid, def);
+	return bpf_jump(b, BPF_JGE, e[mid].nr, right, emit_dispatch(b, e, mid,
+	    def));
 }
 
 /*
@@ -2287,7 +2313,8 @@ dispatch(const struct entry *e, size_t n, uint32_t def)
  * ENOSYS (and on s390, call 0 too).
  */
 static size_t
-arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
+emit_arch(struct bpf *b, const struct archfilter *af, uint32_t lo,
+    uint32_t hi)
 {
 	struct entry *e = malloc((af->ncalls + 1) * sizeof(*e));
 	uint32_t token = af->arch->token, last = last_call(af->profile, token);
@@ -2299,21 +2326,22 @@ arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
 		if (af->calls[i].nr < lo || af->calls[i].nr > hi)
 			continue;
 		e[n].nr = af->calls[i].nr;
-		e[n++].label = call_code(af->arch, &af->calls[i]);
+		e[n++].label = emit_call(b, af->arch, &af->calls[i]);
 	}
 	if (last == 0 || last < lo || last >= hi) {
-		label = dispatch(e, n, af->profile->def);
+		label = emit_dispatch(b, e, n, af->profile->def);
 		free(e);
 		return label;
 	}
 	for (k = 0; k < n && e[k].nr <= last; k++)
 		;
-	label = dispatch(e + k, n - k, SCMP_ACT_ERRNO(ENOSYS));
-	label = jump(BPF_JGT, last, label, dispatch(e, k,
+	label = emit_dispatch(b, e + k, n - k, SCMP_ACT_ERRNO(ENOSYS));
+	label = bpf_jump(b, BPF_JGT, last, label, emit_dispatch(b, e, k,
 	    af->profile->def));
 	if ((token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X) &&
 	    (k == 0 || e[0].nr != 0))
-		label = jump(BPF_JEQ, 0, ret(SCMP_ACT_ERRNO(ENOSYS)), label);
+		label = bpf_jump(b, BPF_JEQ, 0, bpf_ret(b,
+		    SCMP_ACT_ERRNO(ENOSYS)), label);
 	free(e);
 	return label;
 }
@@ -2326,7 +2354,7 @@ arch_code(const struct archfilter *af, uint32_t lo, uint32_t hi)
  * tracer skipped) meets the default action, as libseccomp does it.
  */
 static void
-generate(const struct filter *flt, struct sock_fprog *prog)
+bpf_compile(struct bpf *b, const struct filter *flt, struct sock_fprog *prog)
 {
 	const struct archfilter *afs = flt->arch;
 	size_t naf = flt->narch;
@@ -2334,7 +2362,7 @@ generate(const struct filter *flt, struct sock_fprog *prog)
 	const struct archfilter *x32f = NULL;
 	size_t i;
 
-	P.n = P.nrets = 0;
+	b->n = b->nrets = 0;
 	for (i = 0; i < naf; i++)
 		if (afs[i].arch->token == SCMP_ARCH_X32)
 			x32f = &afs[i];
@@ -2342,27 +2370,28 @@ generate(const struct filter *flt, struct sock_fprog *prog)
 		if (afs[i].arch->token == SCMP_ARCH_X32)
 			continue;
 		if (afs[i].arch->token != SCMP_ARCH_X86_64) {
-			entry[i] = arch_code(&afs[i], 0, UINT32_MAX);
-			entry[i] = load(offsetof(struct seccomp_data, nr));
+			entry[i] = emit_arch(b, &afs[i], 0, UINT32_MAX);
+			entry[i] = bpf_load_nr(b);
 			continue;
 		}
-		x32 = x32f ? arch_code(x32f, X32_BIT, UINT32_MAX - 1) :
-		    ret(SCMP_ACT_KILL_PROCESS);
+		x32 = x32f ? emit_arch(b, x32f, X32_BIT, UINT32_MAX - 1) :
+		    bpf_ret(b, SCMP_ACT_KILL_PROCESS);
 		/* As runc's stub: -1 is above x32's last call. */
-		x32 = jump(BPF_JEQ, UINT32_MAX, ret(default_for(flt->profile,
-		    SCMP_ARCH_X32, UINT32_MAX)), x32);
-		native = arch_code(&afs[i], 0, X32_BIT - 1);
-		jump(BPF_JGE, X32_BIT, x32, native);
-		entry[i] = load(offsetof(struct seccomp_data, nr));
+		x32 = bpf_jump(b, BPF_JEQ, UINT32_MAX, bpf_ret(b,
+		    default_for(flt->profile, SCMP_ARCH_X32, UINT32_MAX)), x32);
+		native = emit_arch(b, &afs[i], 0, X32_BIT - 1);
+		bpf_jump(b, BPF_JGE, X32_BIT, x32, native);
+		entry[i] = bpf_load_nr(b);
 	}
-	P.nrets = 0;
-	next = ret(SCMP_ACT_KILL_PROCESS);
+	b->nrets = 0;
+	next = bpf_ret(b, SCMP_ACT_KILL_PROCESS);
 	for (i = naf; i-- > 0;)
 		if (afs[i].arch->token != SCMP_ARCH_X32)
-			next = jump(BPF_JEQ, afs[i].arch->token, entry[i], next);
-	load(offsetof(struct seccomp_data, arch));
-	prog->len = P.n;
-	prog->filter = &P.ins[BPF_MAXINSNS - P.n];
+			next = bpf_jump(b, BPF_JEQ, afs[i].arch->token,
+			    entry[i], next);
+	bpf_load_arch(b);
+	prog->len = b->n;
+	prog->filter = &b->ins[BPF_MAXINSNS - b->n];
 }
 
 /* ---- the whole filter --------------------------------------------------- */
@@ -2812,7 +2841,7 @@ show(const char *name)
 /* ---- main --------------------------------------------------------------- */
 
 struct opts {
-	struct profile *profile;	/* the rules, as the options give them */
+	struct profile *profile;	/* the rules the options give */
 	bool dump;
 	const char *bpf;
 	char **prog;
@@ -2879,7 +2908,8 @@ trace_filter(const struct filter *flt, const struct sock_fprog *prog, long us)
 		return;
 	for (i = 0; i < flt->narch; i++)
 		snprintf(arches + strlen(arches), sizeof(arches) -
-		    strlen(arches), "%s%s", i ? "," : "", flt->arch[i].arch->name);
+		    strlen(arches), "%s%s", i ? "," : "",
+		    flt->arch[i].arch->name);
 	trace("filter: %zu rules, default %s, architectures %s (others "
 	    "killed): %u BPF instructions in %ld µs", p->n,
 	    action_str(p->def, act, sizeof(act)), arches, prog->len, us);
@@ -2892,6 +2922,7 @@ main(int argc, char **argv)
 	struct opts o = { .profile = &profile };
 	struct exec ex = { .envp = environ };
 	struct filter flt;
+	struct bpf bpf;
 	struct gate gate, *g = NULL;
 	struct sock_fprog prog;
 	long start;
@@ -2909,7 +2940,7 @@ main(int argc, char **argv)
 			    "(only scfilter's own exec of PROG can pass)");
 		start = now_us();
 		build_filter(&flt, p, NULL);
-		generate(&flt, &prog);
+		bpf_compile(&bpf, &flt, &prog);
 		trace_filter(&flt, &prog, now_us() - start);
 		if (o.bpf != NULL)
 			write_bpf(&prog, o.bpf);
@@ -2931,7 +2962,7 @@ main(int argc, char **argv)
 	}
 	start = now_us();
 	build_filter(&flt, p, g);
-	generate(&flt, &prog);
+	bpf_compile(&bpf, &flt, &prog);
 	trace_filter(&flt, &prog, now_us() - start);
 
 	trace("prctl(PR_SET_NO_NEW_PRIVS): needed to load a filter without "
