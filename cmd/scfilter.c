@@ -267,7 +267,7 @@ profile_init(struct profile *p)
 
 /* A new default action replaces the old one, and its stub. */
 static void
-set_default(struct profile *p, uint32_t act)
+profile_set_default(struct profile *p, uint32_t act)
 {
 	p->def = act;
 	p->nlast = 0;
@@ -275,7 +275,7 @@ set_default(struct profile *p, uint32_t act)
 
 /* The last call of the stub on an architecture; 0 when it has none. */
 static uint32_t
-last_call(const struct profile *p, uint32_t token)
+profile_last_call(const struct profile *p, uint32_t token)
 {
 	size_t i;
 
@@ -291,9 +291,9 @@ last_call(const struct profile *p, uint32_t token)
  * calls beyond the table's end; runc gives it ENOSYS too.
  */
 static bool
-stubbed(const struct profile *p, uint32_t token, uint32_t nr)
+profile_stubbed(const struct profile *p, uint32_t token, uint32_t nr)
 {
-	uint32_t last = last_call(p, token);
+	uint32_t last = profile_last_call(p, token);
 
 	return last != 0 && (nr > last || (nr == 0 &&
 	    (token == SCMP_ARCH_S390 || token == SCMP_ARCH_S390X)));
@@ -301,9 +301,9 @@ stubbed(const struct profile *p, uint32_t token, uint32_t nr)
 
 /* What a call no rule decides gets: ENOSYS in the stub, else the default. */
 static uint32_t
-default_for(const struct profile *p, uint32_t token, uint32_t nr)
+profile_default_for(const struct profile *p, uint32_t token, uint32_t nr)
 {
-	return stubbed(p, token, nr) ? SCMP_ACT_ERRNO(ENOSYS) : p->def;
+	return profile_stubbed(p, token, nr) ? SCMP_ACT_ERRNO(ENOSYS) : p->def;
 }
 
 /* Where a rule was read, for messages: "prof.txt:3: ", "--deny: ". */
@@ -340,7 +340,7 @@ profile_hold(struct profile *p, void *mem, void (*release)(void *))
 }
 
 static void
-add_rule(struct profile *p, const struct rule *r)
+profile_add_rule(struct profile *p, const struct rule *r)
 {
 	if (p->n == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 128;
@@ -704,7 +704,7 @@ runs_here(uint32_t token)
  * architecture Docker knows, so there they are skipped.
  */
 static void
-set_arches(struct profile *p, const uint32_t *tokens, size_t n,
+profile_set_arches(struct profile *p, const uint32_t *tokens, size_t n,
     const struct where *w, bool json)
 {
 	uint32_t native = seccomp_arch_native();
@@ -742,9 +742,9 @@ set_arches(struct profile *p, const uint32_t *tokens, size_t n,
 		    "and PROG is of it", arch_bytoken(native)->name);
 }
 
-/* "x86_64,x86" (or separated by spaces): to set_arches(). */
+/* "x86_64,x86" (or separated by spaces): to profile_set_arches(). */
 static void
-parse_arch_list(struct profile *p, char *list, const struct where *w)
+profile_parse_arches(struct profile *p, char *list, const struct where *w)
 {
 	uint32_t tokens[16];
 	const struct archinfo *a;
@@ -765,7 +765,7 @@ parse_arch_list(struct profile *p, char *list, const struct where *w)
 	}
 	if (n == 0)
 		die_at(w, "no architecture given");
-	set_arches(p, tokens, n, w, false);
+	profile_set_arches(p, tokens, n, w, false);
 }
 
 /* ---- the text profile format ------------------------------------------- */
@@ -854,7 +854,7 @@ parse_conditions(const char *s, struct rule *r, const struct where *w)
 
 /* One name of a rule: a rule per call, all with the same conditions. */
 static void
-add_named(struct profile *p, const char *name, const struct rule *tmpl,
+profile_add_call(struct profile *p, const char *name, const struct rule *tmpl,
     const struct where *w)
 {
 	struct rule r = *tmpl;
@@ -863,18 +863,18 @@ add_named(struct profile *p, const char *name, const struct rule *tmpl,
 	r.nr = syscall_nr(name);
 	if (r.nr == __NR_SCMP_ERROR)
 		die_at(w, "unknown system call '%s'", name);
-	add_rule(p, &r);
+	profile_add_rule(p, &r);
 }
 
 /* "noexec": execve and execveat denied once PROG runs (see main()). */
 static void
-add_noexec(struct profile *p)
+profile_add_noexec(struct profile *p)
 {
 	struct rule r = { .act = SCMP_ACT_ERRNO(EPERM) };
 	const struct where w = { "noexec", 0 };
 
-	add_named(p, "execve", &r, &w);
-	add_named(p, "execveat", &r, &w);
+	profile_add_call(p, "execve", &r, &w);
+	profile_add_call(p, "execveat", &r, &w);
 	p->noexec = true;
 }
 
@@ -897,17 +897,17 @@ parse_line(struct profile *p, char *line, const struct where *w)
 		if (len == 0 || *skip_space(s + len) != '\0')
 			die_at(w, "malformed rule: 'default' takes one action");
 		s[len] = '\0';
-		set_default(p, parse_action(s, w));
+		profile_set_default(p, parse_action(s, w));
 		return;
 	}
 	if (strcmp(word, "arch") == 0) {
-		parse_arch_list(p, s, w);
+		profile_parse_arches(p, s, w);
 		return;
 	}
 	if (strcmp(word, "noexec") == 0) {
 		if (*s != '\0')
 			die_at(w, "malformed rule: 'noexec' takes nothing");
-		add_noexec(p);
+		profile_add_noexec(p);
 		return;
 	}
 	r.act = parse_action(word, w);
@@ -933,11 +933,11 @@ parse_line(struct profile *p, char *line, const struct where *w)
 		die_at(w, "malformed rule: no system call after '%s'", word);
 	parse_conditions(s, &r, w);
 	for (i = 0; i < n; i++)
-		add_named(p, names[i], &r, w);
+		profile_add_call(p, names[i], &r, w);
 }
 
 static void
-parse_text(struct profile *p, char *text, const char *origin)
+text_profile_read(struct profile *p, char *text, const char *origin)
 {
 	struct where w = { origin, 0 };
 	char *line, *next;
@@ -955,12 +955,12 @@ parse_text(struct profile *p, char *text, const char *origin)
 /* ---- OCI and Docker JSON profiles --------------------------------------- */
 
 /* What Docker resolves "includes" and "excludes" against. */
-static struct host {
+static struct docker_host {
 	bool known;
 	uint64_t caps;		/* the permitted set */
 	unsigned kmajor, kminor;
 	const char *goarch;
-} host;
+} docker_host;
 
 static void
 host_facts(void)
@@ -971,21 +971,21 @@ host_facts(void)
 	struct __user_cap_data_struct data[2];
 	struct utsname u;
 
-	if (host.known)
+	if (docker_host.known)
 		return;
 	/* The permitted set: under no_new_privs it bounds what PROG holds. */
 	if (syscall(SYS_capget, &hdr, data) == -1)
 		die_sys("capget");
-	host.caps = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	docker_host.caps = data[0].permitted | (uint64_t)data[1].permitted << 32;
 	if (uname(&u) == -1)
 		die_sys("uname");
-	if (sscanf(u.release, "%u.%u", &host.kmajor, &host.kminor) != 2)
+	if (sscanf(u.release, "%u.%u", &docker_host.kmajor, &docker_host.kminor) != 2)
 		die("kernel release '%s': expected MAJOR.MINOR...", u.release);
-	host.goarch = arch_bytoken(seccomp_arch_native())->goarch;
-	host.known = true;
+	docker_host.goarch = arch_bytoken(seccomp_arch_native())->goarch;
+	docker_host.known = true;
 	trace("Docker conditions: permitted capabilities 0x%" PRIx64
-	    ", kernel %u.%u, arch %s", host.caps, host.kmajor, host.kminor,
-	    host.goarch);
+	    ", kernel %u.%u, arch %s", docker_host.caps, docker_host.kmajor, docker_host.kminor,
+	    docker_host.goarch);
 }
 
 struct jctx {
@@ -1135,7 +1135,7 @@ caps_held(const struct jctx *j, json_t *caps, bool all_of)
 		if (c < 0)
 			die_json(j, "caps", "unknown capability '%s'",
 			    json_string_value(e));
-		if (((host.caps >> c) & 1) != all_of)
+		if (((docker_host.caps >> c) & 1) != all_of)
 			held = !all_of;
 	}
 	return held;
@@ -1151,8 +1151,8 @@ kernel_at_least(const struct jctx *j, const char *field, const char *v)
 	    v[end] != '\0')
 		die_json(j, field, "bad kernel version '%s' (expected "
 		    "MAJOR.MINOR)", v);
-	return host.kmajor > major || (host.kmajor == major &&
-	    host.kminor >= minor);
+	return docker_host.kmajor > major || (docker_host.kmajor == major &&
+	    docker_host.kminor >= minor);
 }
 
 /*
@@ -1179,7 +1179,7 @@ docker_applies(struct jctx *j, json_t *sc, const char **why)
 	if (json_is_object(exc)) {
 		snprintf(j->path + len, sizeof(j->path) - len, ".excludes");
 		if ((v = json_strings(j, exc, "arches")) != NULL &&
-		    in_strings(v, host.goarch))
+		    in_strings(v, docker_host.goarch))
 			*why = "excluded on this architecture";
 		else if ((v = json_strings(j, exc, "caps")) != NULL &&
 		    caps_held(j, v, false))
@@ -1191,7 +1191,7 @@ docker_applies(struct jctx *j, json_t *sc, const char **why)
 	if (json_is_object(inc) && *why == NULL) {
 		snprintf(j->path + len, sizeof(j->path) - len, ".includes");
 		if ((v = json_strings(j, inc, "arches")) != NULL &&
-		    !in_strings(v, host.goarch))
+		    !in_strings(v, docker_host.goarch))
 			*why = "not for this architecture";
 		else if ((v = json_strings(j, inc, "caps")) != NULL &&
 		    !caps_held(j, v, true))
@@ -1406,12 +1406,12 @@ json_settle(struct profile *p, const char *origin, struct jrules *jr)
 			;
 		if ((u = first_unconditional(g, end, def)) != NULL) {
 			trace_overruled(origin, g, end, u);
-			add_rule(p, &u->r);
+			profile_add_rule(p, &u->r);
 			continue;
 		}
 		for (m = g; m < end; m++)
 			if (m->r.act == def)
-				add_rule(p, &m->r);
+				profile_add_rule(p, &m->r);
 		for (m = g; m < end; m++) {
 			if (m->r.act == def)
 				continue;
@@ -1423,7 +1423,7 @@ json_settle(struct profile *p, const char *origin, struct jrules *jr)
 					    "another action (runc refuses such a "
 					    "profile too: libseccomp's EEXIST)",
 					    origin, m->entry, m->r.name, k->entry);
-			add_rule(p, &m->r);
+			profile_add_rule(p, &m->r);
 		}
 	}
 }
@@ -1460,7 +1460,7 @@ json_last_calls(struct profile *p, const char *origin, const struct jrules *jr,
 		trace("%s: no architectures listed: no ENOSYS for calls newer "
 		    "than the profile (as runc)", origin);
 	for (i = 0; i < ntokens && p->nlast < MAX_LAST; i++) {
-		if (last_call(p, tokens[i]) != 0)
+		if (profile_last_call(p, tokens[i]) != 0)
 			continue;	/* listed twice */
 		last = 0;
 		for (k = 0; k < jr->n; k++) {
@@ -1556,7 +1556,7 @@ json_arches(struct profile *p, struct jctx *j, json_t *root, uint32_t *tokens)
 	}
 	j->path[0] = '\0';
 	if (n > 0)
-		set_arches(p, tokens, n, &w, true);
+		profile_set_arches(p, tokens, n, &w, true);
 	return n;
 }
 
@@ -1586,7 +1586,7 @@ json_release(void *root)
 }
 
 static void
-parse_json(struct profile *p, const char *buf, size_t len, const char *origin)
+json_profile_read(struct profile *p, const char *buf, size_t len, const char *origin)
 {
 	struct jctx j = { origin, "" };
 	struct jrules jr = { NULL, 0, 0 };
@@ -1603,7 +1603,7 @@ parse_json(struct profile *p, const char *buf, size_t len, const char *origin)
 	if (!json_is_object(root))
 		die("%s: expected a JSON object (an OCI seccomp profile)",
 		    origin);
-	set_default(p, json_action(&j, json_str(&j, root, "defaultAction",
+	profile_set_default(p, json_action(&j, json_str(&j, root, "defaultAction",
 	    true), root, "defaultErrnoRet"));
 	p->stub_profile = ++p->njson;
 	narch = json_arches(p, &j, root, tokens);
@@ -1637,7 +1637,7 @@ builtin_byname(const char *name)
 
 /* The whole file, NUL-terminated; *len without the NUL. */
 static char *
-slurp(const char *path, size_t *len)
+read_profile_file(const char *path, size_t *len)
 {
 	size_t cap = 8192;
 	char *buf = NULL;
@@ -1675,7 +1675,7 @@ slurp(const char *path, size_t *len)
 }
 
 static void
-load_profile(struct profile *p, const char *arg)
+add_profile(struct profile *p, const char *arg)
 {
 	const struct builtin *b = builtin_byname(arg);
 	char *text;
@@ -1685,13 +1685,13 @@ load_profile(struct profile *p, const char *arg)
 		if ((text = strdup(b->text)) == NULL)
 			die_sys("strdup");
 		profile_hold(p, text, free);
-		parse_text(p, text, b->name);
+		text_profile_read(p, text, b->name);
 		trace("profile %s (built-in): %zu rules", arg, p->n - rules);
 		return;
 	}
-	text = slurp(arg, &len);
+	text = read_profile_file(arg, &len);
 	if (text[strspn(text, " \t\r\n")] == '{') {
-		parse_json(p, text, len, arg);
+		json_profile_read(p, text, len, arg);
 		free(text);
 		trace("profile %s (JSON): %zu rules", arg, p->n - rules);
 		return;
@@ -1699,13 +1699,13 @@ load_profile(struct profile *p, const char *arg)
 	if (memchr(text, '\0', len) != NULL)
 		die("profile %s: a binary file, neither text nor JSON", arg);
 	profile_hold(p, text, free);
-	parse_text(p, text, arg);
+	text_profile_read(p, text, arg);
 	trace("profile %s (text): %zu rules", arg, p->n - rules);
 }
 
 /* --allow LIST and friends: unconditional rules. */
 static void
-add_list(struct profile *p, const char *opt, char *list, uint32_t act)
+add_call_list(struct profile *p, const char *opt, char *list, uint32_t act)
 {
 	const struct where w = { opt, 0 };
 	struct rule r = { .act = act };
@@ -1717,7 +1717,7 @@ add_list(struct profile *p, const char *opt, char *list, uint32_t act)
 			*end = '\0';
 		if (*name == '\0')
 			die_at(&w, "empty system call name in the list");
-		add_named(p, name, &r, &w);
+		profile_add_call(p, name, &r, &w);
 		if (end == NULL)
 			break;
 	}
@@ -1732,7 +1732,7 @@ add_errno_list(struct profile *p, char *arg)
 	if (colon == NULL || colon == arg || colon[1] == '\0')
 		die("--errno '%s': expected ERR:LIST", arg);
 	*colon = '\0';
-	add_list(p, "--errno", colon + 1, SCMP_ACT_ERRNO(parse_errno(arg, &w)));
+	add_call_list(p, "--errno", colon + 1, SCMP_ACT_ERRNO(parse_errno(arg, &w)));
 }
 
 /* ---- the verdict on one call, for scfilter's own execve ----------------- */
@@ -1756,7 +1756,7 @@ cmp_holds(const struct cmp *c, const uint64_t *args)
 }
 
 static uint32_t
-verdict(const struct profile *p, int nr, const uint64_t *args)
+profile_verdict(const struct profile *p, int nr, const uint64_t *args)
 {
 	size_t i, k;
 
@@ -1769,7 +1769,7 @@ verdict(const struct profile *p, int nr, const uint64_t *args)
 		if (k == p->r[i].ncmp)
 			return p->r[i].act;
 	}
-	return default_for(p, seccomp_arch_native(), (uint32_t)nr);
+	return profile_default_for(p, seccomp_arch_native(), (uint32_t)nr);
 }
 
 /* ---- the filter, per architecture --------------------------------------- */
@@ -1782,7 +1782,7 @@ verdict(const struct profile *p, int nr, const uint64_t *args)
 struct call {
 	const char *name;
 	uint32_t nr;			/* on this architecture */
-	const struct rule **L;
+	const struct rule **tried;
 	size_t n;
 	uint32_t fallback;
 };
@@ -1794,7 +1794,7 @@ struct archfilter {
 	size_t ncalls;
 	struct rule *extra;		/* the gate, socketcall(2) twins */
 	size_t nextra;
-	const struct rule **L;		/* the calls' lists */
+	const struct rule **tried;		/* the calls' lists */
 };
 
 /* The filter: one archfilter per architecture of the profile. */
@@ -1805,7 +1805,7 @@ struct filter {
 };
 
 /* The pointers of scfilter's execve of PROG, let through by noexec. */
-struct gate {
+struct exec_gate {
 	uint64_t path, argv, envp;
 };
 
@@ -1870,10 +1870,10 @@ by_nr(const void *a, const void *b)
 	return x->nr < y->nr ? -1 : x->nr > y->nr;
 }
 
-/* Rules from sorted[i] on, of one call: into L, in the order tried. */
+/* Rules from sorted[i] on, of one call: into tried[], in that order. */
 static size_t
 take_rules(const struct profile *p, const struct rule **sorted, size_t i,
-    size_t k, uint32_t token, uint32_t nr, const struct rule **L, size_t n)
+    size_t k, uint32_t token, uint32_t nr, const struct rule **tried, size_t n)
 {
 	for (; i < k; i++) {
 		/*
@@ -1883,9 +1883,9 @@ take_rules(const struct profile *p, const struct rule **sorted, size_t i,
 		 */
 		if (sorted[i]->profile != 0 &&
 		    sorted[i]->profile == p->stub_profile &&
-		    stubbed(p, token, nr))
+		    profile_stubbed(p, token, nr))
 			continue;
-		L[n++] = sorted[i];
+		tried[n++] = sorted[i];
 		if (sorted[i]->ncmp == 0)
 			break;
 	}
@@ -1894,19 +1894,19 @@ take_rules(const struct profile *p, const struct rule **sorted, size_t i,
 
 static void
 add_call(struct archfilter *af, const char *name, uint32_t nr,
-    const struct rule **L, size_t n)
+    const struct rule **tried, size_t n)
 {
 	struct call *c = &af->calls[af->ncalls];
 
 	c->name = name;
 	c->nr = nr;
-	c->L = L;
+	c->tried = tried;
 	c->n = n;
-	c->fallback = default_for(af->profile, af->arch->token, nr);
+	c->fallback = profile_default_for(af->profile, af->arch->token, nr);
 	/* An unconditional rule ends the list: it is the fallback. */
-	if (n > 0 && L[n - 1]->ncmp == 0)
-		c->fallback = L[--c->n]->act;
-	if (c->n == 0 && c->fallback == default_for(af->profile,
+	if (n > 0 && tried[n - 1]->ncmp == 0)
+		c->fallback = tried[--c->n]->act;
+	if (c->n == 0 && c->fallback == profile_default_for(af->profile,
 	    af->arch->token, nr))
 		return;
 	af->ncalls++;
@@ -1920,7 +1920,7 @@ add_call(struct archfilter *af, const char *name, uint32_t nr,
  */
 static void
 mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
-    const struct rule **L, size_t *nL)
+    const struct rule **tried, size_t *nL)
 {
 	const struct muxed *m;
 	struct rule *r;
@@ -1937,7 +1937,7 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 		if (twin[ipc] < 0)
 			continue;
 		start = *nL;
-		def = default_for(af->profile, af->arch->token,
+		def = profile_default_for(af->profile, af->arch->token,
 		    (uint32_t)twin[ipc]);
 
 		for (i = 0; i < nsorted; i = k) {
@@ -1947,9 +1947,9 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 			if (strcmp(sorted[i]->name, ipc ? "ipc" :
 			    "socketcall") == 0)
 				*nL = take_rules(af->profile, sorted, i, k,
-				    af->arch->token, (uint32_t)twin[ipc], L, *nL);
+				    af->arch->token, (uint32_t)twin[ipc], tried, *nL);
 		}
-		if (*nL > start && L[*nL - 1]->ncmp == 0)
+		if (*nL > start && tried[*nL - 1]->ncmp == 0)
 			goto add;	/* an unconditional rule wins it all */
 		for (i = 0; i < nsorted; i = k) {
 			for (k = i; k < nsorted && sorted[k]->nr ==
@@ -1959,9 +1959,9 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 			if (m == NULL || m->ipc != ipc)
 				continue;
 			n = take_rules(af->profile, sorted, i, k,
-			    af->arch->token, (uint32_t)twin[ipc], L + *nL, 0);
-			fb = n > 0 && L[*nL + n - 1]->ncmp == 0 ?
-			    L[*nL + n - 1]->act : def;
+			    af->arch->token, (uint32_t)twin[ipc], tried + *nL, 0);
+			fb = n > 0 && tried[*nL + n - 1]->ncmp == 0 ?
+			    tried[*nL + n - 1]->act : def;
 			if (fb == def)
 				continue;
 			r = &af->extra[af->nextra++];
@@ -1969,20 +1969,20 @@ mux_twins(struct archfilter *af, const struct rule **sorted, size_t nsorted,
 			    .act = fb, .ncmp = 1 };
 			r->cmp[0] = (struct cmp){ 0, ipc ? OP_MEQ : OP_EQ,
 			    ipc ? 0xffff : m->code, ipc ? m->code : 0 };
-			L[(*nL)++] = r;
+			tried[(*nL)++] = r;
 		}
 add:
 		add_call(af, ipc ? "ipc" : "socketcall", (uint32_t)twin[ipc],
-		    L + start, *nL - start);
+		    tried + start, *nL - start);
 	}
 }
 
 static void
-arch_filter(struct archfilter *af, const struct profile *p,
+archfilter_build(struct archfilter *af, const struct profile *p,
     const struct archinfo *arch, const struct rule **sorted,
-    const struct gate *gate)
+    const struct exec_gate *gate)
 {
-	const struct rule **L;
+	const struct rule **tried;
 	struct rule *g;
 	size_t i, k, n, nL = 0;
 	bool gate_done = false;
@@ -1993,8 +1993,8 @@ arch_filter(struct archfilter *af, const struct profile *p,
 	af->calls = calloc(p->n + LEN(muxed) + 4, sizeof(*af->calls));
 	af->extra = calloc(LEN(muxed) + 1, sizeof(*af->extra));
 	/* Each rule once, the gate, socketcall twins, and room to sort. */
-	L = af->L = malloc((2 * p->n + LEN(muxed) + 2) * sizeof(*L));
-	if (af->calls == NULL || af->extra == NULL || L == NULL)
+	tried = af->tried = malloc((2 * p->n + LEN(muxed) + 2) * sizeof(*tried));
+	if (af->calls == NULL || af->extra == NULL || tried == NULL)
 		die_sys("malloc");
 	if (gate != NULL) {
 		g = &af->extra[af->nextra++];
@@ -2018,21 +2018,21 @@ arch_filter(struct archfilter *af, const struct profile *p,
 			continue;
 		n = 0;
 		if (gate != NULL && sorted[i]->nr == execve_nr) {
-			L[nL + n++] = &af->extra[0];
+			tried[nL + n++] = &af->extra[0];
 			gate_done = true;
 		}
 		n = take_rules(p, sorted, i, k, arch->token, (uint32_t)nr,
-		    L + nL, n);
-		add_call(af, sorted[i]->name, (uint32_t)nr, L + nL, n);
+		    tried + nL, n);
+		add_call(af, sorted[i]->name, (uint32_t)nr, tried + nL, n);
 		nL += n;
 	}
 	if (gate != NULL && !gate_done) {
-		L[nL] = &af->extra[0];
+		tried[nL] = &af->extra[0];
 		add_call(af, "execve", (uint32_t)seccomp_syscall_resolve_name_arch(
-		    arch->token, "execve"), L + nL, 1);
+		    arch->token, "execve"), tried + nL, 1);
 		nL++;
 	}
-	mux_twins(af, sorted, p->n, L, &nL);
+	mux_twins(af, sorted, p->n, tried, &nL);
 	qsort(af->calls, af->ncalls, sizeof(*af->calls), by_nr);
 }
 
@@ -2148,7 +2148,7 @@ bpf_ret(struct bpf *b, uint32_t act)
  * is cut to 32 bits. Returns 1 (always true), -1 (never) or 0 (test it).
  */
 static int
-normalize(struct cmp *c, uint64_t top)
+cmp_normalize(struct cmp *c, uint64_t top)
 {
 	int never;
 
@@ -2257,12 +2257,12 @@ emit_call(struct bpf *b, const struct archinfo *a, const struct call *c)
 	bool never, plain = true;	/* next only returns the fallback */
 
 	for (i = c->n; i-- > 0;) {
-		if (plain && c->L[i]->act == c->fallback)
+		if (plain && c->tried[i]->act == c->fallback)
 			continue;	/* the same outcome either way */
 		never = false;
-		for (k = m = 0; k < c->L[i]->ncmp && !never; k++) {
-			cs[m] = c->L[i]->cmp[k];
-			switch (normalize(&cs[m], top)) {
+		for (k = m = 0; k < c->tried[i]->ncmp && !never; k++) {
+			cs[m] = c->tried[i]->cmp[k];
+			switch (cmp_normalize(&cs[m], top)) {
 			case 1: break;
 			case -1: never = true; break;
 			default: m++;
@@ -2270,7 +2270,7 @@ emit_call(struct bpf *b, const struct archinfo *a, const struct call *c)
 		}
 		if (never)
 			continue;
-		pass = bpf_ret(b, c->L[i]->act);
+		pass = bpf_ret(b, c->tried[i]->act);
 		for (k = m; k-- > 0;)
 			pass = emit_cmp(b, a, &cs[k], pass, next);
 		next = pass;
@@ -2317,7 +2317,7 @@ emit_arch(struct bpf *b, const struct archfilter *af, uint32_t lo,
     uint32_t hi)
 {
 	struct entry *e = malloc((af->ncalls + 1) * sizeof(*e));
-	uint32_t token = af->arch->token, last = last_call(af->profile, token);
+	uint32_t token = af->arch->token, last = profile_last_call(af->profile, token);
 	size_t i, n = 0, k, label;
 
 	if (e == NULL)
@@ -2378,7 +2378,7 @@ bpf_compile(struct bpf *b, const struct filter *flt, struct sock_fprog *prog)
 		    bpf_ret(b, SCMP_ACT_KILL_PROCESS);
 		/* As runc's stub: -1 is above x32's last call. */
 		x32 = bpf_jump(b, BPF_JEQ, UINT32_MAX, bpf_ret(b,
-		    default_for(flt->profile, SCMP_ARCH_X32, UINT32_MAX)), x32);
+		    profile_default_for(flt->profile, SCMP_ARCH_X32, UINT32_MAX)), x32);
 		native = emit_arch(b, &afs[i], 0, X32_BIT - 1);
 		bpf_jump(b, BPF_JGE, X32_BIT, x32, native);
 		entry[i] = bpf_load_nr(b);
@@ -2397,8 +2397,8 @@ bpf_compile(struct bpf *b, const struct filter *flt, struct sock_fprog *prog)
 /* ---- the whole filter --------------------------------------------------- */
 
 static void
-build_filter(struct filter *flt, const struct profile *p,
-    const struct gate *gate)
+filter_build(struct filter *flt, const struct profile *p,
+    const struct exec_gate *gate)
 {
 	const struct rule **sorted;
 	size_t i;
@@ -2413,20 +2413,20 @@ build_filter(struct filter *flt, const struct profile *p,
 	flt->profile = p;
 	flt->narch = p->narch;
 	for (i = 0; i < p->narch; i++)
-		arch_filter(&flt->arch[i], p, arch_bytoken(p->arch[i]), sorted,
+		archfilter_build(&flt->arch[i], p, arch_bytoken(p->arch[i]), sorted,
 		    p->arch[i] == seccomp_arch_native() ? gate : NULL);
 	free(sorted);
 }
 
 static void
-release_filter(struct filter *flt)
+filter_free(struct filter *flt)
 {
 	size_t i;
 
 	for (i = 0; i < flt->narch; i++) {
 		free(flt->arch[i].calls);
 		free(flt->arch[i].extra);
-		free(flt->arch[i].L);
+		free(flt->arch[i].tried);
 	}
 }
 
@@ -2464,7 +2464,7 @@ pfc_value(FILE *f, uint64_t v)
 static void
 pfc_stub(FILE *f, const struct profile *p, uint32_t token)
 {
-	uint32_t last = last_call(p, token);
+	uint32_t last = profile_last_call(p, token);
 
 	if (last == 0)
 		return;
@@ -2477,7 +2477,7 @@ pfc_stub(FILE *f, const struct profile *p, uint32_t token)
 }
 
 static void
-pfc(FILE *f, const struct filter *flt)
+pfc_print(FILE *f, const struct filter *flt)
 {
 	const struct profile *p = flt->profile;
 	const struct archfilter *afs = flt->arch;
@@ -2507,11 +2507,11 @@ pfc(FILE *f, const struct filter *flt)
 			    c->name, c->nr);
 			fprintf(f, "  if ($syscall == %u)\n", c->nr);
 			for (j = 0; j < c->n; j++) {
-				r = c->L[j];
+				r = c->tried[j];
 				never = false;
 				for (k = m = 0; k < r->ncmp && !never; k++) {
 					cs[m] = r->cmp[k];
-					switch (normalize(&cs[m], top)) {
+					switch (cmp_normalize(&cs[m], top)) {
 					case 1: break;
 					case -1: never = true; break;
 					default: m++;
@@ -2535,7 +2535,7 @@ pfc(FILE *f, const struct filter *flt)
 				fprintf(f, "%*saction %s;\n", (int)depth, "",
 				    pfc_action(r->act, buf, sizeof(buf)));
 			}
-			if (c->fallback != default_for(p, af->arch->token,
+			if (c->fallback != profile_default_for(p, af->arch->token,
 			    c->nr))
 				fprintf(f, "    action %s;\n", pfc_action(
 				    c->fallback, buf, sizeof(buf)));
@@ -2561,7 +2561,7 @@ struct exec {
  * that call is checked, and noexec lets precisely that call through.
  */
 static void
-find_prog(struct exec *ex, char **argv)
+prog_find(struct exec *ex, char **argv)
 {
 	static char buf[PATH_MAX];
 	static char *shell[2];
@@ -2620,7 +2620,7 @@ find_prog(struct exec *ex, char **argv)
 
 /* Fresh memory at a random address; it vanishes with the exec. */
 static void *
-random_place(size_t size, uint64_t rnd)
+map_at_random(size_t size, uint64_t rnd)
 {
 	uint64_t lo = 1ULL << 32, span = (1ULL << 46) - lo;
 	size_t len = (size + 2 * 4096) & ~(size_t)4095;
@@ -2647,7 +2647,7 @@ random_place(size_t size, uint64_t rnd)
 
 /* noexec: the path, argv and envp of the exec moved to random places. */
 static void
-place_exec_args(struct exec *ex, struct gate *g)
+prog_gate(struct exec *ex, struct exec_gate *g)
 {
 	uint64_t rnd[3];
 	size_t argc = 0, envc = 0;
@@ -2659,28 +2659,28 @@ place_exec_args(struct exec *ex, struct gate *g)
 		argc++;
 	while (environ[envc] != NULL)
 		envc++;
-	path = random_place(strlen(ex->path) + 1, rnd[0]);
-	argv = random_place((argc + 1) * sizeof(*argv), rnd[1]);
-	envp = random_place((envc + 1) * sizeof(*envp), rnd[2]);
+	path = map_at_random(strlen(ex->path) + 1, rnd[0]);
+	argv = map_at_random((argc + 1) * sizeof(*argv), rnd[1]);
+	envp = map_at_random((envc + 1) * sizeof(*envp), rnd[2]);
 	strcpy(path, ex->path);
 	memcpy(argv, ex->argv, (argc + 1) * sizeof(*argv));
 	memcpy(envp, environ, (envc + 1) * sizeof(*envp));
 	ex->path = path;
 	ex->argv = argv;
 	ex->envp = envp;
-	*g = (struct gate){ (uintptr_t)path, (uintptr_t)argv, (uintptr_t)envp };
+	*g = (struct exec_gate){ (uintptr_t)path, (uintptr_t)argv, (uintptr_t)envp };
 	trace("noexec: PROG's execve arguments at random addresses; any "
 	    "other execve fails");
 }
 
 /* A filter that stops scfilter's own exec of PROG would only fail later. */
 static void
-check_exec_allowed(const struct profile *p, const struct exec *ex)
+prog_check_allowed(const struct profile *p, const struct exec *ex)
 {
 	uint64_t args[NARGS] = {
 		(uintptr_t)ex->path, (uintptr_t)ex->argv, (uintptr_t)ex->envp,
 	};
-	uint32_t act = verdict(p, syscall_nr("execve"), args);
+	uint32_t act = profile_verdict(p, syscall_nr("execve"), args);
 	char buf[32];
 
 	if (act == SCMP_ACT_ALLOW || act == SCMP_ACT_LOG)
@@ -2692,7 +2692,7 @@ check_exec_allowed(const struct profile *p, const struct exec *ex)
 }
 
 static noreturn void
-exec_path(const struct exec *ex)
+prog_exec(const struct exec *ex)
 {
 	int err;
 
@@ -2797,7 +2797,7 @@ list_syscalls(void)
 }
 
 static noreturn void
-list(const char *what)
+list_known(const char *what)
 {
 	size_t i;
 	int e;
@@ -2827,7 +2827,7 @@ list(const char *what)
 }
 
 static noreturn void
-show(const char *name)
+show_builtin(const char *name)
 {
 	const struct builtin *b = builtin_byname(name);
 
@@ -2857,28 +2857,28 @@ parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "+:f:hvV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			load_profile(p, optarg);
+			add_profile(p, optarg);
 			break;
 		case OPT_ALLOW:
-			add_list(p, "--allow", optarg, SCMP_ACT_ALLOW);
+			add_call_list(p, "--allow", optarg, SCMP_ACT_ALLOW);
 			break;
 		case OPT_DENY:
-			add_list(p, "--deny", optarg, SCMP_ACT_ERRNO(EPERM));
+			add_call_list(p, "--deny", optarg, SCMP_ACT_ERRNO(EPERM));
 			break;
 		case OPT_ERRNO:
 			add_errno_list(p, optarg);
 			break;
 		case OPT_KILL:
-			add_list(p, "--kill", optarg, SCMP_ACT_KILL_PROCESS);
+			add_call_list(p, "--kill", optarg, SCMP_ACT_KILL_PROCESS);
 			break;
 		case OPT_LOG:
-			add_list(p, "--log", optarg, SCMP_ACT_LOG);
+			add_call_list(p, "--log", optarg, SCMP_ACT_LOG);
 			break;
 		case OPT_DEFAULT:
-			set_default(p, parse_action(optarg, &def));
+			profile_set_default(p, parse_action(optarg, &def));
 			break;
 		case OPT_ARCH:
-			parse_arch_list(p, optarg, &arch);
+			profile_parse_arches(p, optarg, &arch);
 			break;
 		case OPT_DUMP:
 			o->dump = true;
@@ -2887,9 +2887,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->bpf = optarg;
 			break;
 		case OPT_LIST:
-			list(optarg);
+			list_known(optarg);
 		case OPT_SHOW:
-			show(optarg);
+			show_builtin(optarg);
 		default:
 			common_option(c, argv, usage);
 		}
@@ -2923,7 +2923,7 @@ main(int argc, char **argv)
 	struct exec ex = { .envp = environ };
 	struct filter flt;
 	struct bpf bpf;
-	struct gate gate, *g = NULL;
+	struct exec_gate gate, *g = NULL;
 	struct sock_fprog prog;
 	long start;
 
@@ -2939,29 +2939,29 @@ main(int argc, char **argv)
 			trace("noexec: written out, execve is simply denied "
 			    "(only scfilter's own exec of PROG can pass)");
 		start = now_us();
-		build_filter(&flt, p, NULL);
+		filter_build(&flt, p, NULL);
 		bpf_compile(&bpf, &flt, &prog);
 		trace_filter(&flt, &prog, now_us() - start);
 		if (o.bpf != NULL)
 			write_bpf(&prog, o.bpf);
 		if (o.dump) {
-			pfc(stdout, &flt);
+			pfc_print(stdout, &flt);
 			if (fflush(stdout) == EOF)
 				die_sys("write the filter to stdout");
 		}
-		release_filter(&flt);
+		filter_free(&flt);
 		return 0;
 	}
 
-	find_prog(&ex, o.prog[0] ? o.prog : NULL);
+	prog_find(&ex, o.prog[0] ? o.prog : NULL);
 	if (p->noexec) {
-		place_exec_args(&ex, &gate);
+		prog_gate(&ex, &gate);
 		g = &gate;
 	} else {
-		check_exec_allowed(p, &ex);
+		prog_check_allowed(p, &ex);
 	}
 	start = now_us();
-	build_filter(&flt, p, g);
+	filter_build(&flt, p, g);
 	bpf_compile(&bpf, &flt, &prog);
 	trace_filter(&flt, &prog, now_us() - start);
 
@@ -2973,5 +2973,5 @@ main(int argc, char **argv)
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter_flags(p),
 	    &prog) == -1)
 		die_sys("load the filter (%u BPF instructions)", prog.len);
-	exec_path(&ex);
+	prog_exec(&ex);
 }
