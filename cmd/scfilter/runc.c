@@ -122,6 +122,8 @@ runc_settle(struct profile *p, const char *origin, struct jrules *jr)
 	const struct jrule *g, *end, *m, *u;
 	uint32_t def = p->def;
 
+	if (jr->n == 0)
+		return;		/* and jr->v is NULL: no qsort of it */
 	qsort(jr->v, jr->n, sizeof(*jr->v), by_jcall);
 	for (g = jr->v; g < jr->v + jr->n; g = end) {
 		for (end = g; end < jr->v + jr->n && end->r.nr == g->r.nr;
