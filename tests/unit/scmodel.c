@@ -14,6 +14,7 @@
 
 #include <seccomp.h>
 
+#include "conch.h"
 #include "bpfvm.h"
 #include "scmodel.h"
 
@@ -366,4 +367,38 @@ scmodel_check(const struct profile *p, const struct exec_gate *gate,
 	filter_free(&flt);
 	free(b);
 	return rc;
+}
+
+int
+scmodel_check_all(const struct profile *p, uint64_t seed, size_t ncalls,
+    char *why, size_t size)
+{
+	static const uint32_t all[] = {
+		SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32,
+	};
+	struct exec_gate gate = { next_random(&seed), next_random(&seed),
+	    next_random(&seed) };
+	struct profile q = *p;	/* the same rules, on other architectures */
+
+	if (scmodel_check(p, NULL, seed, ncalls, why, size) != 0)
+		return -1;
+	if (p->noexec &&
+	    scmodel_check(p, &gate, seed + 1, ncalls, why, size) != 0)
+		return -1;
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
+		return 0;
+	memcpy(q.arch, all, sizeof(all));
+	q.narch = LEN(all);
+	return scmodel_check(&q, NULL, seed + 2, ncalls, why, size);
+}
+
+uint64_t
+scmodel_seed(const void *data, size_t size)
+{
+	const unsigned char *s = data;
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	while (size-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ULL;
+	return h;
 }

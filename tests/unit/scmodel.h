@@ -46,4 +46,15 @@ void scmodel_call(const struct scmodel *m, uint64_t *rng,
 int scmodel_check(const struct profile *p, const struct exec_gate *gate,
     uint64_t seed, size_t ncalls, char *why, size_t size);
 
+/*
+ * scmodel_check() on p as it is, with noexec's gate if it has noexec,
+ * and on x86_64, x86 and x32 all three where p is for x86_64: what the
+ * fuzz harnesses of the readers ask of whatever a reader accepts.
+ */
+/* A seed from the input, for the harnesses: the same input, the same calls. */
+uint64_t scmodel_seed(const void *data, size_t size);
+
+int scmodel_check_all(const struct profile *p, uint64_t seed, size_t ncalls,
+    char *why, size_t size);
+
 #endif
