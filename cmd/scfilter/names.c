@@ -67,7 +67,7 @@ static const struct errname {
 };
 
 /* An errno name (any case) or number; -1 if neither. */
-int
+static int
 errno_value(const char *s)
 {
 	unsigned long v;

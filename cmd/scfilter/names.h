@@ -22,7 +22,6 @@ noreturn void die_at(const struct where *w, const char *fmt, ...)
 
 /* errno values: by name (any case) or number, up to MAX_ERRNO. */
 #define MAX_ERRNO 4095
-int errno_value(const char *s);
 int parse_errno(const char *s, const struct where *w);
 
 /* A condition's VALUE: numbers and constants OR'ed with '|'. */

@@ -263,7 +263,7 @@ profile_add_call(struct profile *p, const char *name, const struct rule *tmpl,
 	profile_add_rule(p, &r);
 }
 
-/* "noexec": execve and execveat denied once PROG runs (see main()). */
+/* "noexec": execve and execveat denied once PROG runs (see prog_gate()). */
 void
 profile_add_noexec(struct profile *p)
 {

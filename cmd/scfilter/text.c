@@ -108,7 +108,7 @@ list_builtins(void)
 		printf("%-8s %s\n", builtins[i].name, builtins[i].summary);
 }
 
-/* ---- the text profile format ------------------------------------------- */
+/* ---- the text profile format -------------------------------------------- */
 
 static const char *
 skip_space(const char *s)
