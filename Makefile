@@ -222,6 +222,23 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=exit -o $@ \
 		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
 
+# scfilter: its unit tests (the BPF compiler, the profile readers) and the
+# fuzz harnesses of its readers link its files but main.c; those of the
+# compiler also the BPF interpreter and the oracle they share
+# (tests/unit/bpfvm.c, scmodel.c).
+SCFILTER_PARTS = names rules text runc json filter bpf
+SCFILTER_ORACLE = tests/unit/bpfvm.o tests/unit/scmodel.o
+UNIT_OBJ_scfilter_bpf = $(SCFILTER_PARTS:%=build/cmd/scfilter/%.o) \
+	$(SCFILTER_ORACLE:%=build/%)
+UNIT_LDLIBS_scfilter_bpf = $(LDLIBS_scfilter)
+UNIT_OBJ_scfilter_readers = $(SCFILTER_PARTS:%=build/cmd/scfilter/%.o)
+UNIT_LDLIBS_scfilter_readers = $(LDLIBS_scfilter)
+FUZZ_OBJ_scfilter_text = $(SCFILTER_PARTS:%=build/fuzz/cmd/scfilter/%.o) \
+	$(SCFILTER_ORACLE:%=build/fuzz/%)
+FUZZ_LDLIBS_scfilter_text = $(LDLIBS_scfilter)
+FUZZ_OBJ_scfilter_json = $(FUZZ_OBJ_scfilter_text)
+FUZZ_LDLIBS_scfilter_json = $(LDLIBS_scfilter)
+
 bench: deps all static
 	tests/bench.sh
 
