@@ -174,6 +174,77 @@ test_files_opened_before_stay_usable() {
 	assertFalse "opened after" "[ -e '$T/out/after' ]"
 }
 
+# --- escapes: a confined process reaching a path outside --rw -------------
+
+# check_escapes AS: with --rw IN only, $T/out/f is reached through
+# /proc/self/root, through another process's /proc/PID/root, through a
+# symbolic link in IN made before, by a new hard link into IN, and by a
+# second confine that grants OUT (rulesets only stack). A hard link made
+# before is a path beneath IN: Landlock allows it, as confine(1) says.
+check_escapes() {
+	local as=$1 pid
+	mine "$as" in out
+	${as:+"$as"} sh -c "echo x >'$T/out/f' && ln -s '$T/out/f' '$T/in/sym' &&
+		ln '$T/out/f' '$T/in/hard'" || fail "set-up"
+	pid=$(${as:+"$as"} sh -c 'sleep 100 >/dev/null 2>&1 & echo $!')
+	defer "kill $pid"
+	run ${as:+"$as"} confine "${RUN[@]}" --rw "$T/in" sysprobe \
+		openat -100 "/proc/self/root$T/out/f" 1 0 -- \
+		openat -100 "/proc/$pid/root$T/out/f" 1 0 -- \
+		openat -100 "$T/in/sym" 1 0 -- \
+		linkat -100 "$T/out/f" -100 "$T/in/new" 0 -- \
+		openat -100 "$T/in/hard" 1 0
+	assert_out "EACCES
+EACCES
+EACCES
+EXDEV
+ok"
+	run ${as:+"$as"} confine "${RUN[@]}" --rw "$T/in" \
+		confine "${RUN[@]}" --rw "$T/in" --rw "$T/out" sysprobe \
+		openat -100 "$T/out/f" 1 0 -- openat -100 "$T/in/x" 0x41 0644
+	assert_out "EACCES
+ok"
+	assertEquals "untouched" x "$(cat "$T/out/f")"
+}
+
+test_escapes_from_inside() {
+	need_root || return 0
+	need_abi 1 || return 0
+	check_escapes ""
+}
+
+test_escapes_from_inside_rootless() {
+	need_user || return 0
+	need_abi 1 || return 0
+	check_escapes as_user
+}
+
+# check_no_mounts AS PREFIX...: in a mount namespace of its own, where
+# it could otherwise, a confined process may not bind OUT over IN.
+check_no_mounts() {
+	local as=$1
+	shift
+	mine "$as" in out
+	mkdir -p "$T/in/m"
+	run ${as:+"$as"} "$@" sh -c "
+		sysprobe mount '$T/out' '$T/in/m' 0 4096 0 && umount '$T/in/m'
+		confine ${RUN[*]} --rw '$T/in' sysprobe mount '$T/out' '$T/in/m' 0 4096 0"
+	assert_out "ok
+EPERM"
+}
+
+test_no_mounts_inside() {
+	need_root || return 0
+	need_abi 1 || return 0
+	check_no_mounts "" nsnew -m
+}
+
+test_no_mounts_inside_rootless() {
+	need_user || return 0
+	need_abi 1 || return 0
+	check_no_mounts as_user nsnew -U --map-root -m
+}
+
 # --- the chain: after pivot, the paths are the new root's ----------------
 
 # check_chain AS PREFIX...: /inside exists only in the new root; /tmp,
@@ -543,6 +614,21 @@ test_missing_path() {
 	printf 'ro /\n\nrw %s/gone\n' "$T" >"$T/r"
 	assert_fails 125 "confine: $T/r:3: rw $T/gone: No such file or directory" \
 		confine --rules "$T/r" true
+}
+
+# The same errors for a user, and a path the user may not reach.
+test_failures_rootless() {
+	need_user || return 0
+	need_abi 1 || return 0
+	assert_fails 125 "confine: --rx $T/nowhere: No such file or directory" \
+		as_user confine --ro / --rx "$T/nowhere" true
+	mkdir -m 700 "$T/closed"
+	assert_fails 125 "confine: --ro $T/closed/x: Permission denied" \
+		as_user confine --ro "$T/closed/x" true
+	printf 'ro /\nscope ptrace\n' >"$T/r"
+	chmod 644 "$T/r"
+	assert_fails 125 "confine: $T/r:2: scope 'ptrace': unknown scope (signal, abstract-unix)" \
+		as_user confine --rules "$T/r" true
 }
 
 test_bad_rules_lines() {

@@ -31,7 +31,7 @@ static const struct {
 	S(ptrace), S(setns), S(io_uring_setup), S(bpf), S(keyctl),
 	S(swapon), S(chroot), S(kcmp), S(sethostname), S(setdomainname),
 	S(mknodat), S(pivot_root), S(kill), S(renameat), S(truncate),
-	S(io_uring_enter), S(io_uring_register), S(perf_event_open),
+	S(linkat), S(io_uring_enter), S(io_uring_register), S(perf_event_open),
 	S(quotactl), S(acct), S(open_by_handle_at), S(pidfd_open),
 	S(pidfd_send_signal), S(open_tree), S(close_range), S(openat2),
 	S(faccessat2), S(finit_module), S(delete_module), S(process_madvise),
