@@ -355,6 +355,7 @@ test_scope_signal_rootless() {
 
 check_scope_abstract() {
 	local as=$1
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	run ${as:+"$as"} nsnew -U --map-root -n sh -c '
 		netprobe unix-listen conch-confine >/dev/null & a=$!
 		until netprobe unix-connect conch-confine >/dev/null; do sleep 0.05; done
