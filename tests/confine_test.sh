@@ -73,6 +73,12 @@ ok"
 		"echo a >'$T/in/y' && echo in; echo b >'$T/out/y'"
 	assert_out in
 	assert_contains "$ERR" "Permission denied"
+	# Nor is anything removed outside (files made before, as the caller).
+	${as:+"$as"} sh -c "touch '$T/out/old' '$T/in/old' && mkdir '$T/out/e'"
+	run ${as:+"$as"} confine "${RUN[@]}" --rw "$T/in" sh -c \
+		"rm '$T/in/old' && echo in; rm -f '$T/out/old'; rmdir '$T/out/e'"
+	assert_out in
+	assertTrue "removed outside --rw" "[ -e '$T/out/old' ] && [ -d '$T/out/e' ]"
 }
 
 test_rw_only_beneath_rw() {
