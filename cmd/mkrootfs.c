@@ -84,35 +84,6 @@ static const char *const conch_tools[] = {
 	"pivot", "scfilter",
 };
 
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (p == NULL && n != 0)
-		die("out of memory");
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		die("out of memory");
-	return d;
-}
-
-/* Grow *list (of *len elements, *cap allocated) for one more element. */
-static void *
-grow(void *list, size_t len, size_t *cap, size_t size)
-{
-	if (len < *cap)
-		return list;
-	*cap = *cap ? 2 * *cap : 16;
-	return xrealloc(list, *cap * size);
-}
-
 /* snprintf that refuses to truncate a path. */
 static void
 pathf(char *buf, size_t size, const char *fmt, ...)

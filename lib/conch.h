@@ -76,12 +76,22 @@ int parse_ulong(const char *s, unsigned long max, unsigned long *out);
 int parse_long(const char *s, long min, long max, long *out);
 int parse_size(const char *s, unsigned long long *out);
 
-/* file.c: whole-file I/O with one system call each way. */
+/* file.c: whole-file I/O with one system call each way; any size. */
 ssize_t read_file(const char *path, char *buf, size_t size);
 ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t size);
 int write_file(const char *path, const char *buf);
 int write_fileat(int dirfd, const char *path, const char *buf);
 void xwrite_file(const char *path, const char *buf);
+char *read_all(int fd, size_t *len);	/* NUL-terminated; NULL, errno */
+char *read_allat(int dirfd, const char *path, size_t *len);
+
+/* mem.c: allocations that die ("TOOL: out of memory"), sizes checked. */
+void *xrealloc(void *p, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+void *xcalloc(size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void *grow(void *list, size_t len, size_t *cap, size_t size);
 
 /* ids.c: /etc/passwd and /etc/group, read directly (static builds). */
 struct passwd_ent {
