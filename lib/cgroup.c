@@ -19,68 +19,6 @@
 
 #include "conch.h"
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void
-unescape(char *s)
-{
-	char *d = s;
-
-	while (*s != '\0') {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-			    (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/*
- * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPER":
- * calls fn for each line until it returns non-zero, and returns that.
- */
-int
-mountinfo_each(int (*fn)(const struct mountent *, void *), void *arg)
-{
-	char line[8192], *f[6], *rest, *sep;
-	struct mountent m;
-	FILE *fp;
-	int i, r = 0;
-
-	fp = fopen("/proc/self/mountinfo", "re");
-	if (fp == NULL)
-		die_sys("read /proc/self/mountinfo");
-	while (r == 0 && fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		sep = strstr(line, " - ");
-		if (sep == NULL)
-			continue;
-		*sep = '\0';
-		rest = line;
-		for (i = 0; i < 5; i++)
-			f[i] = strsep(&rest, " ");
-		if (f[4] == NULL)
-			continue;
-		rest = sep + 3;
-		m.fstype = strsep(&rest, " ");
-		f[5] = strsep(&rest, " ");	/* the source */
-		m.superopts = rest != NULL ? rest : "";
-		m.id = strtoul(f[0], NULL, 10);
-		m.root = f[3];
-		m.point = f[4];
-		unescape(m.root);
-		unescape(m.point);
-		r = fn(&m, arg);
-	}
-	if (ferror(fp))
-		die_sys("read /proc/self/mountinfo");
-	fclose(fp);
-	return r;
-}
-
 struct find_arg {
 	const char *want;	/* a path on the mount, or NULL: the first */
 	char point[PATH_MAX];

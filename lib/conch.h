@@ -93,6 +93,28 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 void *grow(void *list, size_t len, size_t *cap, size_t size);
 
+/*
+ * mountinfo.c: /proc/PID/mountinfo, whole. FN is called for each mount
+ * until it returns non-zero, which is then returned. The strings are
+ * valid during the call only.
+ */
+struct mountent {
+	unsigned long id;	/* the mount ID, as statx STATX_MNT_ID gives */
+	unsigned long parent;	/* its parent's ID (its own: no parent) */
+	dev_t dev;		/* MAJ:MIN of its file system */
+	char *root;		/* the mounted directory, from the fs's root */
+	char *point;		/* where it is mounted */
+	char *options;		/* per mount: "rw,nosuid,relatime" */
+	char *tags;		/* "shared:1 master:2", or "" */
+	char *fstype;
+	char *source;
+	char *superopts;	/* per file system */
+};
+typedef int mountinfo_fn(const struct mountent *, void *);
+int mountinfo_each(mountinfo_fn *fn, void *arg);	/* our own */
+int mountinfo_read(int fd, const char *what, mountinfo_fn *fn, void *arg);
+int mountinfo_parse(char *text, mountinfo_fn *fn, void *arg);
+
 /* ids.c: /etc/passwd and /etc/group, read directly (static builds). */
 struct passwd_ent {
 	char name[64];
@@ -159,14 +181,6 @@ int capnum(const char *name);	/* with or without cap_, any case, or 0..63 */
 int caplast(void);		/* the running kernel's last capability */
 
 /* cgroup.c: the cgroup v2 file system, for cgmake, cgput and nsjoin. */
-struct mountent {
-	unsigned long id;	/* the mount ID, as statx STATX_MNT_ID gives */
-	char *root;		/* the mounted directory, from the fs's root */
-	char *point;		/* where it is mounted */
-	char *fstype;
-	char *superopts;
-};
-int mountinfo_each(int (*fn)(const struct mountent *, void *), void *arg);
 struct cgroupfs {
 	int fd;			/* O_PATH of the root, the mount or --root */
 	char dir[4096];		/* its path */

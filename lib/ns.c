@@ -91,42 +91,23 @@ ns_flags_str(int flags, char *buf, size_t size)
 			    len ? "," : "", nstypes[i].name);
 }
 
+static int
+has_id(const struct mountent *m, void *arg)
+{
+	return m->id == *(unsigned long long *)arg;
+}
+
 /* Whether the mountinfo at PATH has a line for the mount ID. */
 static bool
 mountinfo_has(const char *path, unsigned long long id)
 {
-	char buf[8192], want[32];
-	size_t len = 0, wlen;
-	ssize_t n;
 	int fd;
-	bool found = false, inside = false;
+	bool found;
 
-	wlen = snprintf(want, sizeof(want), "%llu ", id);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		die_sys("open %s", path);
-	/* Lines are judged by their start; INSIDE a line over the buffer. */
-	while (!found && (n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
-		char *p = buf, *end = buf + len + n, *nl;
-
-		for (; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1) {
-			if (!inside && (size_t)(nl - p) > wlen &&
-			    memcmp(p, want, wlen) == 0)
-				found = true;
-			inside = false;
-		}
-		len = end - p;
-		if (len == sizeof(buf)) {
-			if (!inside && memcmp(p, want, wlen) == 0)
-				found = true;
-			inside = true;
-			len = 0;
-		} else {
-			memmove(buf, p, len);
-		}
-	}
-	if (n == -1)
-		die_sys("read %s", path);
+	found = mountinfo_read(fd, path, has_id, &id) != 0;
 	close(fd);
 	return found;
 }
