@@ -298,26 +298,6 @@ needs_helper(const struct opts *o)
 	    o->mount_helper;
 }
 
-/* PROG as execvp() would find it, in PATH (glibc's default: /bin:/usr/bin). */
-static int
-prog_path(const char *prog, char *buf, size_t size)
-{
-	const char *path = getenv("PATH"), *dir, *end;
-	int n;
-
-	if (strchr(prog, '/') != NULL)
-		return snprintf(buf, size, "%s", prog) < (int)size ? 0 : -1;
-	for (dir = path != NULL ? path : "/bin:/usr/bin";; dir = end + 1) {
-		end = dir + strcspn(dir, ":");
-		n = snprintf(buf, size, "%.*s%s%s", (int)(end - dir), dir,
-		    end == dir ? "" : "/", prog);
-		if (n < (int)size && access(buf, X_OK) == 0)
-			return 0;
-		if (*end == '\0')
-			return -1;
-	}
-}
-
 /*
  * The mount helper is a root process that idmaps any tree it is sent,
  * so that whoever holds its socket could have the host's /etc shown as
@@ -341,7 +321,7 @@ prog_is_our_pivot(char **prog)
 	if (strcmp(base != NULL ? base + 1 : prog[0], "pivot") != 0)
 		return false;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 8);
-	if (n == -1 || prog_path(prog[0], found, sizeof(found)) == -1)
+	if (n == -1 || prog_lookup(prog[0], found, sizeof(found)) == -1)
 		return false;
 	self[n] = '\0';
 	if ((dir = strrchr(self, '/')) == NULL)

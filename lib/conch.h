@@ -63,8 +63,13 @@ noreturn void interrupt_die(void);
 int interrupt_poll(int fd, short events, int timeout_ms);
 void interrupt_end(void);
 
-/* exec.c: become PROG; argv NULL or empty runs $SHELL, else /bin/sh. */
+/*
+ * exec.c: become PROG; argv NULL or empty runs $SHELL, else /bin/sh.
+ * prog_lookup() finds NAME as execvp(3) would (see exec.c): 0 and its
+ * path, or -1 with errno ENOENT, EACCES or ENAMETOOLONG.
+ */
 noreturn void exec_prog(char **argv, const char *notfound_hint);
+int prog_lookup(const char *name, char *path, size_t size);
 
 /* child.c: fork a child that dies with us; supervise it. */
 pid_t fork_child(void);
