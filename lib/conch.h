@@ -120,7 +120,12 @@ int mountinfo_each(mountinfo_fn *fn, void *arg);	/* our own */
 int mountinfo_read(int fd, const char *what, mountinfo_fn *fn, void *arg);
 int mountinfo_parse(char *text, mountinfo_fn *fn, void *arg);
 
-/* ids.c: /etc/passwd and /etc/group, read directly (static builds). */
+/*
+ * passwd.c: /etc/passwd and /etc/group, read directly (static builds);
+ * colon_each() calls FN with the fields of each line of such a file.
+ */
+typedef int colon_fn(char **fields, int n, void *arg);
+int colon_each(const char *path, int max, colon_fn *fn, void *arg);
 struct passwd_ent {
 	char name[64];
 	uid_t uid;
