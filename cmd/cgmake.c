@@ -56,45 +56,25 @@ struct setting {
 static struct cgroupfs fs;
 static int timeout_ms = 10000;
 
-/* What this call changed, undone by undo() unless `done` is set. */
-static char *created[256];
-static size_t ncreated;
-static struct {
-	char *level;		/* a cgroup that existed before */
-	char controller[32];
-} enabled[64];
-static size_t nenabled;
-static int done;
+/* A controller enabled at a level that existed: disabled by the undo. */
+struct enabled {
+	const struct cgroupfs *fs;
+	char level[PATH_MAX];
+	char cmd[40];		/* "-pids" */
+};
 
-static void
-undo(void)
+static int
+disable(const void *data)
 {
-	char path[PATH_MAX], cmd[40];
-	int fd;
+	const struct enabled *e = data;
+	int fd, r;
 
-	if (done)
-		return;
-	done = 1;
-	while (ncreated > 0) {
-		ncreated--;
-		cgroup_path(&fs, created[ncreated], path, sizeof(path));
-		trace("undo: remove %s", path);
-		if (unlinkat(fs.fd, created[ncreated], AT_REMOVEDIR) == -1)
-			warn_err(errno, NULL, "undo: remove %s", path);
-	}
-	while (nenabled > 0) {
-		nenabled--;
-		cgroup_path(&fs, enabled[nenabled].level, path, sizeof(path));
-		snprintf(cmd, sizeof(cmd), "-%s", enabled[nenabled].controller);
-		trace("undo: write %s to %s/cgroup.subtree_control", cmd, path);
-		fd = cgroup_open(&fs, enabled[nenabled].level);
-		if (fd == -1 ||
-		    write_fileat(fd, "cgroup.subtree_control", cmd) == -1)
-			warn_err(errno, NULL, "undo: write %s to "
-			    "%s/cgroup.subtree_control", cmd, path);
-		if (fd != -1)
-			close(fd);
-	}
+	fd = cgroup_open(e->fs, e->level);
+	if (fd == -1)
+		return -1;
+	r = write_fileat(fd, "cgroup.subtree_control", e->cmd);
+	close(fd);
+	return r;
 }
 
 /* --- values ----------------------------------------------------------- */
@@ -458,17 +438,18 @@ static void
 enable_all(int fd, const char *level, int existed, char (*ctrl)[32],
     size_t n)
 {
+	struct enabled e = { .fs = &fs };
+	char path[PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (!enable(fd, level, ctrl[i]) || !existed)
 			continue;
-		if (nenabled == LEN(enabled))
-			die("%s: too many controllers to enable", ctrl[i]);
-		enabled[nenabled].level = strdup(level);
-		if (enabled[nenabled].level == NULL)
-			die_sys("strdup");
-		memcpy(enabled[nenabled++].controller, ctrl[i], sizeof(ctrl[i]));
+		snprintf(e.level, sizeof(e.level), "%s", level);
+		snprintf(e.cmd, sizeof(e.cmd), "-%s", ctrl[i]);
+		cgroup_path(&fs, level, path, sizeof(path));
+		undo_push(disable, &e, sizeof(e), "write %s to "
+		    "%s/cgroup.subtree_control", e.cmd, path);
 	}
 }
 
@@ -514,11 +495,7 @@ make_level(int parent, const char *level, const char *name, int *existed)
 			    path);
 		}
 	} else {
-		if (ncreated == LEN(created))
-			die("create %s: too deep", path);
-		created[ncreated] = strdup(level);
-		if (created[ncreated++] == NULL)
-			die_sys("strdup");
+		undo_unlink(fs.fd, level, true, "remove %s", path);
 		*existed = 0;
 		/* Whatever the umask: the tree stays readable, as systemd's. */
 		if (fchmodat(parent, name, 0755, 0) == -1)
@@ -1165,15 +1142,12 @@ main(int argc, char **argv)
 		delete(rel, path);
 		break;
 	case CREATE:
-		if (atexit(undo) != 0)
-			die("atexit: cannot register the undo");
 		fd = make_tree(rel, ctrl, nctrl);
 		if (owner.arg != NULL)
 			delegate(fd, path, &owner);
 		for (size_t i = 0; i < nset; i++)
 			write_setting(fd, rel, path, &settings[i]);
-		interrupt_end();
-		done = 1;
+		undo_commit();
 		break;
 	}
 	if (prog == NULL)

@@ -71,6 +71,32 @@ void interrupt_end(void);
 noreturn void exec_prog(char **argv, const char *notfound_hint);
 int prog_lookup(const char *name, char *path, size_t size);
 
+/*
+ * undo.c: what a tool made, undone last first if it fails (at exit: a
+ * die(), an interrupt, a failed exec), each failure of an undo said as
+ * "TOOL: undo: WHAT: why" and passed over. WHAT (a printf format) says
+ * the step: "remove /a/b", "detach /newroot". The first entry registers
+ * the log's atexit handler after interrupt_catch()'s, as signal.c
+ * requires. Descriptors given are duplicated: the caller closes its own.
+ *
+ * Exec and the log: a tool that keeps what it made whatever PROG does
+ * (cgmake, pivot, mkrootfs) calls undo_commit() at its point of no
+ * return, before exec_prog(): the log is disarmed and emptied, and the
+ * interrupts end. A log still armed at exec_prog() stays so: if the exec
+ * fails, exit(126 or 127) undoes; if it succeeds, the log is gone with
+ * the process image and what it held is kept.
+ */
+typedef int undo_fn(const void *data);	/* 0, or -1 with errno */
+void undo_push(undo_fn *fn, const void *data, size_t size,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void undo_unlink(int dirfd, const char *name, bool dir, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+void undo_umount(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void undo_detach(int mnt, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void undo_commit(void);
+
 /* child.c: fork a child that dies with us; supervise it. */
 pid_t fork_child(void);
 noreturn void supervise(pid_t child, bool reap_all);
