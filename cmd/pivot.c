@@ -128,18 +128,8 @@ static struct {
 	char **prog;
 } opt = { .proc = true, .sys = true, .dev = true, .tmp = true };
 
-/* What was made in the image itself, to be removed again on failure. */
-struct made {
-	int dirfd;
-	char *name;
-	bool dir;
-};
-
 static int rootfd = -1;		/* the root of the bind of NEWROOT */
 static int mount_helper = -1;	/* nsnew's, for --idmap (lib/idmount.c) */
-static bool armed;		/* undo() has something to undo */
-static struct made *made;
-static size_t nmade;
 
 /* The mount attributes of each filesystem pivot makes. */
 enum {
@@ -187,9 +177,7 @@ add_mount(int kind, const char *name, char *arg)
 	colon = strchr(arg, ':');
 	if (colon == NULL || colon == arg || colon[1] == '\0')
 		die("%s %s: expected SRC:DST", name, arg);
-	m->src = strndup(arg, colon - arg);
-	if (m->src == NULL)
-		die_sys("%s %s", name, arg);
+	m->src = xstrndup(arg, colon - arg);
 	m->dst = colon + 1;
 	if (m->dst[strspn(m->dst, "/")] == '\0')
 		die("%s %s: DST is the new root itself", name, arg);
@@ -206,9 +194,7 @@ clean_path(const char *path)
 	char *clean, *out;
 	size_t len;
 
-	clean = malloc(strlen(path) + 2);
-	if (clean == NULL)
-		die_sys("malloc");
+	clean = xrealloc(NULL, strlen(path) + 2);
 	out = clean;
 	for (path += strspn(path, "/"); *path != '\0';
 	    path += len + strspn(path + len, "/")) {
@@ -305,10 +291,8 @@ add_default_masks(int argc)
 {
 	size_t i;
 
-	opt.masks = calloc(LEN(default_masked) + LEN(default_readonly) + argc,
+	opt.masks = xcalloc(LEN(default_masked) + LEN(default_readonly) + argc,
 	    sizeof(*opt.masks));
-	if (opt.masks == NULL)
-		die_sys("calloc");
 	for (i = 0; i < LEN(default_readonly); i++)
 		add_mask(default_readonly[i], false, false);
 	for (i = 0; i < LEN(default_masked); i++)
@@ -320,9 +304,7 @@ parse_args(int argc, char **argv)
 {
 	int c;
 
-	opt.mounts = calloc(argc, sizeof(*opt.mounts));
-	if (opt.mounts == NULL)
-		die_sys("calloc");
+	opt.mounts = xcalloc(argc, sizeof(*opt.mounts));
 	add_default_masks(argc);
 	while ((c = getopt_long(argc, argv, "+:b:r:t:Rw:vhV", longopts,
 	    NULL)) != -1) {
@@ -436,24 +418,6 @@ open_in_root(const char *path, int flags)
 	return fd;
 }
 
-static void
-note_made(int dirfd, const char *name, bool dir)
-{
-	struct made *m;
-
-	m = realloc(made, (nmade + 1) * sizeof(*made));
-	if (m == NULL)
-		die_sys("realloc");
-	made = m;
-	m = &made[nmade];
-	m->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-	m->name = strdup(name);
-	m->dir = dir;
-	if (m->dirfd == -1 || m->name == NULL)
-		die_sys("remember %s", name);
-	nmade++;
-}
-
 static const char *
 point_hint(int err)
 {
@@ -504,7 +468,8 @@ mount_point(const char *path, bool dir)
 			if (r == 0) {
 				trace("make %s %s", last && !dir ? "file" :
 				    "directory", buf);
-				note_made(parent, name, !last || dir);
+				undo_unlink(parent, name, !last || dir,
+				    "remove %s", name);
 			}
 			if (r == 0 || errno == EEXIST)
 				fd = open_in_root(buf, O_PATH);
@@ -526,58 +491,45 @@ fail:
 	    opt.newroot);
 }
 
-/* Attach the detached mount MNT on DIRFD/NAME ("" for DIRFD itself). */
+/*
+ * Attach the detached mount MNT on DIRFD/NAME ("" for DIRFD itself), and
+ * detach it again if pivot fails: before the mount point under it is
+ * removed, so the undo runs last first.
+ */
 static void
 attach(int mnt, int dirfd, const char *name, const char *path)
 {
-	unsigned int flags = MOVE_MOUNT_F_EMPTY_PATH;
-
-	if (name[0] == '\0')
-		flags |= MOVE_MOUNT_T_EMPTY_PATH;
-	if (move_mount(mnt, "", dirfd, name, flags) == -1)
+	if (mount_attach(mnt, dirfd, name) == -1)
 		die_err(errno, errno == ENOTDIR ? "a file and a directory "
 		    "cannot be mounted on each other" : kernel_hint(errno),
 		    "mount on %s", path);
+	undo_detach(mnt, "detach %s", path);
 }
 
 /*
  * A new detached mount of filesystem TYPE configured with OPTIONS, or -1
- * with errno.
+ * with errno and the kernel's words in WHY. Named like mount(8) names
+ * them, not "none", for df and findmnt.
  */
 static int
-new_fs(const char *type, const char *const *options, unsigned int attr)
+new_fs(const char *type, const char *const *options, unsigned int attr,
+    char *why, size_t size)
 {
-	int fs, mnt = -1, err;
-	size_t i;
-
-	fs = fsopen(type, FSOPEN_CLOEXEC);
-	if (fs == -1)
-		return -1;
-	/* Named like mount(8) names them, not "none", for df and findmnt. */
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", type, 0) == -1)
-		goto out;
-	for (i = 0; options[i] != NULL; i += 2)
-		if (fsconfig(fs, options[i + 1] != NULL ? FSCONFIG_SET_STRING :
-		    FSCONFIG_SET_FLAG, options[i], options[i + 1], 0) == -1)
-			goto out;
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-		mnt = fsmount(fs, FSMOUNT_CLOEXEC, attr);
-out:
-	err = errno;
-	close(fs);
-	errno = err;
-	return mnt;
+	return mount_new(type, type, options, attr, why, size);
 }
 
+/* Our hint for a failed new TYPE, else the kernel's words, if any. */
 static const char *
-fs_hint(const char *type, int err)
+fs_hint(const char *type, int err, const char *why)
 {
-	if (err != EPERM)
-		return kernel_hint(err);
-	if (strcmp(type, "proc") == 0)
+	if (err == EPERM && strcmp(type, "proc") == 0)
 		return "a new procfs needs a PID namespace owned by this user "
 		    "namespace: run under nsnew -p, or give --no-proc";
-	return "needs CAP_SYS_ADMIN over this mount namespace";
+	if (err == EPERM)
+		return "needs CAP_SYS_ADMIN over this mount namespace";
+	if (kernel_hint(err) != NULL)
+		return kernel_hint(err);
+	return why[0] != '\0' ? why : NULL;
 }
 
 /* A new TYPE filesystem on PATH inside the new root; its root's fd. */
@@ -585,13 +537,14 @@ static int
 mount_fs(const char *path, const char *type, const char *const *options,
     unsigned int attr)
 {
+	char why[256];
 	int mnt, at;
 
 	trace("mount %s on %s", type, path);
-	mnt = new_fs(type, options, attr);
+	mnt = new_fs(type, options, attr, why, sizeof(why));
 	if (mnt == -1)
-		die_err(errno, fs_hint(type, errno), "mount %s on %s", type,
-		    path);
+		die_err(errno, fs_hint(type, errno, why), "mount %s on %s",
+		    type, path);
 	at = mount_point(path, true);
 	attach(mnt, at, "", path);
 	close(at);
@@ -603,15 +556,16 @@ static void
 mount_fs_in(int dirfd, const char *name, const char *path, mode_t mode,
     const char *type, const char *const *options, unsigned int attr)
 {
+	char why[256];
 	int mnt;
 
 	trace("mount %s on %s", type, path);
 	if (mkdirat(dirfd, name, mode) == -1)
 		die_sys("mkdir %s", path);
-	mnt = new_fs(type, options, attr);
+	mnt = new_fs(type, options, attr, why, sizeof(why));
 	if (mnt == -1)
-		die_err(errno, fs_hint(type, errno), "mount %s on %s", type,
-		    path);
+		die_err(errno, fs_hint(type, errno, why), "mount %s on %s",
+		    type, path);
 	attach(mnt, dirfd, name, path);
 	close(mnt);
 }
@@ -625,22 +579,9 @@ clone_tree(int dirfd, const char *src, unsigned int flags, bool recursive,
     unsigned int attr)
 {
 	struct mount_attr a = { .attr_set = attr };
-	int tree, err;
 
-	flags |= OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
-	if (recursive)
-		flags |= AT_RECURSIVE;
-	tree = open_tree(dirfd, src, flags);
-	if (tree == -1 || attr == 0)
-		return tree;
-	if (mount_setattr(tree, "", AT_EMPTY_PATH |
-	    (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) == -1) {
-		err = errno;
-		close(tree);
-		errno = err;
-		return -1;
-	}
-	return tree;
+	return mount_tree(dirfd, src, flags, recursive, attr != 0 ? &a : NULL,
+	    NULL);
 }
 
 /*
@@ -701,8 +642,7 @@ clone_shown(int dirfd, const char *src, unsigned int flags,
 	tree = idmount_tree(mount_helper, fd, what);
 	if (fd != dirfd)
 		close(fd);
-	if (attr != 0 && mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
-	    &a, sizeof(a)) == -1) {
+	if (attr != 0 && mount_set(tree, true, &a) == -1) {
 		err = errno;
 		close(tree);
 		errno = err;
@@ -727,6 +667,7 @@ static void
 mount_cgroup(int sys)
 {
 	struct stat ns;
+	char why[256];
 	int mnt, at;
 
 	if (stat("/proc/self/ns/cgroup", &ns) == -1)
@@ -737,11 +678,12 @@ mount_cgroup(int sys)
 		return;
 	}
 	trace("mount cgroup2 on /sys/fs/cgroup (read-only)");
-	mnt = new_fs("cgroup2", no_options, ATTR_SYS);
+	mnt = new_fs("cgroup2", no_options, ATTR_SYS, why, sizeof(why));
 	if (mnt == -1)
 		die_err(errno, errno == EPERM ? "the cgroup namespace is not "
 		    "this user namespace's: nsnew -U -C makes both" :
-		    kernel_hint(errno), "mount cgroup2 on /sys/fs/cgroup");
+		    fs_hint("cgroup2", errno, why),
+		    "mount cgroup2 on /sys/fs/cgroup");
 	at = openat(sys, "fs/cgroup", O_PATH | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (at == -1)
@@ -760,10 +702,11 @@ static void
 mount_sys(void)
 {
 	bool fresh = false;
+	char why[256];
 	int mnt, at;
 
 	trace("mount sysfs on /sys (read-only)");
-	mnt = new_fs("sysfs", no_options, ATTR_SYS);
+	mnt = new_fs("sysfs", no_options, ATTR_SYS, why, sizeof(why));
 	if (mnt == -1 && errno == EPERM) {
 		trace("mount sysfs: %s (the net namespace is not this user "
 		    "namespace's): bind the host's /sys instead, read-only",
@@ -772,7 +715,8 @@ mount_sys(void)
 		if (mnt == -1)
 			die_mount("bind /sys on /sys");
 	} else if (mnt == -1) {
-		die_err(errno, fs_hint("sysfs", errno), "mount sysfs on /sys");
+		die_err(errno, fs_hint("sysfs", errno, why),
+		    "mount sysfs on /sys");
 	} else {
 		fresh = true;
 	}
@@ -978,6 +922,7 @@ null_bind(struct maskfds *fds)
 static int
 mask_tmpfs(struct maskfds *fds)
 {
+	char why[256];
 	int mnt;
 
 	if (fds->tmpfs != -1) {
@@ -986,9 +931,10 @@ mask_tmpfs(struct maskfds *fds)
 			die_mount("clone the masking tmpfs");
 		return mnt;
 	}
-	mnt = new_fs("tmpfs", mask_options, ATTR_MASK);
+	mnt = new_fs("tmpfs", mask_options, ATTR_MASK, why, sizeof(why));
 	if (mnt == -1)
-		die_err(errno, fs_hint("tmpfs", errno), "mount tmpfs to mask");
+		die_err(errno, fs_hint("tmpfs", errno, why),
+		    "mount tmpfs to mask");
 	return mnt;
 }
 
@@ -1065,31 +1011,8 @@ make_root_readonly(void)
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 
 	trace("make / read-only");
-	if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &a, sizeof(a)) == -1)
+	if (mount_set(rootfd, false, &a) == -1)
 		die_mount("make %s read-only", opt.newroot);
-}
-
-/*
- * On failure before the switch, detach the bind of NEWROOT (with all
- * pivot mounted below it), then remove what was made in the image.
- */
-static void
-undo(void)
-{
-	if (!armed)
-		return;
-	armed = false;
-	trace("undo: detach %s", opt.newroot);
-	if (fchdir(rootfd) == -1 || umount2(".", MNT_DETACH) == -1)
-		warn_err(errno, NULL, "undo: detach %s", opt.newroot);
-	while (nmade > 0) {
-		struct made *m = &made[--nmade];
-
-		trace("undo: remove %s", m->name);
-		if (unlinkat(m->dirfd, m->name, m->dir ? AT_REMOVEDIR : 0) ==
-		    -1)
-			warn_err(errno, NULL, "undo: remove %s", m->name);
-	}
 }
 
 /*
@@ -1143,9 +1066,6 @@ bind_newroot(void)
 		die_mount("bind %s", opt.newroot);
 	attach(rootfd, dir, "", opt.newroot);
 	close(dir);
-	armed = true;
-	if (atexit(undo) != 0)
-		die("atexit: cannot register the undo");
 }
 
 /* The working directory for PROG, resolved now, while it can be undone. */
@@ -1162,15 +1082,20 @@ open_workdir(void)
 	return fd;
 }
 
+static int
+initramfs_root(const struct mountent *m, void *arg)
+{
+	(void)arg;
+	return strcmp(m->point, "/") == 0 && (strcmp(m->fstype,
+	    "rootfs") == 0 || m->id == m->parent);
+}
+
 /* Whether / is the initial ramfs: type rootfs, or a mount of no parent. */
 static bool
 root_is_initramfs(void)
 {
-	char buf[65536], *line, *save, *sep;
-	unsigned long id, parent;
-	char mountpoint[8], type[16];
 	int fd;
-	ssize_t n;
+	bool yes;
 
 	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
@@ -1179,22 +1104,9 @@ root_is_initramfs(void)
 		die_err(errno, "mount /proc, so that pivot can tell if / is an "
 		    "initramfs", "pivot_root %s: Invalid argument; read "
 		    "mountinfo", opt.newroot);
-	n = read(fd, buf, sizeof(buf) - 1);
+	yes = mountinfo_read(fd, "mountinfo", initramfs_root, NULL) != 0;
 	close(fd);
-	if (n == -1)
-		die_sys("read mountinfo");
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		sep = strstr(line, " - ");
-		if (sep == NULL || sscanf(line, "%lu %lu %*s %*s %7s", &id,
-		    &parent, mountpoint) != 3 || strcmp(mountpoint, "/") != 0)
-			continue;
-		if (sscanf(sep, " - %15s", type) == 1 &&
-		    (strcmp(type, "rootfs") == 0 || id == parent))
-			return true;
-	}
-	return false;
+	return yes;
 }
 
 /*
@@ -1213,7 +1125,7 @@ switch_root(void)
 		die_sys("chdir %s", opt.newroot);
 	trace("pivot_root %s", opt.newroot);
 	if (syscall(SYS_pivot_root, ".", ".") == 0) {
-		armed = false;
+		undo_commit();
 		trace("detach the old root");
 		if (umount2(".", MNT_DETACH) == -1)
 			die_sys("detach the old root");
@@ -1225,10 +1137,9 @@ switch_root(void)
 		    "chroot?" : NULL, "pivot_root %s", opt.newroot);
 	trace("pivot_root %s: %s: / is the initramfs; move %s onto / and "
 	    "chroot instead", opt.newroot, strerror(EINVAL), opt.newroot);
-	if (move_mount(rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) ==
-	    -1)
+	if (mount_attach(rootfd, AT_FDCWD, "/") == -1)
 		die_mount("move %s onto /", opt.newroot);
-	armed = false;
+	undo_commit();
 	if (chroot(".") == -1)
 		die_sys("chroot %s", opt.newroot);
 }

@@ -97,6 +97,23 @@ void undo_detach(int mnt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void undo_commit(void);
 
+/*
+ * mount.c: the new mount API; -1 with errno, as the calls. mount_new()
+ * and mount_fserror() give the kernel's own words for a failure.
+ */
+struct mount_attr;
+int mount_fsopen(const char *type);
+int mount_fsconfig(int fsfd, const char *key, const char *value);
+int mount_fscreate(int fsfd);
+int mount_fsmount(int fsfd, unsigned int attr);
+const char *mount_fserror(int fsfd, char *buf, size_t size);
+int mount_new(const char *type, const char *source,
+    const char *const *options, unsigned int attr, char *why, size_t size);
+int mount_set(int mnt, bool recursive, const struct mount_attr *attr);
+int mount_tree(int dirfd, const char *path, unsigned int flags,
+    bool recursive, const struct mount_attr *attr, const char **call);
+int mount_attach(int mnt, int dirfd, const char *name);
+
 /* child.c: fork a child that dies with us; supervise it. */
 pid_t fork_child(void);
 noreturn void supervise(pid_t child, bool reap_all);
