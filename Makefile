@@ -210,6 +210,10 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=exit -o $@ \
 		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
 
+# cgmake: its settings parser (FILE=VALUE), unit-tested and fuzzed.
+UNIT_OBJ_cgsettings = build/cmd/cgmake/settings.o
+FUZZ_OBJ_cgsettings = build/fuzz/cmd/cgmake/settings.o
+
 bench: deps all static
 	tests/bench.sh
 
