@@ -79,26 +79,44 @@ parse_dev(char *s, dev_t *dev)
 	return 0;
 }
 
+/*
+ * The optional tags of REST, up to the field "-": the tags are cut
+ * there, and *REST moved past it. The separator is looked for after
+ * the mount point only: a root or a mount point may be "-".
+ */
+static char *
+tags(char **rest)
+{
+	char *t = *rest, *sep;
+
+	if (t == NULL)
+		return NULL;
+	if (t[0] == '-' && (t[1] == ' ' || t[1] == '\0')) {
+		*rest = t[1] != '\0' ? t + 2 : NULL;
+		return "";
+	}
+	sep = strstr(t, " - ");
+	if (sep == NULL)
+		return NULL;
+	*sep = '\0';
+	*rest = sep + 3;
+	return t;
+}
+
 /* One line, split in place; -1 for a line that is not one of the kernel's. */
 static int
 parse_line(char *line, struct mountent *m)
 {
-	char *sep = strstr(line, " - "), *rest = line, *tags;
+	char *rest = line;
 
-	if (sep == NULL)
-		return -1;
-	*sep = '\0';
 	if (parse_number(field(&rest), &m->id) == -1 ||
 	    parse_number(field(&rest), &m->parent) == -1 ||
 	    parse_dev(field(&rest), &m->dev) == -1 ||
 	    (m->root = field(&rest)) == NULL ||
 	    (m->point = field(&rest)) == NULL ||
-	    (m->options = field(&rest)) == NULL)
-		return -1;
-	tags = rest;
-	m->tags = tags != NULL ? tags : "";
-	rest = sep + 3;
-	if ((m->fstype = field(&rest)) == NULL ||
+	    (m->options = field(&rest)) == NULL ||
+	    (m->tags = tags(&rest)) == NULL ||
+	    (m->fstype = field(&rest)) == NULL ||
 	    (m->source = field(&rest)) == NULL)
 		return -1;
 	m->superopts = rest != NULL ? rest : "";

@@ -59,11 +59,12 @@ test_fields_and_escapes(void)
 	    "shared:7 - ext3 /dev/root\\040x rw,errors=continue,a\\054b\n"
 	    "not a mountinfo line\n"
 	    "1 1 0:1 / / rw - rootfs rootfs rw\n"
-	    "40 36 0:5 / /x\\ rw - tmpfs none \n");
+	    "40 36 0:5 / /x\\ rw - tmpfs none \n"
+	    "41 1 0:6 - - rw - - - -\n");
 
-	CHECK_INT(mountinfo_read(fd, "crafted", keep, &c), 0);
+	CHECK_INT(mountinfo_read(fd, "crafted", keep, &c), 1);
 	close(fd);
-	if (!CHECK_UINT(c.n, 3))
+	if (!CHECK_UINT(c.n, 4))
 		return;
 	CHECK_UINT(c.m[0].id, 36);
 	CHECK_UINT(c.m[0].parent, 35);
@@ -84,6 +85,13 @@ test_fields_and_escapes(void)
 	/* A backslash that starts no escape stays itself. */
 	CHECK_STR(c.m[2].point, "/x\\");
 	CHECK_STR(c.m[2].superopts, "");
+	/* "-" as a root or a mount point is a name, not the separator. */
+	CHECK_STR(c.m[3].root, "-");
+	CHECK_STR(c.m[3].point, "-");
+	CHECK_STR(c.m[3].tags, "");
+	CHECK_STR(c.m[3].fstype, "-");
+	CHECK_STR(c.m[3].source, "-");
+	CHECK_STR(c.m[3].superopts, "-");
 }
 
 static void
