@@ -187,15 +187,10 @@ struct nstype {
 };
 extern const struct nstype nstypes[];
 extern const size_t nstypes_len;
-const struct nstype *nstype_byname(const char *name);
 const struct nstype *nstype_byopt(int opt);
-int ns_flags_parse(const char *list, int *flags);
 void ns_flags_str(int flags, char *buf, size_t size);
-/* The fixed inodes of the initial namespaces (linux/nsfs.h). */
+/* The fixed inode of the initial user namespace (linux/nsfs.h). */
 #define USER_NS_INIT_INO 0xEFFFFFFDU
-#define PID_NS_INIT_INO 0xEFFFFFFCU
-#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
-#define MNT_NS_INIT_INO 0xEFFFFFF8U	/* since Linux 6.18 */
 bool host_mntns(unsigned long *ino);
 
 /* idmap.c: uid_map/gid_map ranges, subordinate IDs, writing maps. */
@@ -250,7 +245,6 @@ int cgroup_of_procfd(const struct cgroupfs *fs, int procfd, char *rel,
     size_t size, char *abs, size_t abs_size);
 int cgroup_open(const struct cgroupfs *fs, const char *rel);
 int cgroup_xopen(const struct cgroupfs *fs, const char *rel);
-void cgroup_common(const char *a, const char *b, char *out, size_t size);
 
 /*
  * idmount.c: idmapped mounts made by nsnew's helper for pivot, over the

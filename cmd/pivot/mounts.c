@@ -17,6 +17,9 @@
 #include "conch.h"
 #include "pivot.h"
 
+/* The fixed inode of the initial cgroup namespace (linux/nsfs.h). */
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
+
 const char *const no_options[] = { NULL };
 const char *const mode755_options[] = { "mode", "755", NULL };
 const char *const tmp_options[] = { "mode", "1777", NULL };
