@@ -77,14 +77,6 @@ write_file(const char *path, const char *buf)
 	return write_fileat(AT_FDCWD, path, buf);
 }
 
-void
-xwrite_file(const char *path, const char *buf)
-{
-	trace("write %s: %.*s", path, (int)strcspn(buf, "\n"), buf);
-	if (write_file(path, buf) == -1)
-		die_sys("write %s", path);
-}
-
 /*
  * Everything left to read on FD, however long (a pipe, /proc, a file),
  * NUL-terminated; its length in *LEN unless LEN is NULL. NULL with errno
