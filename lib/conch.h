@@ -129,6 +129,7 @@ ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t size);
 int write_file(const char *path, const char *buf);
 int write_fileat(int dirfd, const char *path, const char *buf);
 char *read_all(int fd, size_t *len);	/* NUL-terminated; NULL, errno */
+char *read_all_max(int fd, size_t max, size_t *len);	/* EFBIG past MAX */
 char *read_allat(int dirfd, const char *path, size_t *len);
 
 /* mem.c: allocations that die ("TOOL: out of memory"), sizes checked. */
