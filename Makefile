@@ -235,6 +235,10 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=exit -o $@ \
 		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
 
+# cgmake: its settings parser (FILE=VALUE), unit-tested and fuzzed.
+UNIT_OBJ_cgsettings = build/cmd/cgmake/settings.o
+FUZZ_OBJ_cgsettings = build/fuzz/cmd/cgmake/settings.o
+
 # scfilter: its unit tests (the BPF compiler, the profile readers) and the
 # fuzz harnesses of its readers link its files but main.c; those of the
 # compiler also the BPF interpreter and the oracle they share
