@@ -35,17 +35,6 @@ origin_str(const struct origin *at, char *buf, size_t size)
 	return buf;
 }
 
-/* ARRAY of N elements of SIZE, with room for one more. */
-static void *
-grow(void *array, size_t n, size_t size)
-{
-	void *p = reallocarray(array, n + 1, size);
-
-	if (p == NULL)
-		die_err(ENOMEM, NULL, "rules");
-	return p;
-}
-
 /* The first rule that needs feature F is the one messages name. */
 static void
 asks(struct request *req, enum feature f, const struct origin *at)
@@ -63,7 +52,7 @@ add_path(struct request *req, const struct rule *r, const char *path,
 
 	if (*path == '\0')
 		die("%s '': an empty path", origin_str(at, where, sizeof(where)));
-	req->paths = grow(req->paths, req->npaths, sizeof(*req->paths));
+	req->paths = xreallocarray(req->paths, req->npaths + 1, sizeof(*req->paths));
 	p = &req->paths[req->npaths++];
 	p->path = path;
 	p->grant = (enum grant)r->param;
@@ -119,7 +108,7 @@ add_ports(struct request *req, const struct rule *r, const char *list,
 		return;
 	do {
 		len = strcspn(s, ",");
-		req->ports = grow(req->ports, req->nports, sizeof(*req->ports));
+		req->ports = xreallocarray(req->ports, req->nports + 1, sizeof(*req->ports));
 		p = &req->ports[req->nports];
 		if (port_range(s, len, &p->first, &p->last) == -1)
 			die("%s '%s': not a port list (PORT or FIRST-LAST, "
@@ -260,30 +249,16 @@ rule_line(struct request *req, char *line, const struct origin *at)
 	rule_add(req, name, *arg != '\0' ? arg : NULL, at);
 }
 
-/* All of FD, NUL-terminated. */
+/* All of FD, NUL-terminated, at most RULES_MAX bytes. */
 static char *
 read_rules(int fd, const char *file, size_t *len)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	ssize_t n;
+	char *buf = read_all_max(fd, RULES_MAX, len);
 
-	*len = 0;
-	do {
-		if (*len + 1 >= size) {
-			if (size >= RULES_MAX)
-				die("--rules %s: larger than %d bytes", file,
-				    RULES_MAX);
-			size = size ? 2 * size : 4096;
-			buf = grow(buf, size - 1, 1);
-		}
-		n = read(fd, buf + *len, size - 1 - *len);
-		if (n == -1 && errno != EINTR)
-			die_sys("--rules %s", file);
-		if (n > 0)
-			*len += (size_t)n;
-	} while (n != 0);
-	buf[*len] = '\0';
+	if (buf == NULL && errno == EFBIG)
+		die("--rules %s: larger than %d bytes", file, RULES_MAX);
+	if (buf == NULL)
+		die_sys("--rules %s", file);
 	return buf;
 }
 
@@ -302,7 +277,7 @@ rules_read(struct request *req, const char *file)
 	buf = read_rules(fd, file, &len);
 	close(fd);
 	/* The rules point into it: it lives as long as the request. */
-	req->texts = grow(req->texts, req->ntexts, sizeof(*req->texts));
+	req->texts = xreallocarray(req->texts, req->ntexts + 1, sizeof(*req->texts));
 	req->texts[req->ntexts++] = buf;
 	for (line = buf; line < buf + len; line = next) {
 		next = line + strcspn(line, "\n");
