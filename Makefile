@@ -49,7 +49,7 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
 	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
-	nettle-dev zlib1g-dev libzstd-dev umoci skopeo time
+	apparmor nettle-dev zlib1g-dev libzstd-dev umoci skopeo time
 
 all: $(BINS)
 
@@ -130,8 +130,10 @@ deps:
 
 # Programs the suites run inside filters and containers: static, so they
 # work in any root; sysprobe makes one raw system call (64- and 32-bit),
-# writeprobe tries to open every file of a tree for writing.
-TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe
+# writeprobe tries to open every file of a tree for writing, netprobe
+# binds, connects and listens (TCP, abstract sockets) for confine.
+TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe \
+	build/tests/netprobe
 
 # Unit tests, tests/unit/NAME_test.c: each links the harness (unit.c),
 # the objects it tests, UNIT_OBJ_NAME (a tool's files but its main.c), and
@@ -160,6 +162,9 @@ UNIT_LDLIBS_image = -lnettle -lz -lzstd -ljansson
 UNIT_OBJ_whiteout = $(UNIT_OBJ_image)
 UNIT_LDLIBS_whiteout = $(UNIT_LDLIBS_image)
 
+# confine: its rules, without its main.c.
+UNIT_OBJ_confine = build/cmd/confine/rules.o
+
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libconch.a $(UNIT_LDLIBS_$*)
@@ -169,6 +174,10 @@ build/tests/sysprobe: tests/helpers/sysprobe.c
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 build/tests/writeprobe: tests/helpers/writeprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+build/tests/netprobe: tests/helpers/netprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
@@ -235,6 +244,9 @@ FUZZ_OBJ_index = $(addprefix build/fuzz/cmd/mkrootfs/,image.o index.o \
 	decompress.o filter.o util.o)
 FUZZ_LDLIBS_index = -lnettle -lz -lzstd -ljansson
 
+# confine: its rules reader.
+FUZZ_OBJ_confine_rules = build/fuzz/cmd/confine/rules.o
+
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIBOBJ)
@@ -244,6 +256,27 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=exit -o $@ \
 		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
+
+# cgmake: its settings parser (FILE=VALUE), unit-tested and fuzzed.
+UNIT_OBJ_cgsettings = build/cmd/cgmake/settings.o
+FUZZ_OBJ_cgsettings = build/fuzz/cmd/cgmake/settings.o
+
+# scfilter: its unit tests (the BPF compiler, the profile readers) and the
+# fuzz harnesses of its readers link its files but main.c; those of the
+# compiler also the BPF interpreter and the oracle they share
+# (tests/unit/bpfvm.c, scmodel.c).
+SCFILTER_PARTS = names rules text runc json filter bpf
+SCFILTER_ORACLE = tests/unit/bpfvm.o tests/unit/scmodel.o
+UNIT_OBJ_scfilter_bpf = $(SCFILTER_PARTS:%=build/cmd/scfilter/%.o) \
+	$(SCFILTER_ORACLE:%=build/%)
+UNIT_LDLIBS_scfilter_bpf = $(LDLIBS_scfilter)
+UNIT_OBJ_scfilter_readers = $(SCFILTER_PARTS:%=build/cmd/scfilter/%.o)
+UNIT_LDLIBS_scfilter_readers = $(LDLIBS_scfilter)
+FUZZ_OBJ_scfilter_text = $(SCFILTER_PARTS:%=build/fuzz/cmd/scfilter/%.o) \
+	$(SCFILTER_ORACLE:%=build/fuzz/%)
+FUZZ_LDLIBS_scfilter_text = $(LDLIBS_scfilter)
+FUZZ_OBJ_scfilter_json = $(FUZZ_OBJ_scfilter_text)
+FUZZ_LDLIBS_scfilter_json = $(LDLIBS_scfilter)
 
 bench: deps all static
 	tests/bench.sh
