@@ -149,15 +149,16 @@ build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 
 # mkrootfs: the ELF and tar readers and the loader's search, through
 # their own interfaces.
-UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
-UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
+UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o
+UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o build/cmd/mkrootfs/root.o \
+	$(UNIT_OBJ_elf)
 UNIT_OBJ_tar = $(addprefix build/cmd/mkrootfs/,tar.o input.o decompress.o \
-	filter.o digest.o util.o)
+	filter.o digest.o)
 UNIT_LDLIBS_tar = -lnettle -lz -lzstd
 # The image reader, and layers with their whiteouts, on a scratch root.
 UNIT_OBJ_image = $(addprefix build/cmd/mkrootfs/,image.o index.o source.o \
 	config.o digest.o unpack.o whiteout.o root.o tar.o input.o \
-	decompress.o filter.o util.o)
+	decompress.o filter.o)
 UNIT_LDLIBS_image = -lnettle -lz -lzstd -ljansson
 UNIT_OBJ_whiteout = $(UNIT_OBJ_image)
 UNIT_LDLIBS_whiteout = $(UNIT_LDLIBS_image)
@@ -235,13 +236,13 @@ build/fuzz/%.o: %.c
 # mkrootfs: the tar reader with unpacking, the ELF reader, the image's
 # JSON.
 FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o input.o \
-	decompress.o filter.o digest.o unpack.o whiteout.o root.o util.o)
+	decompress.o filter.o digest.o unpack.o whiteout.o root.o)
 FUZZ_LDLIBS_tar = -lnettle -lz -lzstd
-FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
+FUZZ_OBJ_elf = build/fuzz/cmd/mkrootfs/elf.o
 # mkrootfs --image: the choice of the image, its manifest and config.
 FUZZ_OBJ_index = $(addprefix build/fuzz/cmd/mkrootfs/,image.o index.o \
 	source.o config.o digest.o unpack.o whiteout.o root.o tar.o input.o \
-	decompress.o filter.o util.o)
+	decompress.o filter.o)
 FUZZ_LDLIBS_index = -lnettle -lz -lzstd -ljansson
 
 # confine: its rules reader.

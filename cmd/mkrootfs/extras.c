@@ -154,15 +154,15 @@ nss_services(char *text, char out[][64], size_t max)
 static void
 copy_nss(struct installer *in)
 {
-	static char text[1 << 16];
 	char name[NAME_MAX + 1], lib[96], host[PATH_MAX], dest[PATH_MAX];
+	char *text = NULL;
 	char services[64][64];
 	struct elf e = { 0 };
 	size_t i, n;
 	int pfd;
 
 	pfd = in_root_parent(in->root, "/etc/nsswitch.conf", 0, NULL, name);
-	if (pfd == -1 || read_fileat(pfd, name, text, sizeof(text)) == -1)
+	if (pfd == -1 || (text = read_allat(pfd, name, NULL)) == NULL)
 		die_sys("--extras nss: read %s",
 		    inside(in->root, "/etc/nsswitch.conf"));
 	close(pfd);

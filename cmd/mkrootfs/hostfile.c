@@ -187,7 +187,7 @@ place_host_file(struct root *r, const char *host, const char *dest,
 			die_sys("%s: symlink %s/%s", what, inside(r, canon),
 			    name);
 		trace("symlink %s/%s -> %s", inside(r, canon), name, real);
-		undo_add(r, U_FILE, canon, name);
+		root_made(r, canon, name, false);
 	}
 	close(pfd);
 	return fd;

@@ -156,12 +156,10 @@ static char *
 run_capture(char *const argv[], size_t max, size_t *len)
 {
 	posix_spawn_file_actions_t fa;
-	char *buf = xrealloc(NULL, max + 1);
+	char *buf;
 	int p[2], err, st;
-	ssize_t n;
 	pid_t pid;
 
-	*len = 0;
 	if (pipe2(p, O_CLOEXEC) == -1)
 		die_sys("pipe2");
 	if ((err = posix_spawn_file_actions_init(&fa)) != 0 ||
@@ -172,17 +170,10 @@ run_capture(char *const argv[], size_t max, size_t *len)
 	close(p[1]);
 	if (err != 0)
 		die_err(err, NULL, "run %s %s", argv[0], argv[1]);
-	while ((n = read(p[0], buf + *len, max - *len)) != 0) {
-		if (n == -1 && errno == EINTR) {
-			interrupt_check();
-			continue;
-		}
-		if (n == -1)
-			die_sys("read from %s", argv[0]);
-		*len += n;
-		if (*len == max)
-			die("%s %s: output too long", argv[0], argv[1]);
-	}
+	if ((buf = read_all_max(p[0], max - 1, len)) == NULL && errno == EFBIG)
+		die("%s %s: output too long", argv[0], argv[1]);
+	if (buf == NULL)
+		die_sys("read from %s", argv[0]);
 	close(p[0]);
 	while (waitpid(pid, &st, 0) == -1) {
 		if (errno != EINTR)
@@ -192,7 +183,6 @@ run_capture(char *const argv[], size_t max, size_t *len)
 	if (st != 0)
 		die("%s %s: exited with status %d", argv[0], argv[1],
 		    status_code(st));
-	buf[*len] = '\0';
 	return buf;
 }
 
@@ -249,7 +239,7 @@ install_busybox(struct installer *in, const char *path)
 			die_sys("--busybox: %s", inside(r, line));
 		relative_path(parent, canon, target);
 		if (symlinkat(target, pfd, name) == 0) {
-			undo_add(r, U_FILE, parent, name);
+			root_made(r, parent, name, false);
 			made++;
 		} else if (errno != EEXIST) {
 			die_sys("--busybox: symlink %s/%s",

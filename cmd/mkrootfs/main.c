@@ -331,17 +331,15 @@ main(int argc, char **argv)
 
 	conch_init("mkrootfs");
 	parse_args(argc, argv, &o);
-	interrupt_catch();	/* before the undo: it runs first at exit */
+	interrupt_catch();	/* before the undo log: it runs first at exit */
 	check_inputs(&o);
 	if (o.print_config) {
 		print_config(&o.image, o.field, stdout);
 		return 0;
 	}
 	umask_was = umask(0);	/* modes are exact; PROG gets it back */
-	root_undo_at_exit(&root);
 	build(&o, &root, &in);
-	interrupt_end();
-	root.built = true;
+	undo_commit();		/* the root is complete: kept */
 	umask(umask_was);
 	close(root.fd);
 	if (o.prog == NULL)

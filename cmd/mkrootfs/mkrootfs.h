@@ -1,9 +1,8 @@
 /*
- * mkrootfs.h: what the files of mkrootfs share. The root being built and
- * its undo log (root.c), allocation and paths (util.c), and the steps
- * main() runs, one file each. The tar and ELF readers have headers of
- * their own (tarread.h, elfread.h), as has the loader's search
- * (ldpath.h).
+ * mkrootfs.h: what the files of mkrootfs share. The root being built
+ * (root.c), whose undo is lib/undo.c's log, and the steps main() runs,
+ * one file each. The tar and ELF readers have headers of their own
+ * (tarread.h, elfread.h), as has the loader's search (ldpath.h).
  */
 #ifndef MKROOTFS_H
 #define MKROOTFS_H
@@ -16,43 +15,27 @@
 
 #include "ldpath.h"
 
-/* util.c: allocation, paths and writes that die rather than fail. */
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-void *grow(void *list, size_t len, size_t *cap, size_t size);
+/*
+ * root.c: the root being built, DIR. What this run makes in it is
+ * entered in the undo log (lib/undo.c): removed again, newest first,
+ * when mkrootfs fails, until main() commits.
+ */
+struct root {
+	int fd;			/* O_PATH of DIR (the overlay, once mounted) */
+	char name[PATH_MAX];	/* DIR as given, for messages */
+};
+
+void root_open(struct root *r, const char *dir);
+void root_made(struct root *r, const char *dir, const char *name,
+    bool isdir);
+void host_dir_made(const char *path);
+const char *inside(const struct root *r, const char *path);
+
+/* Paths formatted whole or not at all, and writes that die. */
 void pathf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void path_join(char *path, const char *dir, const char *name);
 void write_all(int fd, const char *buf, size_t len, const char *what);
-
-/*
- * root.c: the root being built, DIR, and the undo log of what this run
- * made: removed again, newest first, when mkrootfs fails.
- */
-enum undo_kind {
-	U_FILE,		/* a file, link or node inside the root */
-	U_DIR,		/* a directory inside the root */
-	U_MOUNT,	/* a mount, by its host path */
-	U_HOSTDIR,	/* a host directory: DIR itself, --upper's */
-};
-struct undo {
-	enum undo_kind kind;
-	char *path;	/* canonical inside the root, or a host path */
-};
-struct root {
-	int fd;			/* O_PATH of DIR (the overlay, once mounted) */
-	char name[PATH_MAX];	/* DIR as given, for messages */
-	struct undo *undos;
-	size_t nundo, capundo;
-	bool built;		/* the root is complete: keep it */
-};
-
-void root_open(struct root *r, const char *dir);
-void root_undo_at_exit(struct root *r);
-void root_undo(struct root *r);
-void undo_add(struct root *r, enum undo_kind kind, const char *dir,
-    const char *name);
-const char *inside(const struct root *r, const char *path);
 
 /* Paths inside the root, resolved as if it were "/", never leaving it. */
 enum {

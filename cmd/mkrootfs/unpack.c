@@ -171,7 +171,7 @@ unpack_file(struct unpack *u, const struct slot *s, const struct member *m)
 static void
 finish_entry(struct unpack *u, const struct slot *s, const struct member *m)
 {
-	undo_add(u->r, U_FILE, s->canon, s->name);
+	root_made(u->r, s->canon, s->name, false);
 	set_owner(u, s->pfd, s->name, m->uid, m->gid, m->path);
 	if (utimensat(s->pfd, s->name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
 		die_sys("%s: %s", u->t->what, inside(u->r, m->path));
@@ -235,7 +235,7 @@ unpack_hardlink(struct unpack *u, const struct slot *s,
 		die_sys("%s: hard link %s to %s", u->t->what,
 		    inside(u->r, m->path), inside(u->r, link));
 	close(lfd);
-	undo_add(u->r, U_FILE, s->canon, s->name);
+	root_made(u->r, s->canon, s->name, false);
 }
 
 /* A device or a FIFO; devices are skipped where mknod is not allowed. */
@@ -283,7 +283,7 @@ make_entry(struct unpack *u, const struct slot *s, const struct member *m)
 		if (mkdirat(s->pfd, s->name, 0700) == -1)
 			die_sys("%s: mkdir %s", u->t->what,
 			    inside(u->r, m->path));
-		undo_add(u->r, U_DIR, s->canon, s->name);
+		root_made(u->r, s->canon, s->name, true);
 		break;
 	case '2':
 		unpack_symlink(u, s, m);
