@@ -435,6 +435,23 @@ test_extras() {
 	assertFalse "nothing made" "[ -e $T/d2 ]"
 }
 
+# An image's nsswitch.conf, read for --extras nss, is resolved inside the
+# root: a symlink to a host file does not reach it, a FIFO does not hang.
+test_extras_nss_hostile() {
+	printf 'passwd: files\n' >"$T/host.conf"
+	mkdir -p "$T/d/etc"
+	ln -s "$T/host.conf" "$T/d/etc/nsswitch.conf"
+	assert_fails 125 "mkrootfs: --extras nss: read $T/d/etc/nsswitch.conf: No such file or directory" \
+		mkrootfs --extras nss "$T/d"
+	mkdir -p "$T/d$T"
+	printf 'passwd: files\n' >"$T/d$T/host.conf"
+	assert_ok mkrootfs --extras nss "$T/d"
+	mkdir -p "$T/f/etc"
+	mkfifo "$T/f/etc/nsswitch.conf"
+	assert_fails 125 "mkrootfs: --extras nss: $T/f/etc/nsswitch.conf: not a regular file" \
+		timeout 10 mkrootfs --extras nss "$T/f"
+}
+
 # A tree and the extras into a hostile DIR, as root and rootless:
 # nothing lands outside it.
 test_copy_tree_hostile_dir() {

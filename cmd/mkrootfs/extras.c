@@ -150,22 +150,44 @@ nss_services(char *text, char out[][64], size_t max)
 	return n;
 }
 
+/*
+ * The root's nsswitch.conf, whole. An image's may be a symlink: it is
+ * followed inside the root, never to a host file, and the file is then
+ * opened again through that descriptor, without blocking on a FIFO.
+ */
+static char *
+read_nsswitch(struct root *r)
+{
+	const char *path = "/etc/nsswitch.conf";
+	char self[32], *text;
+	struct stat st;
+	int pfd, fd = -1;
+
+	if ((pfd = in_root(r, path, R_FOLLOW, NULL)) != -1) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+		fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		close(pfd);
+	}
+	if (fd == -1 || fstat(fd, &st) == -1)
+		die_sys("--extras nss: read %s", inside(r, path));
+	if (!S_ISREG(st.st_mode))
+		die("--extras nss: %s: not a regular file", inside(r, path));
+	if ((text = read_all_max(fd, 1 << 20, NULL)) == NULL)
+		die_sys("--extras nss: read %s", inside(r, path));
+	close(fd);
+	return text;
+}
+
 /* nss: libnss_NAME.so.2 of every service the root's nsswitch.conf names. */
 static void
 copy_nss(struct installer *in)
 {
-	char name[NAME_MAX + 1], lib[96], host[PATH_MAX], dest[PATH_MAX];
-	char *text = NULL;
+	char lib[96], host[PATH_MAX], dest[PATH_MAX];
+	char *text = read_nsswitch(in->root);
 	char services[64][64];
 	struct elf e = { 0 };
 	size_t i, n;
-	int pfd;
 
-	pfd = in_root_parent(in->root, "/etc/nsswitch.conf", 0, NULL, name);
-	if (pfd == -1 || (text = read_allat(pfd, name, NULL)) == NULL)
-		die_sys("--extras nss: read %s",
-		    inside(in->root, "/etc/nsswitch.conf"));
-	close(pfd);
 	host_elf(&e);
 	n = nss_services(text, services, LEN(services));
 	for (i = 0; i < n; i++) {
@@ -178,6 +200,7 @@ copy_nss(struct installer *in)
 		}
 		install_program(in, host, dest, "--extras nss");
 	}
+	free(text);
 }
 
 void
