@@ -217,6 +217,46 @@ bridge_addr(struct nl *nl, int index, struct cidr *out)
 	return f.found ? 0 : -1;
 }
 
+struct overlap {
+	const struct cidr *net;
+	bool found;
+};
+
+static int
+overlap_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct overlap *o = data;
+	struct nlattr *a;
+	struct in_addr dst;
+	uint32_t m;
+
+	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len == 0)
+		return MNL_CB_OK;
+	m = cidr_mask(rtm->rtm_dst_len < o->net->prefix ? rtm->rtm_dst_len :
+	    o->net->prefix);
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		if (mnl_attr_get_type(a) != RTA_DST ||
+		    mnl_attr_get_payload_len(a) != 4)
+			continue;
+		memcpy(&dst, mnl_attr_get_payload(a), 4);
+		if ((dst.s_addr & m) == (o->net->addr.s_addr & m))
+			o->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+/* Whether no route of the host (but the default) overlaps NET. */
+bool
+subnet_free(struct nl *nl, const struct cidr *net)
+{
+	struct overlap o = { .net = net };
+
+	if (nl_dump(nl, RTM_GETROUTE, AF_INET, overlap_cb, &o) == -1)
+		die_sys("netlink: list routes");
+	return !o.found;
+}
+
 /* Whether netmake made bridge NAME: its alias says so. */
 bool
 bridge_ours(const char *name)
@@ -265,7 +305,7 @@ veth_make(struct nl *nl, const char *host, int nsfd)
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	nlh->nlmsg_len += MNL_ALIGN(sizeof(struct ifinfomsg));
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, "eth0");
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, nsfd);
 	mnl_attr_nest_end(nlh, peer);

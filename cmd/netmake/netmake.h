@@ -19,7 +19,9 @@
 #define HOSTNAME_LEN 64
 
 #define DEFAULT_BRIDGE "conch0"
-#define DEFAULT_SUBNET "10.88.0.1/16"	/* podman's default network */
+/* podman's default network, or the next /16 no route of the host has. */
+#define DEFAULT_SUBNET "10.88.0.1/16"
+#define DEFAULT_SUBNETS 12	/* 10.88.0.0/16 to 10.99.0.0/16 */
 #define NETNS_DIR "/run/netns"		/* ip-netns(8)'s */
 #define STATE_DIR "/run/conch/net"
 #define BRIDGE_ALIAS "conch: made by netmake"
@@ -124,6 +126,7 @@ int link_index(struct nl *nl, const char *name);	/* 0: none */
 void bridge_make(struct nl *nl, const char *name, const struct cidr *addr);
 int bridge_addr(struct nl *nl, int index, struct cidr *out);
 bool bridge_ours(const char *name);
+bool subnet_free(struct nl *nl, const struct cidr *net);
 size_t bridge_ports(const char *name);
 void veth_make(struct nl *nl, const char *host, int nsfd);
 void link_up(struct nl *nl, int index, int master, bool isolated);

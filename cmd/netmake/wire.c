@@ -73,15 +73,19 @@ addr_choose(struct netstate *s, const struct opts *o, const struct cidr *br,
     const char *statedir)
 {
 	struct used u = { .bridge = s->bridge };
+	struct cidr subnet;
 	uint32_t first, n, i;
 	char net[32], a[32];
 	const char *why;
 
-	cidr_str(br, net, sizeof(net));
+	subnet = (struct cidr){ { br->addr.s_addr & cidr_mask(br->prefix) },
+	    br->prefix };
+	cidr_str(&subnet, net, sizeof(net));
 	if (o->addr_given) {
 		cidr_str(&o->addr, a, sizeof(a));
 		if ((why = addr_refused(br, o->addr.addr)) != NULL)
-			die("--addr %s: %s bridge %s's subnet %s", a, why,
+			die("--addr %s: %s %sbridge %s's subnet %s", a, why,
+			    strcmp(why, "outside") == 0 ? "" : "of ",
 			    s->bridge, net);
 		if (o->addr.prefix != br->prefix)
 			die("--addr %s: bridge %s's subnet is %s: the prefix "
@@ -105,6 +109,21 @@ addr_choose(struct netstate *s, const struct opts *o, const struct cidr *br,
 	die("bridge %s: no free address left in %s", s->bridge, net);
 }
 
+static void
+default_subnet(struct nl *nl, struct cidr *br)
+{
+	int i;
+
+	cidr_parse(DEFAULT_SUBNET, br);
+	for (i = 0; i < DEFAULT_SUBNETS; i++) {
+		if (subnet_free(nl, br))
+			return;
+		br->addr.s_addr = htonl(ntohl(br->addr.s_addr) + (1 << 16));
+	}
+	die("no free subnet from 10.88.0.0/16 to 10.99.0.0/16 for a new "
+	    "bridge (give one: --addr A.B.C.D/N)");
+}
+
 /* The bridge, made when missing; its address is the gateway. */
 static int
 bridge_ensure(struct nl *nl, struct netstate *s, const struct opts *o,
@@ -115,9 +134,9 @@ bridge_ensure(struct nl *nl, struct netstate *s, const struct opts *o,
 	int index;
 
 	if ((index = link_index(nl, s->bridge)) == 0) {
-		if (!o->addr_given)
-			cidr_parse(DEFAULT_SUBNET, br);
-		else {
+		if (!o->addr_given) {
+			default_subnet(nl, br);
+		} else {
 			m = cidr_mask(o->addr.prefix);
 			*br = o->addr;
 			br->addr.s_addr = (br->addr.s_addr & m) | htonl(1);
