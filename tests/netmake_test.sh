@@ -288,4 +288,96 @@ test_interrupted_leaves_nothing() {
 	done
 }
 
+# --- rootless, through pasta ------------------------------------------------
+
+# need_pasta: the test user with a runtime directory ($T/run), and a tun
+# device node of mode 0666 ($T/tun) that as_rootless binds over
+# /dev/net/tun in a private mount namespace: the host's own stays as it is.
+need_pasta() {
+	need_user || return 1
+	need_cmd pasta || return 1
+	if [ ! -c /dev/net/tun ]; then
+		skip "no /dev/net/tun in this kernel (modprobe tun)"
+		return 1
+	fi
+	if [ -z "$(ip route show default)" ]; then
+		skip "pasta needs a route out of the host, and there is none"
+		return 1
+	fi
+	chmod 755 "$T"
+	mkdir -p "$T/run"
+	chown "$TEST_UID:$TEST_GID" "$T/run"
+	chmod 700 "$T/run"
+	mknod "$T/tun" c 10 200 && chmod 666 "$T/tun"
+}
+
+# as_rootless CMD...: CMD as the test user, with XDG_RUNTIME_DIR and a
+# usable /dev/net/tun.
+as_rootless() {
+	unshare -m sh -c 'mount --bind "$0" /dev/net/tun && exec "$@"' "$T/tun" \
+		setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups \
+		--inh-caps=-all -- env HOME=/ XDG_RUNTIME_DIR="$T/run" PATH="$PATH" "$@"
+}
+
+test_rootless_pasta() {
+	need_pasta || return 0
+	local pin=$T/run/netns/rl$P host
+	assert_ok as_rootless netmake "rl$P" -p 18092:80
+	defer "as_rootless netmake -d rl$P 2>/dev/null; true"
+	assertTrue "pin: user" "[ -L $pin/user ]"
+	assertTrue "pin: net" "[ -L $pin/net ]"
+	mkdir -p "$T/www"
+	echo "hello rootless" >"$T/www/index.html"
+	chmod -R 755 "$T/www"
+	# A server in the container, on port 80, published as 18092.
+	spawn rlhttpd as_rootless sh -c "echo \$\$ >$T/run/rlhttpd.pid; exec nsjoin $pin busybox httpd -f -p 80 -h $T/www"
+	wait_for "[ -s $T/run/rlhttpd.pid ]"
+	defer "kill \$(cat $T/run/rlhttpd.pid) 2>/dev/null; true"
+	wait_for "fetch http://127.0.0.1:18092/ >/dev/null"
+	assertEquals "published" "hello rootless" "$(fetch http://127.0.0.1:18092/)"
+	# A server on the host, reached from the container through pasta.
+	spawn hosthttpd sh -c "echo \$\$ >$T/hosthttpd.pid; exec busybox httpd -f -p 18093 -h $T/www"
+	wait_for "[ -s $T/hosthttpd.pid ]"
+	defer "kill \$(cat $T/hosthttpd.pid) 2>/dev/null; true"
+	host=$(ip -4 -o route get 1.1.1.1 | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+	wait_for "fetch http://$host:18093/ >/dev/null"
+	assertEquals "container -> host" "hello rootless" \
+		"$(as_rootless nsjoin "$pin" curl -s -m 3 "http://$host:18093/")"
+	# Not the host's loopback through the gateway (--no-map-gw).
+	spawn lohttpd sh -c "echo \$\$ >$T/lohttpd.pid; exec busybox httpd -f -p 127.0.0.1:18094 -h $T/www"
+	wait_for "[ -s $T/lohttpd.pid ]"
+	defer "kill \$(cat $T/lohttpd.pid) 2>/dev/null; true"
+	run as_rootless nsjoin "$pin" curl -s -m 2 http://10.0.2.2:18094/
+	assert_not_contains "$OUT" "hello" "the host's loopback through the gateway"
+	run as_rootless netmake -s "rl$P"
+	assert_contains "$OUT" "network rl$P pasta"
+	assert_contains "$OUT" "addr eth0 10.0.2.100/24"
+	assert_contains "$OUT" "route default via 10.0.2.2 dev eth0"
+	local pasta
+	pasta=$(awk '$1 == "pasta" { print $2 }' <<<"$OUT")
+	assert_contains "$OUT" "pasta $pasta running"
+	assert_ok as_rootless netmake -d "rl$P"
+	assertFalse "pin gone" "[ -e $pin ]"
+	assertEquals "state gone" "" "$(ls "$T/run/conch/net")"
+	wait_for "! [ -d /proc/$pasta ] || grep -q '^State:.*Z' /proc/$pasta/status"
+	assertTrue "pasta gone" "! [ -d /proc/$pasta ] || grep -q '^State:.*Z' /proc/$pasta/status"
+}
+
+test_rootless_refusals() {
+	need_pasta || return 0
+	local mode
+	mode=$(stat -c %a /dev/net/tun)
+	if [ "$mode" != 666 ]; then
+		run setpriv --reuid="$TEST_UID" --regid="$TEST_GID" --clear-groups \
+			--inh-caps=-all -- env XDG_RUNTIME_DIR="$T/run" netmake "rl$P"
+		assert_rc 125
+		assert_err "netmake: open /dev/net/tun: Permission denied (pasta needs it, and it is mode 0$mode here: as root, chmod 0666 /dev/net/tun, Debian's default, and keep it with a udev rule KERNEL==\"tun\", MODE=\"0666\")"
+	fi
+	assert_fails 125 "netmake: --addr: only as root (a rootless network is pasta's, with no bridge: 10.0.2.100/24, gateway 10.0.2.2)" \
+		as_rootless netmake "rl$P" --addr 10.0.2.5/24
+	assert_fails 125 "netmake: XDG_RUNTIME_DIR is not set (rootless networks live there: log in through pam_systemd, or set it to a directory of your own, mode 0700)" \
+		as_rootless env -u XDG_RUNTIME_DIR netmake "rl$P"
+	assertEquals "nothing left" "" "$(ls -A "$T/run" 2>/dev/null | grep -v '^conch$')"
+}
+
 . shunit2

@@ -146,7 +146,6 @@ int nft_del(const struct netstate *s, bool quiet);
 char *nft_list(const struct netstate *s);
 
 /* pasta.c: the rootless network, through pasta. */
-void pasta_check(void);
 void rootless_make(struct netstate *s, const struct paths *p,
     const struct opts *o);
 void rootless_remove(const struct netstate *s, const struct paths *p);

@@ -157,18 +157,19 @@ show_state(const struct netstate *s, const struct paths *p)
 
 	printf("network %s %s\npin %s\n", s->name, s->rootless ? "pasta" :
 	    "root", p->pin);
+	cidr_str(&s->addr, buf, sizeof(buf));
+	printf("address %s\n", buf);
+	inet_ntop(AF_INET, &s->gateway, buf, sizeof(buf));
+	printf("gateway %s\n", buf);
 	if (s->rootless) {
 		show_proc("holder", &s->holder);
 		show_proc("pasta", &s->pasta);
 	} else {
-		cidr_str(&s->addr, buf, sizeof(buf));
-		printf("bridge %s\nveth %s\naddress %s\n", s->bridge, s->veth,
-		    buf);
-		inet_ntop(AF_INET, &s->gateway, buf, sizeof(buf));
+		printf("bridge %s\nveth %s\n", s->bridge, s->veth);
 		read_file("/proc/sys/net/ipv4/ip_forward", fwd, sizeof(fwd));
 		fwd[strcspn(fwd, "\n")] = '\0';
-		printf("gateway %s\nnat %s (net.ipv4.ip_forward=%s)\n"
-		    "isolate %s\n", buf, s->nat ? "on" : "off", fwd,
+		printf("nat %s (net.ipv4.ip_forward=%s)\n"
+		    "isolate %s\n", s->nat ? "on" : "off", fwd,
 		    s->isolate ? "on" : "off");
 	}
 	for (i = 0; i < s->npublish; i++) {

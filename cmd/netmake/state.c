@@ -95,11 +95,11 @@ state_print(FILE *f, const struct netstate *s)
 	size_t i;
 
 	fprintf(f, "mode %s\n", s->rootless ? "pasta" : "root");
+	cidr_str(&s->addr, buf, sizeof(buf));
+	fprintf(f, "addr %s\n", buf);
+	put_addr(f, "gateway", s->gateway);
 	if (!s->rootless) {
 		fprintf(f, "bridge %s\nveth %s\n", s->bridge, s->veth);
-		cidr_str(&s->addr, buf, sizeof(buf));
-		fprintf(f, "addr %s\n", buf);
-		put_addr(f, "gateway", s->gateway);
 		fprintf(f, "nat %s\nisolate %s\n", s->nat ? "yes" : "no",
 		    s->isolate ? "yes" : "no");
 	}
