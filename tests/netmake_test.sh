@@ -20,13 +20,14 @@ need_net() {
 	ip link del "nmprobe$P"
 }
 
-# snapshot: the host's links (names), rules and pins. Other suites may
-# run beside this one: their links and pins (no veth*, and without our
-# PID) are not looked at.
+# snapshot: the host's links (names), tables, the rules of conch's and
+# the pins. Other suites may run beside this one: their links and pins
+# (no veth*, and without our PID) are not looked at.
 snapshot() {
 	ip -o link | awk '{ print $2 }' | sed 's/@.*//; s/:$//' |
 		grep -E "^veth|$P" | sort
-	nft list ruleset
+	nft list tables 2>&1
+	nft list table inet conch 2>/dev/null
 	ls /run/netns 2>/dev/null | grep "$P"
 	ls /run/conch/net 2>/dev/null
 }
@@ -261,11 +262,12 @@ test_bad_input() {
 		netmake 1x
 	assert_fails 125 "netmake: --publish '80': expected [HOSTIP:]HOSTPORT:PORT[/tcp|/udp], ports 1 to 65535" \
 		netmake "n$P" -p 80
-	spawn listener busybox nc -l -p 18087
-	wait_for "ss -Hltn 'sport = :18087' | grep -q ."
+	mkdir -p "$T/www"
+	spawn listener sh -c "echo \$\$ >$T/listener.pid; exec busybox httpd -f -p 18087 -h $T/www"
+	wait_for "fetch -o /dev/null http://127.0.0.1:18087/"
 	assert_fails 125 "netmake: --publish 0.0.0.0:18087:80/tcp: host port 18087 is in use" \
 		netmake "n$P" -p 18087:80
-	kill "$(ss -Hltnp 'sport = :18087' | sed -n 's/.*pid=\([0-9]*\).*/\1/p')" 2>/dev/null
+	kill "$(cat "$T/listener.pid")"
 	assertEquals "nothing left" "$before" "$(snapshot)"
 }
 
