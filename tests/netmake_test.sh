@@ -290,6 +290,31 @@ test_interrupted_leaves_nothing() {
 	done
 }
 
+# resolv.conf, hosts and hostname into a root; a link there is replaced,
+# never written through.
+test_print_etc() {
+	need_net || return 0
+	net "etc$P" -b "nb$P" --addr 10.231.12.2/24 --dns 192.0.2.53 --dns 192.0.2.54 \
+		--hostname web
+	mkdir -p "$T/root/etc"
+	echo keep >"$T/target"
+	ln -s "$T/target" "$T/root/etc/resolv.conf"
+	assert_ok netmake --print-etc "etc$P" "$T/root"
+	assertEquals "resolv.conf" "$(printf 'nameserver 192.0.2.53\nnameserver 192.0.2.54')" \
+		"$(cat "$T/root/etc/resolv.conf")"
+	assertFalse "a file now" "[ -L $T/root/etc/resolv.conf ]"
+	assertEquals "link target untouched" keep "$(cat "$T/target")"
+	assert_contains "$(cat "$T/root/etc/hosts")" "$(printf '10.231.12.2\tweb')"
+	assertEquals "hostname" web "$(cat "$T/root/etc/hostname")"
+	mkdir "$T/none"
+	assert_fails 125 "netmake: open $T/none/etc: No such file or directory (mkrootfs DIR makes it)" \
+		netmake --print-etc "etc$P" "$T/none"
+	assert_fails 125 "netmake: --dns '1.2.3': not an IPv4 address" \
+		netmake "n$P" --dns 1.2.3
+	assert_fails 125 "netmake: the wiring options are for making a network, not with -s, -d or --print-etc" \
+		netmake -s "etc$P" --nat
+}
+
 # --- rootless, through pasta ------------------------------------------------
 
 # need_pasta: the test user with a runtime directory ($T/run), and a tun
