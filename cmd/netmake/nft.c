@@ -20,8 +20,12 @@
  *   NAME-in    the bridge has route_localnet (for the line above): drop
  *              what a container sends to 127.0.0.0/8 that is not a reply
  *   NAME-fwd   --isolate: nothing routed from the bridge back into it to
- *              or from the container (the bridge port itself is isolated
- *              for the traffic that is switched, link.c)
+ *              or from the container (and switched traffic too, where
+ *              br_netfilter passes it through this hook)
+ *   NAME-iso   --isolate, on the ingress of the host's veth: what the
+ *              container sends to its subnet goes to the gateway only
+ *              (the bridge port is isolated too, link.c, but that stops
+ *              only traffic between isolated ports)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,6 +72,7 @@ static const struct chain {
 	{ "post", "nat", "postrouting", "srcnat" },
 	{ "in", "filter", "input", "filter" },
 	{ "fwd", "filter", "forward", "filter" },
+	{ "iso", "filter", "ingress", "filter" },	/* on the host's veth */
 };
 
 /* Which chains network S has: bit i for chains[i]. */
@@ -81,7 +86,7 @@ chains_of(const struct netstate *s)
 	if (s->nat)
 		bits |= 1 << 2;
 	if (s->isolate)
-		bits |= 1 << 4;
+		bits |= 1 << 4 | 1 << 5;
 	return bits;
 }
 
@@ -114,6 +119,27 @@ publish_rules(struct text *t, const struct netstate *s, const char *addr)
 		    s->bridge, addr);
 }
 
+/*
+ * What the container sends, before the bridge switches it: to the
+ * subnet, only the gateway (the host); no IPv6, which netmake does not
+ * configure but which link-local addresses would carry to the members.
+ * The isolated port flag alone stops only isolated-to-isolated traffic;
+ * the forward chain sees switched traffic only where br_netfilter is.
+ */
+static void
+isolate_rules(struct text *t, const struct netstate *s)
+{
+	struct cidr net = { { s->addr.addr.s_addr & cidr_mask(s->addr.prefix) },
+	    s->addr.prefix };
+	char subnet[32], gw[INET_ADDRSTRLEN];
+
+	cidr_str(&net, subnet, sizeof(subnet));
+	inet_ntop(AF_INET, &s->gateway, gw, sizeof(gw));
+	add(t, "add rule " TABLE " %s-iso ip daddr %s ip daddr != %s drop\n"
+	    "add rule " TABLE " %s-iso meta nfproto ipv6 drop\n", s->name,
+	    subnet, gw, s->name);
+}
+
 static char *
 ruleset(const struct netstate *s)
 {
@@ -126,10 +152,13 @@ ruleset(const struct netstate *s)
 	add(&t, "add table " TABLE "\n");
 	for (i = 0; i < LEN(chains); i++)
 		if (bits & 1 << i)
-			add(&t, "add chain " TABLE " %s-%s { type %s hook %s "
+			add(&t, "add chain " TABLE " %s-%s { type %s hook %s%s%s%s "
 			    "priority %s; policy accept; }\n", s->name,
 			    chains[i].suffix, chains[i].type, chains[i].hook,
-			    chains[i].prio);
+			    strcmp(chains[i].hook, "ingress") == 0 ?
+			    " device \"" : "", strcmp(chains[i].hook,
+			    "ingress") == 0 ? s->veth : "", strcmp(chains[i].hook,
+			    "ingress") == 0 ? "\"" : "", chains[i].prio);
 	publish_rules(&t, s, addr);
 	if (s->nat)
 		add(&t, "add rule " TABLE " %s-post ip saddr %s oifname != "
@@ -143,6 +172,8 @@ ruleset(const struct netstate *s)
 		    "iifname \"%s\" oifname \"%s\" ip daddr %s drop\n",
 		    s->name, s->bridge, s->bridge, addr, s->name, s->bridge,
 		    s->bridge, addr);
+	if (s->isolate)
+		isolate_rules(&t, s);
 	return t.buf;
 }
 
