@@ -97,18 +97,22 @@ else
 	echo "$0: cannot make cgroup $cg (no delegated subtree?): running without one" >&2
 fi
 
-# 4. A network, port 80 of the container published as the host's $port.
+# 4. A network, port 80 of the container published as the host's $port,
+# for the shell and the web server (a CMD gets it with CONCH_DEMO_NET=1).
 # As root: a veth into the bridge conch0, NAT out, the port published for
 # the host (127.0.0.1 too) and other hosts. Without root: pasta, where
-# /dev/net/tun and pasta let it. Otherwise none, and why.
+# /dev/net/tun and pasta let it. Otherwise none, and why. (The network
+# namespace is not the container's user namespace's, so pivot cannot
+# mount a sysfs of its own: /sys is the host's, bound read-only.)
 port=${CONCH_DEMO_PORT:-8080}
-net=$name-$$ join=() ns=(-a) url=
+net=$name-$$ join=() ns=(-a) url= why="not asked for (CONCH_DEMO_NET=1)"
 cleanup() {
 	[ -z "$url" ] || netmake -d "$net"
 	[ ${#cgput[@]} -eq 0 ] || cgmake -d "$cg"
 }
 trap cleanup EXIT
-if why=$(netmake "$net" --nat --publish "$port:80" --hostname "$name" 2>&1); then
+if { [ $# -eq 0 ] || [ "${CONCH_DEMO_NET:-}" = 1 ]; } &&
+	why=$(netmake "$net" --nat --publish "$port:80" --hostname "$name" 2>&1); then
 	url=http://127.0.0.1:$port/
 	netmake --print-etc "$net" "$root"
 	if [ "$(id -u)" -eq 0 ]; then
@@ -118,7 +122,8 @@ if why=$(netmake "$net" --nat --publish "$port:80" --hostname "$name" 2>&1); the
 	fi
 	echo "$0: network $net: $url on this host reaches the container's port 80 (netmake -s $net shows it)" >&2
 else
-	echo "$0: no network for the container: $why" >&2
+	[ $# -gt 0 ] && [ -z "${CONCH_DEMO_NET:-}" ] ||
+		echo "$0: no network for the container: $why" >&2
 	ns=(-a "${map[@]}")
 fi
 
