@@ -105,7 +105,7 @@ fi
 # namespace is not the container's user namespace's, so pivot cannot
 # mount a sysfs of its own: /sys is the host's, bound read-only.)
 port=${CONCH_DEMO_PORT:-8080}
-net=$name-$$ join=() ns=(-a) url= why="not asked for (CONCH_DEMO_NET=1)"
+net=$name-$$ join=() ns=(-a) url='' why="not asked for (CONCH_DEMO_NET=1)"
 cleanup() {
 	[ -z "$url" ] || netmake -d "$net"
 	[ ${#cgput[@]} -eq 0 ] || cgmake -d "$cg"
@@ -129,10 +129,12 @@ fi
 
 # 5. The command: a shell, or a look from inside when nobody types, and
 # then a web server whose page the host fetches through the published port.
+# shellcheck disable=SC2016 # expanded inside the container
 look='echo "I am $(id), on $(hostname)"; echo "processes:" /proc/[0-9]*
 	grep -E "^(Cap(Eff|Bnd)|NoNewPrivs|Seccomp):" /proc/self/status
 	echo "cgroup: $(cat /proc/self/cgroup)"; mount | cut -d" " -f1-3
 	ip -4 -o addr 2>/dev/null | sed "s/^/net: /"'
+# shellcheck disable=SC2016 # expanded inside the container
 serve='mkdir -p /tmp/www; echo "hello from $(hostname), a conch container" >/tmp/www/index.html
 	exec httpd -f -p 80 -h /tmp/www'
 background=
