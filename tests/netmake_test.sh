@@ -175,6 +175,21 @@ test_show() {
 		"$(inside "sh$P" cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
 }
 
+# PROG runs once the network is made, outside it; its status is ours,
+# and the network stays whatever PROG does.
+test_prog_after_the_network() {
+	need_net || return 0
+	defer "netmake -d p$P 2>/dev/null; true"
+	run netmake "p$P" -b "nb$P" --addr 10.231.13.2/24 -- \
+		sh -c "nsjoin --net=/run/netns/p$P ip -o -4 addr show eth0 | awk '{ print \$4 }'; exit 7"
+	assert_rc 7
+	assert_out "10.231.13.2/24"
+	assertTrue "kept" "[ -e /run/conch/net/p$P ]"
+	assert_fails 127 "netmake: exec nosuchprog$P: No such file or directory (not found in PATH)" \
+		netmake "q$P" -b "nb$P" -- "nosuchprog$P"
+	defer "netmake -d q$P 2>/dev/null; true"
+}
+
 # The default bridge is made with a free subnet, and goes with its last
 # member; a bridge netmake did not make stays.
 test_delete_leaves_nothing() {
