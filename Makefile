@@ -27,6 +27,7 @@ LDLIBS_scfilter = -lseccomp -ljansson
 # libzstd: in-process, so a blob is hashed and inflated in one pass), the
 # image's JSON (jansson).
 LDLIBS_mkrootfs = -lnettle -lz -lzstd -ljansson
+LDLIBS_netmake = -lmnl -lnftables
 
 # A tool is cmd/NAME.c, or cmd/NAME/*.c when it has subsystems of its own.
 TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))) \
@@ -35,7 +36,6 @@ TOOLSRC = $(foreach t,$(TOOLS),$(or $(wildcard cmd/$(t).c),$(wildcard cmd/$(t)/*
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:%.c=build/%.o)
 BINS = $(TOOLS:%=bin/%)
-STATICS = $(TOOLS:%=static/%)
 
 # The objects of tool NAME (glibc build): OBJ_NAME, and MUSL_OBJ_NAME.
 $(foreach t,$(TOOLS),$(eval OBJ_$(t) = $(patsubst %.c,build/%.o,\
@@ -49,7 +49,8 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
 	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
-	apparmor nettle-dev zlib1g-dev libzstd-dev umoci skopeo time
+	apparmor nettle-dev zlib1g-dev libzstd-dev umoci skopeo time \
+	libmnl-dev libnftables-dev nftables passt iperf3 slirp4netns
 
 all: $(BINS)
 
@@ -79,7 +80,19 @@ SYSLIBDIR = /usr/lib/$(MULTIARCH)
 MUSL_INC = build/musl/include
 MUSL_LIBOBJ = $(LIBSRC:%.c=build/musl/%.o)
 
+# A tool whose libraries the system has no static archive of cannot be
+# linked static: `make static` says so and skips it. netmake is one on
+# Debian, which ships libmnl and libnftables as shared objects only (and
+# libnftables would pull in libnftnl, libxtables, libgmp and jansson).
+static_missing = $(strip $(foreach l,$(patsubst -l%,%,$(LDLIBS_$(1))),\
+	$(if $(wildcard $(SYSLIBDIR)/lib$(l).a),,lib$(l).a)))
+STATIC_SKIPPED = $(foreach t,$(TOOLS),$(if $(call static_missing,$(t)),$(t)))
+STATICS = $(filter-out $(STATIC_SKIPPED:%=static/%),$(TOOLS:%=static/%))
+
 static: $(STATICS)
+	@$(foreach t,$(STATIC_SKIPPED),echo "static: $(t) skipped: no \
+		$(call static_missing,$(t)) in $(SYSLIBDIR) (only shared \
+		libraries); bin/$(t) is the dynamic build" >&2;)
 
 ifeq ($(STATIC),musl)
 static/%: $$(MUSL_OBJ_$$*) build/musl/libconch.a build/musl/lib/musl/compat.o

@@ -98,26 +98,81 @@ grep -qsw cpu "$avail" && limits+=(cpu.max=50%)
 cgput=()
 if cgmake "$cg" "${limits[@]}" 2>/dev/null; then
 	cgput=(cgput "$cg")
-	trap 'cgmake -d "$cg"' EXIT
 else
 	echo "$0: cannot make cgroup $cg (no delegated subtree?): running without one" >&2
 fi
 
-# 4. The command: a shell, or a look from inside when nobody types.
-if [ $# -eq 0 ] && [ -t 0 ]; then
-	set -- /bin/sh
-elif [ $# -eq 0 ]; then
-	# shellcheck disable=SC2016 # expanded inside the container
-	set -- /bin/sh -c 'echo "I am $(id), on $(hostname)"; echo "processes:" /proc/[0-9]*
-		grep -E "^(Cap(Eff|Bnd)|NoNewPrivs|Seccomp):" /proc/self/status
-		echo "cgroup: $(cat /proc/self/cgroup)"; mount | cut -d" " -f1-3'
+# 4. A network, port 80 of the container published as the host's $port,
+# for the shell and the web server (a CMD gets it with CONCH_DEMO_NET=1).
+# As root: a veth into the bridge conch0, NAT out, the port published for
+# the host (127.0.0.1 too) and other hosts. Without root: pasta, where
+# /dev/net/tun and pasta let it. Otherwise none, and why. (The network
+# namespace is not the container's user namespace's, so pivot cannot
+# mount a sysfs of its own: /sys is the host's, bound read-only.)
+port=${CONCH_DEMO_PORT:-8080}
+net=$name-$$ join=() ns=(-a) url='' why="not asked for (CONCH_DEMO_NET=1)"
+cleanup() {
+	[ -z "$url" ] || netmake -d "$net"
+	[ ${#cgput[@]} -eq 0 ] || cgmake -d "$cg"
+}
+trap cleanup EXIT
+if { [ $# -eq 0 ] || [ "${CONCH_DEMO_NET:-}" = 1 ]; } &&
+	why=$(netmake "$net" --nat --publish "$port:80" --hostname "$name" 2>&1); then
+	url=http://127.0.0.1:$port/
+	netmake --print-etc "$net" "$root"
+	if [ "$(id -u)" -eq 0 ]; then
+		join=(nsjoin --net="/run/netns/$net") ns=(-mpuiCT "${map[@]}")
+	else	# pasta's user namespace holds the network: join it, make no other
+		join=(nsjoin "$XDG_RUNTIME_DIR/netns/$net") ns=(-mpuiCT) idmap=()
+	fi
+	echo "$0: network $net: $url on this host reaches the container's port 80 (netmake -s $net shows it)" >&2
+else
+	[ $# -gt 0 ] && [ -z "${CONCH_DEMO_NET:-}" ] ||
+		echo "$0: no network for the container: $why" >&2
+	ns=(-a "${map[@]}")
 fi
 
-# 5. The container, one layer per line; each tool execs the next.
-"${cgput[@]}" \
-nsnew -a --init "${map[@]}" --hostname "$name" \
-pivot "${idmap[@]}" --ro "$root" \
-capset --keep net_bind_service \
-confine --rules /etc/confine.rules \
-scfilter -f default \
-"$@"
+# 5. The command: a shell, or a look from inside when nobody types, and
+# then a web server whose page the host fetches through the published port.
+# shellcheck disable=SC2016 # expanded inside the container
+look='echo "I am $(id), on $(hostname)"; echo "processes:" /proc/[0-9]*
+	grep -E "^(Cap(Eff|Bnd)|NoNewPrivs|Seccomp):" /proc/self/status
+	echo "cgroup: $(cat /proc/self/cgroup)"; mount | cut -d" " -f1-3
+	ip -4 -o addr 2>/dev/null | sed "s/^/net: /"'
+# shellcheck disable=SC2016 # expanded inside the container
+serve='mkdir -p /tmp/www; echo "hello from $(hostname), a conch container" >/tmp/www/index.html
+	exec httpd -f -p 80 -h /tmp/www'
+background=
+if [ $# -eq 0 ] && [ -t 0 ]; then
+	set -- /bin/sh
+elif [ $# -eq 0 ] && [ -n "$url" ]; then
+	set -- /bin/sh -c "$look; $serve"
+	background=1
+elif [ $# -eq 0 ]; then
+	set -- /bin/sh -c "$look"
+fi
+
+# 6. The container, one layer per line; each tool execs the next.
+container() {
+	"${cgput[@]}" \
+	"${join[@]}" \
+	nsnew "${ns[@]}" --init --hostname "$name" \
+	pivot "${idmap[@]}" --ro "$root" \
+	capset --keep net_bind_service \
+	confine --rules /etc/confine.rules \
+	scfilter -f default \
+	"$@"
+}
+if [ -z "$background" ]; then
+	container "$@"
+	exit
+fi
+container "$@" &
+pid=$!
+for _ in $(seq 50); do
+	page=$(curl -s -m 1 "$url") && break
+	sleep 0.1
+done
+echo "$0: from the host, curl $url: ${page:-no answer}"
+kill "$pid"
+wait "$pid" 2>/dev/null || true

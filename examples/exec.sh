@@ -12,7 +12,7 @@ command -v nsjoin >/dev/null || PATH=$here/../bin:$PATH
 # (As root, nsnew runs as the container's root: a uid of root's range.)
 mine=(-u "$(id -u)")
 [ "$(id -u)" -ne 0 ] || mine=()
-nsnew=$(pgrep "${mine[@]}" -of -- '^nsnew -a .*--hostname conch-demo ') ||
+nsnew=$(pgrep "${mine[@]}" -of -- '^nsnew -.* --hostname conch-demo ') ||
 	{ echo "$0: no conch-demo container of yours is running" >&2; exit 1; }
 prog=$(pgrep -P "$(pgrep -P "$nsnew")")
 join=(nsjoin --root --wd)

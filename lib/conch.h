@@ -207,6 +207,9 @@ struct idmap {
 void caller_passwd(struct passwd_ent *pw);
 void idmap_parse(struct idmap *m, const char *spec, const char *what);
 void idmap_add(struct idmap *m, struct idrange r, const char *what);
+/* /etc/subuid or /etc/subgid ranges of PW: idmap, and netmake's holder. */
+int subid_ranges(const char *file, const struct passwd_ent *pw,
+    struct idrange *out, size_t max);
 void idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw,
     const char *what);
 const char *idmap_check(const struct idmap *uid, const struct idmap *gid,

@@ -98,7 +98,7 @@ subid_match(char **f, int n, void *arg)
 	return a->n == a->max;
 }
 
-static int
+int
 subid_ranges(const char *file, const struct passwd_ent *pw,
     struct idrange *out, size_t max)
 {

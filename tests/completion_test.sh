@@ -164,6 +164,26 @@ test_confine() {
 	assert_not_offers confine --ro / echo --r :: --rw
 }
 
+test_netmake() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers netmake --pu :: --publish
+	assert_offers netmake -- :: --bridge --addr --nat --isolate --dns --hostname --show --delete --print-etc
+	assert_offers netmake box -- ech :: echo
+	mkdir -p "$T/d"
+	assert_offers netmake --print-etc box "$T/" :: "$T/d"
+	# NAME from the pins in /run/netns.
+	if is_root && [ -d /run/netns ]; then
+		ip netns add "comp$$" || return 0
+		defer "ip netns del comp$$"
+		assert_offers netmake -s "comp$$" :: "comp$$"
+		assert_offers netmake -d "comp" :: "comp$$"
+	fi
+	if is_root && ip link add "cbr$$" type bridge 2>/dev/null; then
+		defer "ip link del cbr$$"
+		assert_offers netmake box --bridge "cbr" :: "cbr$$"
+	fi
+}
+
 test_zsh_completions_load() {
 	need_cmd zsh || return 0
 	local f t
