@@ -92,11 +92,36 @@ mode_name(enum mode mode)
 	return mode == SHOW ? "show" : mode == WAIT ? "wait" : "delete";
 }
 
+/* SECONDS[.FRACTION], up to a day, in milliseconds; -1 if malformed. */
+static int
+parse_seconds(const char *s)
+{
+	unsigned long secs, ms = 0;
+	const char *dot = strchr(s, '.');
+	char whole[16];
+	size_t n = dot != NULL ? (size_t)(dot - s) : strlen(s), i;
+
+	if (n == 0 || n >= sizeof(whole))
+		return -1;
+	memcpy(whole, s, n);
+	whole[n] = '\0';
+	if (parse_ulong(whole, 86400, &secs) == -1)
+		return -1;
+	if (dot != NULL) {
+		dot++;
+		n = strlen(dot);
+		if (n == 0 || strspn(dot, "0123456789") != n)
+			return -1;
+		for (i = 0; i < 3; i++)	/* milliseconds; finer is cut */
+			ms = ms * 10 + (i < n ? (unsigned long)(dot[i] - '0') :
+			    0);
+	}
+	return (int)(secs * 1000 + ms);
+}
+
 static void
 parse_options(int argc, char **argv, struct opts *o)
 {
-	unsigned long secs;
-
 	enum mode m;
 	int c;
 
@@ -119,10 +144,9 @@ parse_options(int argc, char **argv, struct opts *o)
 			o->root = optarg;
 			break;
 		case 't':
-			if (parse_ulong(optarg, 86400, &secs) == -1)
+			if ((o->timeout_ms = parse_seconds(optarg)) == -1)
 				die("--timeout '%s': not a number of seconds",
 				    optarg);
-			o->timeout_ms = secs * 1000;
 			break;
 		default:
 			common_option(c, argv, usage);
