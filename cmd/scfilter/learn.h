@@ -18,6 +18,7 @@
 struct learn_opts {
 	const char *file;	/* --learn FILE, or NULL */
 	bool args;		/* --learn-args */
+	bool inner;		/* --learn-inner */
 	bool trace;		/* --trace */
 };
 
@@ -53,6 +54,8 @@ struct learned {
 	struct archslot slot[MAX_ARCH];
 	size_t nslot;
 	unsigned mode;			/* of a new FILE: 0666 & ~umask */
+	int *inner;			/* --learn-inner: tasks with a filter */
+	size_t ninner, capinner;	/* of their own, known so far */
 };
 
 /* learned.c */
@@ -65,6 +68,8 @@ const char *learned_name(struct archslot *s, uint32_t nr, char *buf,
 void learned_add(struct learned *l, struct archslot *s, uint32_t nr,
     const uint64_t *args);
 int learned_write(struct learned *l);
+
+bool learned_inner(struct learned *l, int pid, bool exiting);
 
 /* notif.c: serves the listener until no process uses the filter. */
 void notif_serve(int listener, struct learned *l);

@@ -154,6 +154,42 @@ learned_add(struct learned *l, struct archslot *s, uint32_t nr,
 	add_seen(l, s->token, name, true, v);
 }
 
+/*
+ * --learn-inner: does task pid run under a filter loaded after ours (an
+ * OCI runtime's, loaded just before it execs the container's process)?
+ * Its calls are then those that filter must allow. /proc/PID/status
+ * counts the filters (Linux 5.9); a task that has one of its own keeps
+ * it, so it is asked until then only, and forgotten at its exit.
+ */
+bool
+learned_inner(struct learned *l, int pid, bool exiting)
+{
+	char path[64], buf[2048], *p;
+	unsigned long n;
+	size_t i;
+
+	for (i = 0; i < l->ninner && l->inner[i] != pid; i++)
+		;
+	if (i < l->ninner) {
+		if (exiting)
+			l->inner[i] = l->inner[--l->ninner];
+		return true;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (pid <= 0 || read_file(path, buf, sizeof(buf)) == -1 ||
+	    (p = strstr(buf, "\nSeccomp_filters:")) == NULL)
+		return false;
+	n = strtoul(p + strlen("\nSeccomp_filters:"), NULL, 10);
+	if (n < 2)
+		return false;
+	if (!exiting) {
+		l->inner = grow(l->inner, l->ninner, &l->capinner,
+		    sizeof(*l->inner));
+		l->inner[l->ninner++] = pid;
+	}
+	return true;
+}
+
 /* ---- FILE read: the runs before this one -------------------------------- */
 
 /* A rule of FILE into the set: allow, always or with arg0 == VALUE. */

@@ -71,6 +71,8 @@ static const char usage[] =
     "      --learn-args         with --learn: also the socket families,\n"
     "                           clone flags, personalities and prctl\n"
     "                           options used\n"
+    "      --learn-inner        with --learn: only the calls made under a\n"
+    "                           filter loaded later (an OCI runtime's)\n"
     "      --trace              run PROG, print each call it makes\n"
     "      --list WHAT          print the profiles, syscalls, constants or\n"
     "                           errnos known, exit\n"
@@ -85,7 +87,7 @@ static const char usage[] =
 enum {
 	OPT_ALLOW = 256, OPT_DENY, OPT_ERRNO, OPT_KILL, OPT_LOG, OPT_DEFAULT,
 	OPT_ARCH, OPT_DUMP, OPT_BPF, OPT_LIST, OPT_SHOW, OPT_LEARN,
-	OPT_LEARN_ARGS, OPT_TRACE,
+	OPT_LEARN_ARGS, OPT_LEARN_INNER, OPT_TRACE,
 };
 
 static const struct option longopts[] = {
@@ -103,6 +105,7 @@ static const struct option longopts[] = {
 	{ "show", required_argument, NULL, OPT_SHOW },
 	{ "learn", required_argument, NULL, OPT_LEARN },
 	{ "learn-args", no_argument, NULL, OPT_LEARN_ARGS },
+	{ "learn-inner", no_argument, NULL, OPT_LEARN_INNER },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -330,6 +333,8 @@ check_learn(const struct opts *o)
 
 	if (o->learn.args && o->learn.file == NULL)
 		die("--learn-args: only with --learn FILE");
+	if (o->learn.inner && o->learn.file == NULL)
+		die("--learn-inner: only with --learn FILE");
 	if (o->learn.file == NULL && !o->learn.trace)
 		return;
 	if (o->rules)
@@ -364,6 +369,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_LEARN_ARGS:
 			o->learn.args = true;
+			break;
+		case OPT_LEARN_INNER:
+			o->learn.inner = true;
 			break;
 		case OPT_TRACE:
 			o->learn.trace = true;

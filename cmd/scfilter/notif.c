@@ -99,6 +99,7 @@ static void
 serve_one(struct notif *n, struct learned *l)
 {
 	struct archslot *s;
+	bool exiting;
 
 	memset(n->req, 0, n->reqsize);
 	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, n->req) == -1) {
@@ -108,13 +109,14 @@ serve_one(struct notif *n, struct learned *l)
 		return;
 	}
 	s = call_slot(l, &n->req->data);
-	if (s != NULL)
+	exiting = s != NULL && is_exit(s, (uint32_t)n->req->data.nr);
+	if (s != NULL && (!l->opts->inner ||
+	    learned_inner(l, (int)n->req->pid, exiting)))
 		learned_add(l, s, (uint32_t)n->req->data.nr,
 		    (const uint64_t *)n->req->data.args);
 	if (l->opts->trace)
 		trace_call(s, n->req);
-	if (l->opts->file != NULL && l->dirty && s != NULL &&
-	    is_exit(s, (uint32_t)n->req->data.nr))
+	if (l->opts->file != NULL && l->dirty && exiting)
 		learned_write(l);
 	memset(n->resp, 0, n->respsize);
 	n->resp->id = n->req->id;
