@@ -28,7 +28,7 @@
 static const char usage[] =
     "Usage: nsjoin [OPTION]... PID|DIR [PROG [ARG]...]\n"
     "       nsjoin [OPTION]... --TYPE=FILE... [PROG [ARG]...]\n"
-    "       nsjoin -l PID|DIR\n"
+    "       nsjoin -l [--tree] PID|DIR\n"
     "Enter the namespaces of process PID, of directory DIR where nsnew pinned\n"
     "them, or of namespace files, then run PROG (default: $SHELL) in them.\n"
     "\n"
