@@ -215,7 +215,7 @@ test_runs_merge_into_the_union() {
 		run scfilter -f "$f" --default kill "$BB" rmdir "$T"
 		assert_rc $((128 + 31))
 	done
-	assertEquals 1 "$(jq '[.syscalls[].names[] | select(. == "mkdir")] | length' "$T/p.json")"
+	assertEquals 1 "$(grep -c '^ *"mkdir",\?$' "$T/p.json")"
 	assertEquals 1 "$(learned "$T/p" x86_64 | grep -cx mkdir)"
 }
 
