@@ -223,6 +223,17 @@ test_wait_returns_when_the_last_process_exits() {
 	assertTrue "returned $ms ms after the exit" "[ $ms -lt 100 ]"
 }
 
+test_wait_rootless() {
+	need_cg || return 0
+	need_user || return 0
+	cg_new A waitu
+	assert_ok cgmake "/$A"
+	# cgroup.events is world-readable: anyone may wait; nothing is changed.
+	assert_ok as_user cgmake --wait --timeout 1 "/$A"
+	assert_fails 125 "cgmake: open $R/$A-none: No such file or directory (no such cgroup; cgmake creates it)" \
+		as_user cgmake --wait "/$A-none"
+}
+
 test_wait_times_out_with_125() {
 	need_cg || return 0
 	cg_new A waitto

@@ -266,7 +266,7 @@ test_trace_32bit_names_the_arch() {
 
 test_supervisor_exits_with_the_last_process() {
 	need_busybox || return 0
-	run scfilter -v --learn "$T/p" "$BB" sh -c "$BB sleep 0.3 & exit 0"
+	run scfilter -v --learn "$T/p" "$BB" sh -c "$BB sleep 1 & exit 0"
 	assert_rc 0
 	local sup
 	sup=$(sed -n 's/^scfilter: supervisor PID \([0-9]*\);.*/\1/p' <<<"$ERR")
