@@ -49,7 +49,7 @@
 static const char usage[] =
     "Usage: scfilter [OPTION]... [--] [PROG [ARG]...]\n"
     "       scfilter [OPTION]... --dump|--bpf FILE\n"
-    "       scfilter --learn FILE [--learn-args] [--learn-inner] [--trace] [--] PROG [ARG]...\n"
+    "       scfilter --learn FILE [--learn-args] [--learn-inner] [--] PROG [ARG]...\n"
     "       scfilter --trace [--] PROG [ARG]...\n"
     "       scfilter --list WHAT|--show PROFILE\n"
     "Install a seccomp filter, then run PROG (default: $SHELL).\n"
