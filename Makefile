@@ -44,7 +44,8 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
-	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev
+	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
+	apparmor
 
 all: $(BINS)
 
@@ -122,8 +123,10 @@ deps:
 
 # Programs the suites run inside filters and containers: static, so they
 # work in any root; sysprobe makes one raw system call (64- and 32-bit),
-# writeprobe tries to open every file of a tree for writing.
-TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe
+# writeprobe tries to open every file of a tree for writing, netprobe
+# binds, connects and listens (TCP, abstract sockets) for confine.
+TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe \
+	build/tests/netprobe
 
 # Unit tests, tests/unit/NAME_test.c: each links the harness (unit.c),
 # the objects it tests, UNIT_OBJ_NAME (a tool's files but its main.c), and
@@ -144,6 +147,9 @@ UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
 UNIT_OBJ_tar = build/cmd/mkrootfs/tar.o build/cmd/mkrootfs/decompress.o \
 	build/cmd/mkrootfs/util.o
 
+# confine: its rules, without its main.c.
+UNIT_OBJ_confine = build/cmd/confine/rules.o
+
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libconch.a $(UNIT_LDLIBS_$*)
@@ -153,6 +159,10 @@ build/tests/sysprobe: tests/helpers/sysprobe.c
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 build/tests/writeprobe: tests/helpers/writeprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+build/tests/netprobe: tests/helpers/netprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
@@ -211,6 +221,9 @@ build/fuzz/%.o: %.c
 FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o decompress.o \
 	unpack.o root.o util.o)
 FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
+
+# confine: its rules reader.
+FUZZ_OBJ_confine_rules = build/fuzz/cmd/confine/rules.o
 
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
 	rm -f $@

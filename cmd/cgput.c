@@ -46,6 +46,23 @@ struct target {
 	int fd;			/* O_PATH */
 };
 
+/* The deepest cgroup that holds both a and b (relative paths). */
+static void
+cgroup_common(const char *a, const char *b, char *out, size_t size)
+{
+	size_t i, last = 0;
+
+	for (i = 0; a[i] != '\0' && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			last = i;
+	if ((a[i] == '\0' || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
+		last = i;
+	if (last >= size)
+		last = size - 1;
+	memcpy(out, a, last);
+	out[last] = '\0';
+}
+
 /* Why the kernel refused to move PID (0: us) into T. */
 static const char *
 move_hint(const struct target *t, int err, pid_t pid, char *hint,

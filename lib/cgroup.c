@@ -315,20 +315,3 @@ cgroup_xopen(const struct cgroupfs *fs, const char *rel)
 	}
 	return fd;
 }
-
-/* The deepest cgroup that holds both a and b (relative paths). */
-void
-cgroup_common(const char *a, const char *b, char *out, size_t size)
-{
-	size_t i, last = 0;
-
-	for (i = 0; a[i] != '\0' && a[i] == b[i]; i++)
-		if (a[i] == '/')
-			last = i;
-	if ((a[i] == '\0' || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
-		last = i;
-	if (last >= size)
-		last = size - 1;
-	memcpy(out, a, last);
-	out[last] = '\0';
-}

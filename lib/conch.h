@@ -1,10 +1,12 @@
 /*
  * conch: the small library shared by the tools (libconch.a).
  *
- * Only what two or more tools need lives here: messages and tracing,
- * interrupts, exec of PROG, fork-and-supervise, strict parsing, /etc/passwd and
- * /etc/group lookup without NSS, /proc file I/O, the namespace table
- * and ID-map writing.
+ * Only what two or more files need lives here, one topic a file:
+ * messages and tracing, interrupts, exec of PROG and the PATH lookup,
+ * the undo log, the new mount API, fork-and-supervise, strict parsing,
+ * files of any size, memory, mountinfo, /etc/passwd and /etc/group
+ * without NSS, the namespace table, ID maps, capability names, the
+ * cgroup v2 file system and idmapped mounts for pivot.
  */
 #ifndef CONCH_H
 #define CONCH_H
@@ -41,10 +43,7 @@ noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die_err(int err, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define die_sys(...) die_err(errno, NULL, __VA_ARGS__)
-noreturn void die_option(int c, char **argv);
 void common_option(int c, char **argv, const char *usage);
-noreturn void print_version(void);
-noreturn void print_help(const char *text);
 
 /*
  * signal.c: SIGINT, SIGTERM and SIGHUP interrupt a tool that undoes.
@@ -129,8 +128,8 @@ ssize_t read_file(const char *path, char *buf, size_t size);
 ssize_t read_fileat(int dirfd, const char *path, char *buf, size_t size);
 int write_file(const char *path, const char *buf);
 int write_fileat(int dirfd, const char *path, const char *buf);
-void xwrite_file(const char *path, const char *buf);
 char *read_all(int fd, size_t *len);	/* NUL-terminated; NULL, errno */
+char *read_all_max(int fd, size_t max, size_t *len);	/* EFBIG past MAX */
 char *read_allat(int dirfd, const char *path, size_t *len);
 
 /* mem.c: allocations that die ("TOOL: out of memory"), sizes checked. */
@@ -187,15 +186,10 @@ struct nstype {
 };
 extern const struct nstype nstypes[];
 extern const size_t nstypes_len;
-const struct nstype *nstype_byname(const char *name);
 const struct nstype *nstype_byopt(int opt);
-int ns_flags_parse(const char *list, int *flags);
 void ns_flags_str(int flags, char *buf, size_t size);
-/* The fixed inodes of the initial namespaces (linux/nsfs.h). */
+/* The fixed inode of the initial user namespace (linux/nsfs.h). */
 #define USER_NS_INIT_INO 0xEFFFFFFDU
-#define PID_NS_INIT_INO 0xEFFFFFFCU
-#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
-#define MNT_NS_INIT_INO 0xEFFFFFF8U	/* since Linux 6.18 */
 bool host_mntns(unsigned long *ino);
 
 /* idmap.c: uid_map/gid_map ranges, subordinate IDs, writing maps. */
@@ -211,12 +205,8 @@ struct idmap {
 void caller_passwd(struct passwd_ent *pw);
 void idmap_parse(struct idmap *m, const char *spec, const char *what);
 void idmap_add(struct idmap *m, struct idrange r, const char *what);
-int subid_ranges(const char *file, const struct passwd_ent *pw,
-    struct idrange *out, size_t max);
 void idmap_auto(struct idmap *m, char kind, const struct passwd_ent *pw,
     const char *what);
-void idmap_check_subid(const struct idmap *m, char kind,
-    const struct passwd_ent *pw);
 const char *idmap_check(const struct idmap *uid, const struct idmap *gid,
     const char *setgroups);
 void idmap_write(pid_t pid, const struct idmap *uid, const struct idmap *gid,
@@ -250,7 +240,6 @@ int cgroup_of_procfd(const struct cgroupfs *fs, int procfd, char *rel,
     size_t size, char *abs, size_t abs_size);
 int cgroup_open(const struct cgroupfs *fs, const char *rel);
 int cgroup_xopen(const struct cgroupfs *fs, const char *rel);
-void cgroup_common(const char *a, const char *b, char *out, size_t size);
 
 /*
  * idmount.c: idmapped mounts made by nsnew's helper for pivot, over the

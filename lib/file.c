@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,14 +78,6 @@ write_file(const char *path, const char *buf)
 	return write_fileat(AT_FDCWD, path, buf);
 }
 
-void
-xwrite_file(const char *path, const char *buf)
-{
-	trace("write %s: %.*s", path, (int)strcspn(buf, "\n"), buf);
-	if (write_file(path, buf) == -1)
-		die_sys("write %s", path);
-}
-
 /*
  * Everything left to read on FD, however long (a pipe, /proc, a file),
  * NUL-terminated; its length in *LEN unless LEN is NULL. NULL with errno
@@ -92,6 +85,17 @@ xwrite_file(const char *path, const char *buf)
  */
 char *
 read_all(int fd, size_t *len)
+{
+	return read_all_max(fd, SIZE_MAX - 1, len);
+}
+
+/*
+ * read_all() of at most MAX bytes: more is NULL with errno EFBIG, so that
+ * a file given on the command line (a FIFO, /dev/zero) cannot grow the
+ * buffer without end.
+ */
+char *
+read_all_max(int fd, size_t max, size_t *len)
 {
 	size_t n = 0, cap = 4096;
 	char *buf = xrealloc(NULL, cap);
@@ -107,6 +111,11 @@ read_all(int fd, size_t *len)
 		if (r <= 0)
 			break;
 		n += r;
+		if (n > max) {
+			r = -1;
+			errno = EFBIG;
+			break;
+		}
 	}
 	if (r == -1) {
 		err = errno;

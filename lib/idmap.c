@@ -98,7 +98,7 @@ subid_match(char **f, int n, void *arg)
 	return a->n == a->max;
 }
 
-int
+static int
 subid_ranges(const char *file, const struct passwd_ent *pw,
     struct idrange *out, size_t max)
 {
@@ -238,7 +238,7 @@ own_id_only(const struct idrange *r, char kind, const struct passwd_ent *pw)
 }
 
 /* What newuidmap/newgidmap would refuse, refused first in our words. */
-void
+static void
 idmap_check_subid(const struct idmap *m, char kind,
     const struct passwd_ent *pw)
 {
@@ -328,6 +328,14 @@ idmap_format(const struct idmap *m, char *buf, size_t size)
 	for (i = 0; i < m->n && len < size; i++)
 		len += snprintf(buf + len, size - len, "%lu %lu %lu\n",
 		    m->r[i].inside, m->r[i].outside, m->r[i].count);
+}
+
+static void
+xwrite_file(const char *path, const char *buf)
+{
+	trace("write %s: %.*s", path, (int)strcspn(buf, "\n"), buf);
+	if (write_file(path, buf) == -1)
+		die_sys("write %s", path);
 }
 
 void

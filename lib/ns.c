@@ -16,6 +16,10 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* The fixed inodes of initial namespaces (linux/nsfs.h). */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define MNT_NS_INIT_INO 0xEFFFFFF8U	/* since Linux 6.18 */
+
 const struct nstype nstypes[] = {
 	{ "user", CLONE_NEWUSER, 'U' },
 	{ "cgroup", CLONE_NEWCGROUP, 'C' },
@@ -29,17 +33,6 @@ const struct nstype nstypes[] = {
 const size_t nstypes_len = LEN(nstypes);
 
 const struct nstype *
-nstype_byname(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < LEN(nstypes); i++)
-		if (strcmp(nstypes[i].name, name) == 0)
-			return &nstypes[i];
-	return NULL;
-}
-
-const struct nstype *
 nstype_byopt(int opt)
 {
 	size_t i;
@@ -48,35 +41,6 @@ nstype_byopt(int opt)
 		if (nstypes[i].opt == opt)
 			return &nstypes[i];
 	return NULL;
-}
-
-/* "user,mnt,pid" or "all" to CLONE_NEW* flags; -1 names no type. */
-int
-ns_flags_parse(const char *list, int *flags)
-{
-	const struct nstype *t;
-	char name[16];
-	size_t len;
-
-	*flags = 0;
-	for (;;) {
-		len = strcspn(list, ",");
-		if (len == 0 || len >= sizeof(name))
-			return -1;
-		memcpy(name, list, len);
-		name[len] = '\0';
-		if (strcmp(name, "all") == 0) {
-			for (t = nstypes; t < nstypes + LEN(nstypes); t++)
-				*flags |= t->flag;
-		} else if ((t = nstype_byname(name)) != NULL) {
-			*flags |= t->flag;
-		} else {
-			return -1;
-		}
-		if (list[len] == '\0')
-			return 0;
-		list += len + 1;
-	}
 }
 
 void

@@ -15,6 +15,19 @@
 
 #include "cgmake.h"
 
+/* The child cgroup NAME of FD (at PATH), its path in SUB (PATH_MAX). */
+static int
+open_child(int fd, const char *path, const char *name, char *sub)
+{
+	int cfd;
+
+	snprintf(sub, PATH_MAX, "%s/%s", path, name);
+	cfd = openat(fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd == -1)
+		die_sys("open %s", sub);
+	return cfd;
+}
+
 /* SIGKILL to every thread of CGROUP and below: their processes die. */
 static void
 kill_every(int fd, const char *path)
@@ -37,11 +50,7 @@ kill_every(int fd, const char *path)
 	free(threads);
 	n = list_files(fd, path, &subs, DT_DIR);
 	for (i = 0; i < n; i++) {
-		snprintf(sub, sizeof(sub), "%s/%s", path, subs[i]);
-		cfd = openat(fd, subs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (cfd == -1)
-			die_sys("open %s", sub);
+		cfd = open_child(fd, path, subs[i], sub);
 		kill_every(cfd, sub);
 		close(cfd);
 	}
@@ -85,11 +94,7 @@ remove_below(int fd, const char *path)
 
 	n = list_files(fd, path, &subs, DT_DIR);
 	for (i = 0; i < n; i++) {
-		snprintf(sub, sizeof(sub), "%s/%s", path, subs[i]);
-		cfd = openat(fd, subs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (cfd == -1)
-			die_sys("open %s", sub);
+		cfd = open_child(fd, path, subs[i], sub);
 		remove_below(cfd, sub);
 		close(cfd);
 		trace("rmdir %s", sub);

@@ -185,8 +185,10 @@ print_tree(const struct target *t, size_t user)
 noreturn void
 list(const struct target *t, int select, bool tree)
 {
-	const struct nstype *u = nstype_byname("user");
-	size_t user = (size_t)(u - nstypes);
+	size_t user;
+
+	for (user = 0; nstypes[user].flag != CLONE_NEWUSER; user++)
+		;	/* nstypes[] has all eight */
 
 	if (!tree)
 		print_list(t, select);

@@ -88,6 +88,38 @@ struct opts {
 	char **prog;
 };
 
+/* "user,mnt,pid" or "all" to CLONE_NEW* flags; -1 names no type. */
+static int
+ns_flags_parse(const char *list, int *flags)
+{
+	const struct nstype *t;
+	char name[16];
+	size_t len;
+
+	*flags = 0;
+	for (;;) {
+		len = strcspn(list, ",");
+		if (len == 0 || len >= sizeof(name))
+			return -1;
+		memcpy(name, list, len);
+		name[len] = '\0';
+		if (strcmp(name, "all") == 0) {
+			for (t = nstypes; t < nstypes + nstypes_len; t++)
+				*flags |= t->flag;
+		} else {
+			for (t = nstypes; t < nstypes + nstypes_len &&
+			    strcmp(t->name, name) != 0; t++)
+				;
+			if (t == nstypes + nstypes_len)
+				return -1;
+			*flags |= t->flag;
+		}
+		if (list[len] == '\0')
+			return 0;
+		list += len + 1;
+	}
+}
+
 /* One option of the getopt loop; -a sets *ALL. */
 static void
 parse_option(int c, char **argv, struct opts *o, bool *all)

@@ -17,7 +17,10 @@
 #include "conch.h"
 #include "pivot.h"
 
-const char *const no_options[] = { NULL };
+/* The fixed inode of the initial cgroup namespace (linux/nsfs.h). */
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU
+
+static const char *const no_options[] = { NULL };
 const char *const mode755_options[] = { "mode", "755", NULL };
 const char *const tmp_options[] = { "mode", "1777", NULL };
 
@@ -66,7 +69,7 @@ point_hint(int err)
  * component at a time, each relative to its parent as resolved inside
  * the root; a symlink made meanwhile resolves inside the root too.
  */
-int
+static int
 mount_point(const struct newroot *r, const char *path, bool dir)
 {
 	char buf[PATH_MAX], *name, *next, save;

@@ -56,7 +56,6 @@ enum {
 };
 
 /* fsconfig() settings: key, value (NULL for a flag), ..., NULL. */
-extern const char *const no_options[];
 extern const char *const mode755_options[];
 extern const char *const tmp_options[];
 
@@ -65,7 +64,6 @@ const char *kernel_hint(int err);
 #define die_mount(...) die_err(errno, kernel_hint(errno), __VA_ARGS__)
 const char *point_hint(int err);
 int open_in_root(const struct newroot *r, const char *path, int flags);
-int mount_point(const struct newroot *r, const char *path, bool dir);
 void attach(int mnt, int dirfd, const char *name, const char *path);
 int new_fs(const char *type, const char *const *options, unsigned int attr,
     char *why, size_t size);

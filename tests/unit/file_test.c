@@ -1,4 +1,4 @@
-/* lib/file.c: read_all() of large files and of pipes. */
+/* lib/file.c: read_all() of large files and of pipes; read_all_max(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,6 +88,40 @@ test_pipe_whole(void)
 	free(got);
 }
 
+/* Up to MAX bytes read whole; one more is EFBIG, and no buffer. */
+static void
+test_max(void)
+{
+	size_t sizes[] = { 0, 1, 4095, 4096, 4097, 70000 };
+	size_t i, len;
+	char *want, *got;
+	int fd;
+
+	for (i = 0; i < LEN(sizes); i++) {
+		fd = random_file(sizes[i], &want);
+		got = read_all_max(fd, sizes[i], &len);
+		if (CHECK(got != NULL)) {
+			CHECK_UINT(len, sizes[i]);
+			CHECK(memcmp(got, want, sizes[i]) == 0);
+		}
+		free(got);
+		if (sizes[i] > 0 && lseek(fd, 0, SEEK_SET) == 0) {
+			errno = 0;
+			CHECK(read_all_max(fd, sizes[i] - 1, &len) == NULL);
+			CHECK_INT(errno, EFBIG);
+		}
+		close(fd);
+		free(want);
+	}
+	/* /dev/zero never ends: the bound alone stops it. */
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		unit_skip("no /dev/zero: %s", strerror(errno));
+	CHECK(read_all_max(fd, 1 << 20, NULL) == NULL);
+	CHECK_INT(errno, EFBIG);
+	close(fd);
+}
+
 static void
 test_errors(void)
 {
@@ -117,6 +151,7 @@ test_proc_file(void)
 static const struct unit_case cases[] = {
 	UNIT_CASE(test_large_file_whole),
 	UNIT_CASE(test_pipe_whole),
+	UNIT_CASE(test_max),
 	UNIT_CASE(test_errors),
 	UNIT_CASE(test_proc_file),
 };
