@@ -23,6 +23,10 @@ CONCH_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP
 # Each tool links only what it uses.
 LDLIBS_capset = -lcap
 LDLIBS_scfilter = -lseccomp -ljansson
+# mkrootfs: SHA-256 of image blobs (nettle), gzip and zstd layers (zlib,
+# libzstd: in-process, so a blob is hashed and inflated in one pass), the
+# image's JSON (jansson).
+LDLIBS_mkrootfs = -lnettle -lz -lzstd -ljansson
 
 # A tool is cmd/NAME.c, or cmd/NAME/*.c when it has subsystems of its own.
 TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))) \
@@ -45,7 +49,7 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
 	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
-	apparmor
+	apparmor nettle-dev zlib1g-dev libzstd-dev umoci skopeo time
 
 all: $(BINS)
 
@@ -90,13 +94,16 @@ static/%: $$(OBJ_$$*) build/libconch.a
 endif
 
 # musl's headers, and of the system's only the kernel's and the libraries'.
-$(MUSL_INC)/.made:
+$(MUSL_INC)/.made: Makefile
 	@mkdir -p $(MUSL_INC)/sys
 	ln -sfn /usr/include/linux /usr/include/asm-generic $(MUSL_INC)/
 	ln -sfn /usr/include/$(MULTIARCH)/asm $(MUSL_INC)/asm
 	ln -sfn /usr/include/sys/capability.h $(MUSL_INC)/sys/
 	ln -sfn /usr/include/seccomp.h /usr/include/seccomp-syscalls.h \
-		/usr/include/jansson.h /usr/include/jansson_config.h $(MUSL_INC)/
+		/usr/include/jansson.h /usr/include/jansson_config.h \
+		/usr/include/nettle /usr/include/zlib.h \
+		/usr/include/zconf.h /usr/include/zstd.h \
+		/usr/include/zstd_errors.h $(MUSL_INC)/
 	@touch $@
 
 build/musl/%.o: %.c $(MUSL_INC)/.made
@@ -142,10 +149,19 @@ build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 
 # mkrootfs: the ELF and tar readers and the loader's search, through
 # their own interfaces.
-UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
-UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
-UNIT_OBJ_tar = build/cmd/mkrootfs/tar.o build/cmd/mkrootfs/decompress.o \
-	build/cmd/mkrootfs/util.o
+UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o
+UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o build/cmd/mkrootfs/root.o \
+	$(UNIT_OBJ_elf)
+UNIT_OBJ_tar = $(addprefix build/cmd/mkrootfs/,tar.o input.o decompress.o \
+	filter.o digest.o)
+UNIT_LDLIBS_tar = -lnettle -lz -lzstd
+# The image reader, and layers with their whiteouts, on a scratch root.
+UNIT_OBJ_image = $(addprefix build/cmd/mkrootfs/,image.o index.o source.o \
+	config.o digest.o unpack.o whiteout.o root.o tar.o input.o \
+	decompress.o filter.o)
+UNIT_LDLIBS_image = -lnettle -lz -lzstd -ljansson
+UNIT_OBJ_whiteout = $(UNIT_OBJ_image)
+UNIT_LDLIBS_whiteout = $(UNIT_LDLIBS_image)
 
 # confine: its rules, without its main.c.
 UNIT_OBJ_confine = build/cmd/confine/rules.o
@@ -217,10 +233,17 @@ build/fuzz/%.o: %.c
 	$(FUZZ_CC) $(CONCH_CPPFLAGS) -Icmd -Itests/fuzz -std=c11 -Wall -Wextra \
 		-MMD -MP $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-# mkrootfs: the tar reader with unpacking, and the ELF reader.
-FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o decompress.o \
-	unpack.o root.o util.o)
-FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
+# mkrootfs: the tar reader with unpacking, the ELF reader, the image's
+# JSON.
+FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o input.o \
+	decompress.o filter.o digest.o unpack.o whiteout.o root.o)
+FUZZ_LDLIBS_tar = -lnettle -lz -lzstd
+FUZZ_OBJ_elf = build/fuzz/cmd/mkrootfs/elf.o
+# mkrootfs --image: the choice of the image, its manifest and config.
+FUZZ_OBJ_index = $(addprefix build/fuzz/cmd/mkrootfs/,image.o index.o \
+	source.o config.o digest.o unpack.o whiteout.o root.o tar.o input.o \
+	decompress.o filter.o)
+FUZZ_LDLIBS_index = -lnettle -lz -lzstd -ljansson
 
 # confine: its rules reader.
 FUZZ_OBJ_confine_rules = build/fuzz/cmd/confine/rules.o

@@ -83,7 +83,8 @@ int prog_lookup(const char *name, char *path, size_t size);
  * return, before exec_prog(): the log is disarmed and emptied, and the
  * interrupts end. A log still armed at exec_prog() stays so: if the exec
  * fails, exit(126 or 127) undoes; if it succeeds, the log is gone with
- * the process image and what it held is kept.
+ * the process image and what it held is kept. undo_now() runs the log
+ * at once and goes on (a harness that unmakes scratch tree after tree).
  */
 typedef int undo_fn(const void *data);	/* 0, or -1 with errno */
 void undo_push(undo_fn *fn, const void *data, size_t size,
@@ -95,6 +96,7 @@ void undo_umount(const char *path, const char *fmt, ...)
 void undo_detach(int mnt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void undo_commit(void);
+void undo_now(void);
 
 /*
  * mount.c: the new mount API; -1 with errno, as the calls. mount_new()

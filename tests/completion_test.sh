@@ -135,6 +135,20 @@ test_pivot() {
 	assert_offers pivot "$T" ech :: echo
 }
 
+test_mkrootfs() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers mkrootfs --im :: --image
+	assert_offers mkrootfs --print :: --print-config --print-config=
+	assert_offers mkrootfs --print-config=w :: workdir
+	assert_offers mkrootfs --extras gconv,ce :: gconv,certs
+	assert_offers mkrootfs -e te :: terminfo
+	mkdir "$T/dir"
+	touch "$T/img.tar"
+	assert_offers mkrootfs --image "$T/im" :: "$T/img.tar"
+	assert_offers mkrootfs --image "$T/img.tar" "$T/d" :: "$T/dir"
+	assert_offers mkrootfs -e all "$T/dir" ech :: echo
+}
+
 test_confine() {
 	[ -z "$_skipped" ] || return 0
 	assert_offers confine --tcp :: --tcp-bind --tcp-connect

@@ -281,8 +281,8 @@ test_copy_missing() {
 	assert_fails 125 "mkrootfs: --copy $T/nope: No such file or directory" mkrootfs -c "$T/nope" "$T/d"
 	assertFalse "DIR not made" "[ -e $T/d ]"
 	assert_fails 125 "mkrootfs: --copy no-such-prog-$$: not found in PATH" mkrootfs -c no-such-prog-$$ "$T/d"
-	mkdir "$T/dir"
-	assert_fails 125 "mkrootfs: --copy $T/dir: not a regular file" mkrootfs -c "$T/dir" "$T/d"
+	mkfifo "$T/fifo"
+	assert_fails 125 "mkrootfs: --copy $T/fifo: not a regular file or a directory" mkrootfs -c "$T/fifo" "$T/d"
 }
 
 test_copy_missing_library() {
@@ -344,6 +344,131 @@ test_copy_keeps_existing() {
 	echo theirs >"$T/data"
 	assert_ok mkrootfs -c "$T/data" "$T/d"
 	assertEquals "mine" "$(cat "$T/d$T/data")"
+}
+
+# --- --copy DIR and --extras -----------------------------------------------------
+
+# A tree: directories with their modes, links as they are (one to a file
+# outside brings the file, one to a directory outside does not bring
+# it), files copied, an ELF file with its closure, a script's #! not
+# followed, a FIFO skipped.
+test_copy_tree() {
+	mkdir -p "$T/src/sub/deep" "$T/out/dir"
+	chmod 750 "$T/src/sub"
+	echo data >"$T/src/sub/deep/file"
+	echo outside >"$T/out/file"
+	echo inside >"$T/out/dir/inside"
+	ln -s deep/file "$T/src/sub/rel"
+	ln -s "$T/out/file" "$T/src/tofile"
+	ln -s ../out/dir "$T/src/todir"
+	cp /bin/true "$T/src/sub/prog"
+	printf '#!/no/such/interpreter\n' >"$T/src/script"
+	chmod 755 "$T/src/script"
+	mkfifo "$T/src/fifo"
+	assert_ok mkrootfs -c "$T/src" "$T/d"
+	assertEquals "750" "$(stat -c %a "$T/d$T/src/sub")"
+	assertEquals "data" "$(cat "$T/d$T/src/sub/rel")"
+	assertEquals "a link's file outside comes too" "outside" "$(cat "$T/d$T/src/tofile")"
+	assertEquals "a link's directory outside does not" "../out/dir" "$(readlink "$T/d$T/src/todir")"
+	assertFalse "[ -e $T/d$T/out/dir ]"
+	assertFalse "no FIFO" "[ -e $T/d$T/src/fifo ]"
+	assertTrue "the script, as it is" "cmp -s $T/src/script $T/d$T/src/script"
+	local p
+	for p in $(needed_paths /bin/true); do
+		assertTrue "$p of the ELF file" "[ -e $T/d$p ]"
+	done
+}
+
+# An interpreter with its library tree runs in an empty root, through
+# the chain: python3 (the system's: the first in PATH may be a shim)
+# imports modules of C with libraries of their own; perl loads POSIX.
+test_copy_tree_interpreters() {
+	need_user || return 0
+	need_cmd nsnew pivot || return 0
+	local py=/usr/bin/python3 lib pm
+	[ -x $py ] || { skip "no /usr/bin/python3"; return 0; }
+	user_dir
+	lib=$($py -c 'import os, sysconfig; print(os.path.dirname(sysconfig.get_path("stdlib") + "/"))')
+	assert_ok as_user mkrootfs -c $py -c "$lib" "$T/u/py"
+	assert_ok as_user nsnew -U --map-root -mpuin pivot "$T/u/py" \
+		$py -c 'import json, ssl, sqlite3; print(json.dumps([ssl.OPENSSL_VERSION[:7], sqlite3.sqlite_version_info[0]]))'
+	assert_out '["OpenSSL", 3]'
+	if [ -x /usr/bin/perl ] && pm=$(/usr/bin/perl -MPOSIX -e 'print $INC{"POSIX.pm"}'); then
+		assert_ok as_user mkrootfs -c /usr/bin/perl -c "${pm%/POSIX.pm}" "$T/u/pl"
+		assert_ok as_user nsnew -U --map-root -mpuin pivot "$T/u/pl" \
+			/usr/bin/perl -e 'use POSIX qw(floor); print floor(2.5), "\n"'
+		assert_out "2"
+	fi
+}
+
+# gconv modules cannot be seen in ELF headers: iconv needs --extras.
+test_extras_gconv() {
+	need_root || return 0
+	local iconv
+	iconv=$(command -v iconv) || { skip "needs iconv"; return 0; }
+	assert_ok mkrootfs -c "$iconv" "$T/bare"
+	run sh -c "printf 'caf\351\n' | chroot $T/bare $iconv -f latin1 -t utf8"
+	assert_rc 1
+	assert_ok mkrootfs -c "$iconv" --extras gconv "$T/d"
+	run sh -c "printf 'caf\351\n' | chroot $T/d $iconv -f latin1 -t utf8"
+	assert_rc 0
+	assert_out "café"
+}
+
+test_extras() {
+	assert_ok mkrootfs --extras nss,certs,terminfo,locale "$T/d"
+	assertEquals "the host's nsswitch.conf" "$(cat /etc/nsswitch.conf)" "$(cat "$T/d/etc/nsswitch.conf")"
+	local s f
+	for s in $(sed 's/#.*//; /:/!d; s/^[^:]*://; s/\[[^]]*\]//g' /etc/nsswitch.conf | tr ' \t' '\n\n' | sort -u); do
+		for f in /lib/*/libnss_"$s".so.2; do
+			[ -e "$f" ] && assertTrue "$f" "[ -e $T/d$f ]"
+		done
+	done
+	if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+		assertTrue "CA bundle" "cmp -s /etc/ssl/certs/ca-certificates.crt $T/d/etc/ssl/certs/ca-certificates.crt"
+	fi
+	for f in /lib/terminfo/x/xterm /usr/share/terminfo/x/xterm; do
+		[ -e "$f" ] && assertTrue "$f" "[ -e $T/d$f ]"
+	done
+	assert_fails 125 "mkrootfs: --extras gconv,fonts: no extra 'fonts' (gconv, nss, certs, terminfo, locale, all)" \
+		mkrootfs --extras gconv,fonts "$T/d2"
+	assertFalse "nothing made" "[ -e $T/d2 ]"
+}
+
+# An image's nsswitch.conf, read for --extras nss, is resolved inside the
+# root: a symlink to a host file does not reach it, a FIFO does not hang.
+test_extras_nss_hostile() {
+	printf 'passwd: files\n' >"$T/host.conf"
+	mkdir -p "$T/d/etc"
+	ln -s "$T/host.conf" "$T/d/etc/nsswitch.conf"
+	assert_fails 125 "mkrootfs: --extras nss: read $T/d/etc/nsswitch.conf: No such file or directory" \
+		mkrootfs --extras nss "$T/d"
+	mkdir -p "$T/d$T"
+	printf 'passwd: files\n' >"$T/d$T/host.conf"
+	assert_ok mkrootfs --extras nss "$T/d"
+	mkdir -p "$T/f/etc"
+	mkfifo "$T/f/etc/nsswitch.conf"
+	assert_fails 125 "mkrootfs: --extras nss: $T/f/etc/nsswitch.conf: not a regular file" \
+		timeout 10 mkrootfs --extras nss "$T/f"
+}
+
+# A tree and the extras into a hostile DIR, as root and rootless:
+# nothing lands outside it.
+test_copy_tree_hostile_dir() {
+	hostile_tree() {
+		mkdir -p "$1/d" "$1/hostusr" "$1/hostetc"
+		ln -s "$1/hostusr" "$1/d/usr"
+		ln -s ../../hostetc "$1/d/etc"
+		mkdir -p "$1/src/a"
+		echo x >"$1/src/a/x"
+		mkrootfs -c "$1/src" -c "$(command -v true)" --extras certs,terminfo "$1/d" &&
+			[ -z "$(ls -A "$1/hostusr")$(ls -A "$1/hostetc")" ]
+	}
+	assertTrue "root: nothing outside" "hostile_tree $T"
+	need_user || return 0
+	user_dir
+	export -f hostile_tree
+	assertTrue "rootless: nothing outside" "as_user bash -c 'hostile_tree $T/u'"
 }
 
 # --- hostile DIR: nothing is written outside it -------------------------------
@@ -721,11 +846,17 @@ test_tar_bad() {
 	if command -v gzip >/dev/null; then
 		tar_end "$T/t.tar"
 		gzip -c "$T/t.tar" | head -c 40 >"$T/cut.tgz"
-		run mkrootfs -x "$T/cut.tgz" "$T/d"
+		assert_fails 125 "mkrootfs: --tar $T/cut.tgz: gzip: unexpected end of the compressed data" \
+			mkrootfs -x "$T/cut.tgz" "$T/d"
+	fi
+	if command -v xz >/dev/null; then
+		xz -c "$T/t.tar" | head -c 40 >"$T/cut.txz"
+		run mkrootfs -x "$T/cut.txz" "$T/d"
 		assert_rc 125
-		assert_contains "$ERR" "mkrootfs: --tar $T/cut.tgz: gzip exited with status 1: "
+		assert_contains "$ERR" "mkrootfs: --tar $T/cut.txz: xz exited with status 1: "
 		assertEquals "one line" 1 "$(echo "$ERR" | wc -l)"
 	fi
+	assertFalse "undone" "[ -e $T/d ]"
 	: >"$T/empty.tar"
 	assert_fails 125 "mkrootfs: --tar $T/empty.tar: empty archive" mkrootfs -x "$T/empty.tar" "$T/d"
 }

@@ -16,28 +16,29 @@
 #include "ldpath.h"
 #include "mkrootfs.h"
 
-/* NAME in $PATH, as execvp would find it; false if it is nowhere. */
+/*
+ * NAME in $PATH, as exec_prog() and the shell find it (prog_lookup(), the
+ * one PATH policy of every tool), made absolute: the file lands in the
+ * root at that path. False if it is nowhere.
+ */
 bool
 path_lookup(const char *name, char *out)
 {
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX * 4], *dir, *rest;
-	struct stat st;
+	char found[PATH_MAX], cwd[PATH_MAX];
+	const char *rel;
 
-	if (path == NULL || *path == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	pathf(buf, sizeof(buf), "%s", path);
-	rest = buf;
-	while ((dir = strsep(&rest, ":")) != NULL) {
-		if (*dir != '/')
-			continue;	/* never the working directory */
-		if (snprintf(out, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
-			continue;
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(out, X_OK) == 0)
-			return true;
+	if (prog_lookup(name, found, sizeof(found)) == -1)
+		return false;
+	if (found[0] == '/') {
+		pathf(out, PATH_MAX, "%s", found);
+		return true;
 	}
-	return false;
+	/* A relative or empty entry of PATH: from the working directory. */
+	rel = strncmp(found, "./", 2) == 0 ? found + 2 : found;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		die_sys("getcwd");
+	pathf(out, PATH_MAX, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", rel);
+	return true;
 }
 
 enum { O_PROG, O_LIB };

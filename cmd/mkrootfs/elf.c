@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conch.h"
 #include "elfread.h"
 #include "mkrootfs.h"
 

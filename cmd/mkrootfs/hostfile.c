@@ -187,8 +187,22 @@ place_host_file(struct root *r, const char *host, const char *dest,
 			die_sys("%s: symlink %s/%s", what, inside(r, canon),
 			    name);
 		trace("symlink %s/%s -> %s", inside(r, canon), name, real);
-		undo_add(r, U_FILE, canon, name);
+		root_made(r, canon, name, false);
 	}
 	close(pfd);
 	return fd;
+}
+
+/*
+ * The host directory PATH made in the root, with the directories and
+ * symlinks on its way; REAL gets its canonical host path.
+ */
+void
+mirror_dir(struct root *r, const char *path, char *real)
+{
+	struct stat st;
+
+	mirror_host_path(r, path, real, &st);
+	if (!S_ISDIR(st.st_mode))
+		die_err(ENOTDIR, NULL, "%s", path);
 }

@@ -87,28 +87,34 @@ static const struct skel {
 };
 
 void
-make_skeleton(struct root *r)
+make_skeleton(struct root *r, bool host_nsswitch)
 {
-	static char resolv[1 << 16];
+	static char buf[1 << 16];
 	const struct skel *s;
+	char host[64];
 
 	for (s = skeleton; s < skeleton + LEN(skeleton); s++) {
 		if (S_ISDIR(s->mode)) {
 			make_dir(r, s->path, s->mode & 07777);
-		} else if (S_ISLNK(s->mode)) {
-			make_link(r, s->path, s->data);
-		} else if (s->data != NULL) {
-			make_file(r, s->path, s->data, s->mode & 07777);
-		} else {
-			/* The host's resolver setup, or none. */
-			if (read_file("/etc/resolv.conf", resolv,
-			    sizeof(resolv)) == -1) {
-				trace("read /etc/resolv.conf: %s: left empty",
-				    strerror(errno));
-				resolv[0] = '\0';
-			}
-			make_file(r, s->path, resolv, s->mode & 07777);
+			continue;
 		}
+		if (S_ISLNK(s->mode)) {
+			make_link(r, s->path, s->data);
+			continue;
+		}
+		if (s->data != NULL && !(host_nsswitch &&
+		    strcmp(s->path, "etc/nsswitch.conf") == 0)) {
+			make_file(r, s->path, s->data, s->mode & 07777);
+			continue;
+		}
+		/* The host's resolver setup or nsswitch.conf. */
+		snprintf(host, sizeof(host), "/%s", s->path);
+		if (read_file(host, buf, sizeof(buf)) == -1) {
+			trace("read %s: %s: %s", host, strerror(errno),
+			    s->data ? "the skeleton's instead" : "left empty");
+			snprintf(buf, sizeof(buf), "%s", s->data ? s->data : "");
+		}
+		make_file(r, s->path, buf, s->mode & 07777);
 	}
 }
 
@@ -150,12 +156,10 @@ static char *
 run_capture(char *const argv[], size_t max, size_t *len)
 {
 	posix_spawn_file_actions_t fa;
-	char *buf = xrealloc(NULL, max + 1);
+	char *buf;
 	int p[2], err, st;
-	ssize_t n;
 	pid_t pid;
 
-	*len = 0;
 	if (pipe2(p, O_CLOEXEC) == -1)
 		die_sys("pipe2");
 	if ((err = posix_spawn_file_actions_init(&fa)) != 0 ||
@@ -166,17 +170,10 @@ run_capture(char *const argv[], size_t max, size_t *len)
 	close(p[1]);
 	if (err != 0)
 		die_err(err, NULL, "run %s %s", argv[0], argv[1]);
-	while ((n = read(p[0], buf + *len, max - *len)) != 0) {
-		if (n == -1 && errno == EINTR) {
-			interrupt_check();
-			continue;
-		}
-		if (n == -1)
-			die_sys("read from %s", argv[0]);
-		*len += n;
-		if (*len == max)
-			die("%s %s: output too long", argv[0], argv[1]);
-	}
+	if ((buf = read_all_max(p[0], max - 1, len)) == NULL && errno == EFBIG)
+		die("%s %s: output too long", argv[0], argv[1]);
+	if (buf == NULL)
+		die_sys("read from %s", argv[0]);
 	close(p[0]);
 	while (waitpid(pid, &st, 0) == -1) {
 		if (errno != EINTR)
@@ -186,7 +183,6 @@ run_capture(char *const argv[], size_t max, size_t *len)
 	if (st != 0)
 		die("%s %s: exited with status %d", argv[0], argv[1],
 		    status_code(st));
-	buf[*len] = '\0';
 	return buf;
 }
 
@@ -243,7 +239,7 @@ install_busybox(struct installer *in, const char *path)
 			die_sys("--busybox: %s", inside(r, line));
 		relative_path(parent, canon, target);
 		if (symlinkat(target, pfd, name) == 0) {
-			undo_add(r, U_FILE, parent, name);
+			root_made(r, parent, name, false);
 			made++;
 		} else if (errno != EEXIST) {
 			die_sys("--busybox: symlink %s/%s",

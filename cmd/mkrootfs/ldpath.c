@@ -53,6 +53,14 @@ arch_of(const struct elf *e)
 	return NULL;
 }
 
+const char *const *
+machine_dirs(const struct elf *e)
+{
+	const struct arch *a = arch_of(e);
+
+	return a != NULL ? a->dirs : NULL;
+}
+
 static void
 conf_add(struct ldconf *conf, const char *dir)
 {

@@ -33,5 +33,7 @@ void expand_dst(const char *in, size_t len, const struct elf *e,
     const char *origin, char *out, const char *what);
 bool find_library(struct ldconf *conf, const struct ldsearch *s,
     const char *name, char *host, char *dest);
+/* The default library directories of E's machine, or NULL. */
+const char *const *machine_dirs(const struct elf *e);
 
 #endif

@@ -4,12 +4,15 @@
  * The steps, in this order (all optional but the skeleton):
  *   --overlay  a writable overlay mounted at DIR: what follows lands in
  *              its upper layer, the lower layers stay untouched;
- *   --tar      image tarballs unpacked, in the order given;
+ *   --image    an OCI image or a docker save archive: its layers, with
+ *              their whiteouts, digests checked (image.c);
+ *   --tar      tarballs unpacked, in the order given, as layers;
  *   skeleton   the directories and /etc files every root needs;
  *   --copy     host programs with their loader and library closure,
  *              found by reading the ELF files (never by running them);
  *   --tools    the conch tools, for the steps of a chain after pivot;
- *   --busybox  a static busybox and its applet links.
+ *   --busybox  a static busybox and its applet links;
+ *   --extras   what programs find at run time by name (extras.c).
  * Nothing that exists is overwritten (--tar replaces files as tar(1)
  * does): what an image or an earlier step put there wins, and running
  * mkrootfs again on the same DIR is harmless. On failure, what this run
@@ -32,21 +35,34 @@
 #include <unistd.h>
 
 #include "conch.h"
+#include "image.h"
 #include "mkrootfs.h"
 
 static const char usage[] =
 "Usage: mkrootfs [OPTION]... DIR [PROG [ARG]...]\n"
+"       mkrootfs --image SRC[:TAG] --print-config[=FIELD]\n"
 "Build a root filesystem in DIR (made if missing), then run PROG.\n"
 "\n"
-"  -c, --copy FILE          copy host program FILE (a name is looked up in\n"
+"  -c, --copy FILE|DIR      copy host program FILE (a name is looked up in\n"
 "                           PATH) with its ELF loader and libraries, or a\n"
-"                           script with its interpreter; repeatable\n"
+"                           script with its interpreter, or the tree DIR\n"
+"                           with those of every ELF file in it; repeatable\n"
+"  -i, --image SRC[:TAG]    unpack an image: an OCI layout (a directory or\n"
+"                           a tar) or a docker save archive; its layers and\n"
+"                           whiteouts, for this machine, digests checked\n"
+"      --print-config[=FIELD]\n"
+"                           print --image's config instead, as shell words:\n"
+"                           env, entrypoint, cmd, argv, workdir, user (all,\n"
+"                           as bash assignments, without FIELD); no DIR\n"
 "  -x, --tar ARCHIVE        unpack a tarball (plain, gzip, xz, zstd, bzip2;\n"
-"                           - for stdin); repeatable, unpacked in order\n"
+"                           - for stdin); repeatable: layers, in order,\n"
+"                           with their whiteouts\n"
 "  -b, --busybox[=PATH]     install a static busybox (default: busybox in\n"
 "                           PATH) as bin/busybox, with its applet links\n"
 "  -t, --tools[=DIR]        install the conch tools (default: those beside\n"
 "                           mkrootfs) into bin\n"
+"  -e, --extras LIST        also what programs find at run time by name:\n"
+"                           gconv, nss, certs, terminfo, locale, or all\n"
 "  -o, --overlay LOWER[:LOWER...]\n"
 "                           first mount a writable overlay of the LOWER\n"
 "                           directories (leftmost on top) at DIR\n"
@@ -65,22 +81,46 @@ struct opts {
 	char **prog;		/* PROG [ARG]..., or NULL */
 	char **copy;		/* --copy FILEs, then as absolute host paths */
 	size_t ncopy;
+	const char *image_arg;	/* --image SRC[:TAG], or NULL */
+	struct image image;	/* and the image, chosen and checked */
+	bool print_config;	/* --print-config */
+	const char *field;	/* its FIELD, or NULL: all */
 	const char **tar;	/* --tar ARCHIVEs */
 	int *tarfd;		/* each opened before DIR is touched */
 	size_t ntar;
 	bool want_busybox, tools;
+	unsigned int extras;	/* --extras, EXTRA_* bits */
 	const char *busybox;	/* --busybox=PATH, then found, or NULL */
 	const char *tools_dir;	/* --tools=DIR, or NULL: beside mkrootfs */
 	struct layers overlay;	/* --overlay, --upper */
 };
+
+/* --print-config prints --image's config, and does nothing else. */
+static void
+check_print_config(const struct opts *o, int args)
+{
+	if (o->field != NULL && !config_field(o->field))
+		die("--print-config=%s: no such field (env, entrypoint, cmd, "
+		    "argv, workdir, user)", o->field);
+	if (o->image_arg == NULL)
+		die("--print-config needs --image");
+	if (o->ncopy || o->ntar || o->want_busybox || o->tools ||
+	    o->extras || o->overlay.spec != NULL)
+		die("--print-config takes no other option than --image");
+	if (args > 0)
+		die("--print-config takes no DIR");
+}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "copy", required_argument, NULL, 'c' },
+		{ "image", required_argument, NULL, 'i' },
+		{ "print-config", optional_argument, NULL, 'P' },
 		{ "tar", required_argument, NULL, 'x' },
 		{ "busybox", optional_argument, NULL, 'b' },
+		{ "extras", required_argument, NULL, 'e' },
 		{ "tools", optional_argument, NULL, 't' },
 		{ "overlay", required_argument, NULL, 'o' },
 		{ "upper", required_argument, NULL, 'u' },
@@ -93,11 +133,20 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	o->copy = xrealloc(NULL, argc * sizeof(*o->copy));
 	o->tar = xrealloc(NULL, argc * sizeof(*o->tar));
-	while ((c = getopt_long(argc, argv, "+:c:x:b::t::o:u:vhV", longopts,
+	while ((c = getopt_long(argc, argv, "+:c:i:x:b::t::e:o:u:vhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->copy[o->ncopy++] = optarg;
+			break;
+		case 'i':
+			if (o->image_arg != NULL)
+				die("--image given twice");
+			o->image_arg = optarg;
+			break;
+		case 'P':
+			o->print_config = true;
+			o->field = optarg;
 			break;
 		case 'x':
 			o->tar[o->ntar++] = optarg;
@@ -109,6 +158,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 't':
 			o->tools = true;
 			o->tools_dir = optarg;
+			break;
+		case 'e':
+			extras_parse(optarg, &o->extras);
 			break;
 		case 'o':
 			o->overlay.spec = optarg;
@@ -122,6 +174,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->overlay.upper != NULL && o->overlay.spec == NULL)
 		die("--upper needs --overlay");
+	if (o->print_config) {
+		check_print_config(o, argc - optind);
+		return;
+	}
 	if (optind == argc)
 		die("missing DIR (see mkrootfs --help)");
 	o->dir = argv[optind++];
@@ -153,8 +209,8 @@ resolve_copies(struct opts *o)
 		}
 		if (stat(path, &st) == -1)
 			die_sys("--copy %s", f);
-		if (!S_ISREG(st.st_mode))
-			die("--copy %s: not a regular file", f);
+		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			die("--copy %s: not a regular file or a directory", f);
 		o->copy[i] = xstrdup(path);
 	}
 }
@@ -204,7 +260,13 @@ check_inputs(struct opts *o)
 {
 	struct stat st;
 
+	struct platform here;
+
 	resolve_copies(o);
+	if (o->image_arg != NULL) {
+		platform_here(&here);
+		image_open(&o->image, o->image_arg, &here);
+	}
 	open_tars(o);
 	if (o->want_busybox)
 		find_busybox(o);
@@ -216,17 +278,46 @@ check_inputs(struct opts *o)
 		open_layers(&o->overlay);
 }
 
-/* --copy: each program with its closure, at its host path. */
+/* --copy: each program with its closure, or tree, at its host path. */
 static void
 copy_programs(struct installer *in, const struct opts *o)
 {
 	char what[PATH_MAX + 16];
+	struct stat st;
 	size_t i;
 
 	for (i = 0; i < o->ncopy; i++) {
 		snprintf(what, sizeof(what), "--copy %s", o->copy[i]);
-		install_program(in, o->copy[i], o->copy[i], what);
+		if (stat(o->copy[i], &st) == -1)
+			die_sys("%s", what);
+		if (S_ISDIR(st.st_mode))
+			copy_tree(in, o->copy[i], what);
+		else
+			install_program(in, o->copy[i], o->copy[i], what);
 	}
+}
+
+/* The root, filled: the steps in their order. */
+static void
+build(struct opts *o, struct root *root, struct installer *in)
+{
+	size_t i;
+
+	root_open(root, o->dir);
+	if (o->overlay.spec != NULL)
+		mount_overlay(root, o->dir, &o->overlay);
+	if (o->image_arg != NULL)
+		image_unpack(&o->image, root);
+	for (i = 0; i < o->ntar; i++)
+		unpack_tar(root, o->tar[i], o->tarfd[i]);
+	make_skeleton(root, o->extras & EXTRA_NSS);
+	copy_programs(in, o);
+	if (o->tools)
+		install_tools(in, o->tools_dir);
+	if (o->want_busybox)
+		install_busybox(in, o->busybox);
+	install_extras(in, o->extras);
+	copy_ld_cache(in);
 }
 
 int
@@ -237,28 +328,18 @@ main(int argc, char **argv)
 	static struct root root = { .fd = -1 };
 	static struct installer in = { .root = &root };
 	mode_t umask_was;
-	size_t i;
 
 	conch_init("mkrootfs");
 	parse_args(argc, argv, &o);
-	interrupt_catch();	/* before the undo: it runs first at exit */
+	interrupt_catch();	/* before the undo log: it runs first at exit */
 	check_inputs(&o);
+	if (o.print_config) {
+		print_config(&o.image, o.field, stdout);
+		return 0;
+	}
 	umask_was = umask(0);	/* modes are exact; PROG gets it back */
-	root_undo_at_exit(&root);
-	root_open(&root, o.dir);
-	if (o.overlay.spec != NULL)
-		mount_overlay(&root, o.dir, &o.overlay);
-	for (i = 0; i < o.ntar; i++)
-		unpack_tar(&root, o.tar[i], o.tarfd[i]);
-	make_skeleton(&root);
-	copy_programs(&in, &o);
-	if (o.tools)
-		install_tools(&in, o.tools_dir);
-	if (o.want_busybox)
-		install_busybox(&in, o.busybox);
-	copy_ld_cache(&in);
-	interrupt_end();
-	root.built = true;
+	build(&o, &root, &in);
+	undo_commit();		/* the root is complete: kept */
 	umask(umask_was);
 	close(root.fd);
 	if (o.prog == NULL)

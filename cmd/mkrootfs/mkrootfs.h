@@ -1,9 +1,8 @@
 /*
- * mkrootfs.h: what the files of mkrootfs share. The root being built and
- * its undo log (root.c), allocation and paths (util.c), and the steps
- * main() runs, one file each. The tar and ELF readers have headers of
- * their own (tarread.h, elfread.h), as has the loader's search
- * (ldpath.h).
+ * mkrootfs.h: what the files of mkrootfs share. The root being built
+ * (root.c), whose undo is lib/undo.c's log, and the steps main() runs,
+ * one file each. The tar and ELF readers have headers of their own
+ * (tarread.h, elfread.h), as has the loader's search (ldpath.h).
  */
 #ifndef MKROOTFS_H
 #define MKROOTFS_H
@@ -16,43 +15,27 @@
 
 #include "ldpath.h"
 
-/* util.c: allocation, paths and writes that die rather than fail. */
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-void *grow(void *list, size_t len, size_t *cap, size_t size);
+/*
+ * root.c: the root being built, DIR. What this run makes in it is
+ * entered in the undo log (lib/undo.c): removed again, newest first,
+ * when mkrootfs fails, until main() commits.
+ */
+struct root {
+	int fd;			/* O_PATH of DIR (the overlay, once mounted) */
+	char name[PATH_MAX];	/* DIR as given, for messages */
+};
+
+void root_open(struct root *r, const char *dir);
+void root_made(struct root *r, const char *dir, const char *name,
+    bool isdir);
+void host_dir_made(const char *path);
+const char *inside(const struct root *r, const char *path);
+
+/* Paths formatted whole or not at all, and writes that die. */
 void pathf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void path_join(char *path, const char *dir, const char *name);
 void write_all(int fd, const char *buf, size_t len, const char *what);
-
-/*
- * root.c: the root being built, DIR, and the undo log of what this run
- * made: removed again, newest first, when mkrootfs fails.
- */
-enum undo_kind {
-	U_FILE,		/* a file, link or node inside the root */
-	U_DIR,		/* a directory inside the root */
-	U_MOUNT,	/* a mount, by its host path */
-	U_HOSTDIR,	/* a host directory: DIR itself, --upper's */
-};
-struct undo {
-	enum undo_kind kind;
-	char *path;	/* canonical inside the root, or a host path */
-};
-struct root {
-	int fd;			/* O_PATH of DIR (the overlay, once mounted) */
-	char name[PATH_MAX];	/* DIR as given, for messages */
-	struct undo *undos;
-	size_t nundo, capundo;
-	bool built;		/* the root is complete: keep it */
-};
-
-void root_open(struct root *r, const char *dir);
-void root_undo_at_exit(struct root *r);
-void root_undo(struct root *r);
-void undo_add(struct root *r, enum undo_kind kind, const char *dir,
-    const char *name);
-const char *inside(const struct root *r, const char *path);
 
 /* Paths inside the root, resolved as if it were "/", never leaving it. */
 enum {
@@ -78,6 +61,7 @@ int create_in(struct root *r, int pfd, const char *canon, const char *name,
 /* hostfile.c: a host file into the root, copied or mirrored. */
 int place_host_file(struct root *r, const char *host, const char *dest,
     char *real, struct stat *st, const char *what);
+void mirror_dir(struct root *r, const char *path, char *real);
 
 /*
  * closure.c: host programs with their loader, libraries and script
@@ -98,6 +82,20 @@ void install_program(struct installer *in, const char *host,
     const char *dest, const char *what);
 void copy_ld_cache(struct installer *in);
 
+/* tree.c: --copy DIR, a host tree with the closure of its ELF files. */
+void copy_tree(struct installer *in, const char *dir, const char *what);
+
+/* extras.c: --extras, what programs find at run time by name. */
+enum {
+	EXTRA_GCONV = 1 << 0,
+	EXTRA_NSS = 1 << 1,
+	EXTRA_CERTS = 1 << 2,
+	EXTRA_TERMINFO = 1 << 3,
+	EXTRA_LOCALE = 1 << 4,
+};
+void extras_parse(const char *list, unsigned int *extras);
+void install_extras(struct installer *in, unsigned int extras);
+
 /* overlay.c: --overlay LOWER[:LOWER...] [--upper UPPER], mounted at DIR. */
 struct layers {
 	const char *spec;	/* --overlay, as given, or NULL */
@@ -109,13 +107,35 @@ struct layers {
 void open_layers(struct layers *l);
 void mount_overlay(struct root *r, const char *dir, const struct layers *l);
 
-/* unpack.c: --tar, the members of an archive (tar.c) into the root. */
+/*
+ * unpack.c: --tar, the members of an archive (tar.c) into the root, as a
+ * layer over what is there. IMAGE: an image's layer, whose symlinks may
+ * not climb above the root (Docker refuses them too).
+ */
 struct tar;
 void unpack_tar(struct root *r, const char *name, int fd);
-void unpack_members(struct root *r, struct tar *t);
+void unpack_members(struct root *r, struct tar *t, bool image);
+
+/* whiteout.c: a layer's whiteouts, and what it replaces. */
+struct pathset {
+	char **slots;		/* open addressing, cap a power of two */
+	size_t cap, n;
+};
+struct layer {
+	struct root *r;
+	const char *what;	/* "--tar NAME", for messages */
+	struct pathset made;	/* what the layer made, and their parents */
+};
+void pathset_add(struct pathset *s, const char *path);
+bool pathset_has(const struct pathset *s, const char *path);
+void pathset_clear(struct pathset *s);
+bool is_whiteout(const char *path);
+void apply_whiteout(struct layer *l, const char *path);
+void remove_replaced(struct layer *l, int pfd, const char *canon,
+    const char *name);
 
 /* install.c: the skeleton, the conch tools, busybox. */
-void make_skeleton(struct root *r);
+void make_skeleton(struct root *r, bool host_nsswitch);
 void install_tools(struct installer *in, const char *dir);
 void install_busybox(struct installer *in, const char *path);
 

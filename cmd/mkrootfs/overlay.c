@@ -1,7 +1,7 @@
 /*
  * overlay.c: --overlay: a writable overlay of the LOWER directories
- * mounted at DIR, through the new mount API (fsopen, fsconfig, fsmount,
- * move_mount), so that what mkrootfs then makes lands in its upper layer:
+ * mounted at DIR, through the new mount API (lib/mount.c), so that what
+ * mkrootfs then makes lands in its upper layer:
  * a fresh tmpfs under DIR, or --upper's directory. Only inside a private
  * mount namespace, never the host's: the mount must not propagate.
  */
@@ -26,51 +26,41 @@ struct overlay {
 	int tmpfs, ufd, wfd;		/* or -1 */
 };
 
+/* Looking for the mount ID in mountinfo: is it shared? */
+struct shared_query {
+	unsigned long id;
+	bool shared;
+};
+
+static int
+is_shared(const struct mountent *m, void *arg)
+{
+	struct shared_query *q = arg;
+
+	if (m->id != q->id)
+		return 0;
+	q->shared = strncmp(m->tags, "shared:", 7) == 0 ||
+	    strstr(m->tags, " shared:") != NULL;
+	return 1;
+}
+
 /* Is the mount holding DIR shared? Then our mount would propagate. */
 static bool
 mount_shared(const struct root *r)
 {
+	const char *path = "/proc/self/mountinfo";
+	struct shared_query q = { 0, false };
 	struct statx sx;
-	char *line = NULL, *sep;
-	size_t cap = 0;
-	bool shared = false;
-	FILE *fp;
+	int fd;
 
 	if (statx(r->fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) == -1)
 		die_sys("--overlay: statx %s", r->name);
-	if ((fp = fopen("/proc/self/mountinfo", "re")) == NULL)
-		die_sys("--overlay: read /proc/self/mountinfo");
-	while (getline(&line, &cap, fp) != -1) {
-		if (strtoull(line, NULL, 10) != sx.stx_mnt_id)
-			continue;
-		/* The optional fields come before " - "; paths have no
-		 * spaces in mountinfo (they are escaped as \040). */
-		if ((sep = strstr(line, " - ")) != NULL)
-			*sep = '\0';
-		shared = strstr(line, " shared:") != NULL;
-		break;
-	}
-	free(line);
-	fclose(fp);
-	return shared;
-}
-
-/* The kernel's own words about a failed fsconfig, from the fs context. */
-static const char *
-fs_log(int fsfd)
-{
-	static char msg[512];
-	char buf[512];
-	ssize_t n;
-
-	msg[0] = '\0';
-	while ((n = read(fsfd, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		if (buf[0] == 'e' || msg[0] == '\0')
-			snprintf(msg, sizeof(msg), "%s", buf + 2);
-	}
-	return msg[0] ? msg : NULL;
+	q.id = sx.stx_mnt_id;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		die_sys("--overlay: read %s", path);
+	mountinfo_read(fd, path, is_shared, &q);
+	close(fd);
+	return q.shared;
 }
 
 static const char *
@@ -86,18 +76,19 @@ mount_hint(int err)
 
 /*
  * A new detached mount of FSTYPE, for DIR; OPTS are KEY=VALUE or FLAG
- * strings.
+ * strings. Step by step, so that the message names the step refused and
+ * the kernel's own words why.
  */
 static int
 fs_make(const char *fstype, const char *const *opts, size_t nopts,
     const char *dir)
 {
-	char key[64];
+	char key[64], log[512];
 	const char *val, *why;
 	size_t i;
 	int fsfd, mfd, err;
 
-	if ((fsfd = fsopen(fstype, FSOPEN_CLOEXEC)) == -1)
+	if ((fsfd = mount_fsopen(fstype)) == -1)
 		die_err(errno, mount_hint(errno), "--overlay: fsopen(%s)",
 		    fstype);
 	for (i = 0; i < nopts; i++) {
@@ -105,21 +96,20 @@ fs_make(const char *fstype, const char *const *opts, size_t nopts,
 		snprintf(key, sizeof(key), "%.*s",
 		    (int)(val ? val - opts[i] : (ptrdiff_t)strlen(opts[i])),
 		    opts[i]);
-		if (fsconfig(fsfd, val ? FSCONFIG_SET_STRING :
-		    FSCONFIG_SET_FLAG, key, val ? val + 1 : NULL, 0) == -1) {
+		if (mount_fsconfig(fsfd, key, val ? val + 1 : NULL) == -1) {
 			err = errno;
-			why = fs_log(fsfd);
+			why = mount_fserror(fsfd, log, sizeof(log));
 			die_err(err, why ? why : mount_hint(err),
 			    "--overlay: %s option %s", fstype, opts[i]);
 		}
 	}
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1) {
+	if (mount_fscreate(fsfd) == -1) {
 		err = errno;
-		why = fs_log(fsfd);
+		why = mount_fserror(fsfd, log, sizeof(log));
 		die_err(err, why ? why : mount_hint(err),
 		    "--overlay: mount %s on %s", fstype, dir);
 	}
-	if ((mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0)) == -1)
+	if ((mfd = mount_fsmount(fsfd, 0)) == -1)
 		die_err(errno, mount_hint(errno), "--overlay: fsmount(%s)",
 		    fstype);
 	close(fsfd);
@@ -128,20 +118,20 @@ fs_make(const char *fstype, const char *const *opts, size_t nopts,
 
 /* The mount MFD at DIR, to be undone on failure. */
 static void
-attach(struct root *r, int mfd, const char *dir, const char *fstype)
+attach(int mfd, const char *dir, const char *fstype)
 {
-	if (move_mount(mfd, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) == -1)
+	if (mount_attach(mfd, AT_FDCWD, dir) == -1)
 		die_err(errno, mount_hint(errno), "--overlay: mount %s on %s",
 		    fstype, dir);
 	trace("--overlay: mount %s on %s", fstype, dir);
-	undo_add(r, U_MOUNT, dir, NULL);
+	undo_umount(dir, "unmount %s", dir);
 }
 
 static void
-make_host_dir(struct root *r, const char *path, const char *what)
+make_host_dir(const char *path, const char *what)
 {
 	if (mkdir(path, 0755) == 0)
-		undo_add(r, U_HOSTDIR, path, NULL);
+		host_dir_made(path);
 	else if (errno != EEXIST)
 		die_sys("%s: mkdir %s", what, path);
 }
@@ -222,8 +212,8 @@ upper_on_host(struct overlay *ov, const char *upper)
 	char work[PATH_MAX], name[PATH_MAX];
 
 	pathf(work, sizeof(work), "%s.work", upper);
-	make_host_dir(ov->r, upper, "--upper");
-	make_host_dir(ov->r, work, "--upper");
+	make_host_dir(upper, "--upper");
+	make_host_dir(work, "--upper");
 	ov->ufd = open_layer(upper, "--upper");
 	ov->wfd = open_layer(work, "--upper");
 	layer_name(ov->ufd, upper, NULL, name);
@@ -244,7 +234,7 @@ upper_on_tmpfs(struct overlay *ov, int topfd)
 	struct stat st;
 
 	ov->tmpfs = fs_make("tmpfs", opts, 1, ov->r->name);
-	attach(ov->r, ov->tmpfs, ov->dir, "tmpfs");
+	attach(ov->tmpfs, ov->dir, "tmpfs");
 	if (mkdirat(ov->tmpfs, "upper", 0755) == -1 ||
 	    mkdirat(ov->tmpfs, "work", 0755) == -1)
 		die_sys("--overlay: mkdir in tmpfs");
@@ -287,7 +277,7 @@ mount_overlay(struct root *r, const char *dir, const struct layers *l)
 	    st.st_ino != USER_NS_INIT_INO)
 		opts[n++] = "userxattr";	/* trusted.* is not ours */
 	ofd = fs_make("overlay", opts, n, r->name);
-	attach(r, ofd, dir, "overlay");
+	attach(ofd, dir, "overlay");
 	close(ofd);
 	if (ov.tmpfs != -1)
 		close(ov.tmpfs);

@@ -1,6 +1,7 @@
 /*
  * root.c: the root being built, DIR: paths resolved inside it, things
- * made in it, and the undo log that removes them again on failure.
+ * made in it, each entered in the undo log (lib/undo.c) that removes
+ * them again, newest first, when mkrootfs fails.
  *
  * Every path inside DIR goes through root_walk(), one component at a
  * time with O_NOFOLLOW, as the kernel would resolve it if DIR were "/":
@@ -11,15 +12,42 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "conch.h"
 #include "mkrootfs.h"
+
+/* ---- paths that refuse to be cut short ---- */
+
+/* snprintf that refuses to truncate a path. */
+void
+pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size)
+		die("path too long: %.64s...", buf);
+}
+
+/* DIR/NAME, or DIR when NAME is NULL, into PATH (PATH_MAX bytes). */
+void
+path_join(char *path, const char *dir, const char *name)
+{
+	if (name != NULL)
+		pathf(path, PATH_MAX, "%s/%s", dir, name);
+	else
+		pathf(path, PATH_MAX, "%s", dir);
+}
 
 /* ---- the root, and undoing what was made in it ---- */
 
@@ -38,25 +66,58 @@ inside(const struct root *r, const char *path)
 	return buf[i];
 }
 
-void
-undo_add(struct root *r, enum undo_kind kind, const char *dir,
-    const char *name)
-{
-	char path[PATH_MAX];
+/* An entry of the undo log: what this run made inside the root. */
+struct made {
+	struct root *r;		/* static in main(): there at exit */
+	bool dir;
+	char path[];		/* canonical inside the root */
+};
 
-	path_join(path, dir, name);
-	r->undos = grow(r->undos, r->nundo, &r->capundo, sizeof(*r->undos));
-	r->undos[r->nundo].kind = kind;
-	r->undos[r->nundo++].path = xstrdup(path);
+/* Gone already (a whiteout removed it, or its directory) is undone. */
+static int
+unmake(const void *data)
+{
+	const struct made *m = data;
+	char name[NAME_MAX + 1];
+	int pfd, ret;
+
+	pfd = in_root_parent(m->r, m->path, 0, NULL, name);
+	ret = pfd == -1 ? -1 : unlinkat(pfd, name, m->dir ? AT_REMOVEDIR : 0);
+	if (pfd != -1)
+		close(pfd);
+	return ret == -1 && errno == ENOENT ? 0 : ret;
 }
 
-/* rmdir, and for an overlay's work directory the two it made inside. */
-static int
-rmdir_work(const char *path)
+/* DIR/NAME (DIR canonical in the root) was made: undone on failure. */
+void
+root_made(struct root *r, const char *dir, const char *name, bool isdir)
 {
+	char path[PATH_MAX];
+	struct made *m;
+	size_t size;
+
+	path_join(path, dir, name);
+	size = offsetof(struct made, path) + strlen(path) + 1;
+	m = xrealloc(NULL, size);
+	m->r = r;
+	m->dir = isdir;
+	memcpy(m->path, path, strlen(path) + 1);
+	undo_push(unmake, m, size, "%s %s", isdir ? "rmdir" : "remove",
+	    inside(r, path));
+	free(m);
+}
+
+/*
+ * rmdir of a host directory, and for an overlay's work directory the
+ * two the kernel made inside.
+ */
+static int
+rmdir_host(const void *data)
+{
+	const char *path = data;
 	char sub[PATH_MAX];
 
-	if (rmdir(path) == 0)
+	if (rmdir(path) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != ENOTEMPTY)
 		return -1;
@@ -67,63 +128,11 @@ rmdir_work(const char *path)
 	return rmdir(path);
 }
 
-static int
-undo_one(struct root *r, const struct undo *u)
-{
-	char name[NAME_MAX + 1];
-	int pfd, ret;
-
-	switch (u->kind) {
-	case U_FILE:
-	case U_DIR:
-		pfd = in_root_parent(r, u->path, 0, NULL, name);
-		ret = pfd == -1 ? -1 : unlinkat(pfd, name,
-		    u->kind == U_DIR ? AT_REMOVEDIR : 0);
-		if (pfd != -1)
-			close(pfd);
-		return ret;
-	case U_MOUNT:
-		return umount2(u->path, MNT_DETACH);
-	default:
-		return rmdir_work(u->path);
-	}
-}
-
-/* Remove what this run made, newest first; the log is then empty. */
+/* The host directory PATH was made: removed again on failure. */
 void
-root_undo(struct root *r)
+host_dir_made(const char *path)
 {
-	size_t i;
-
-	for (i = r->nundo; i-- > 0;) {
-		const struct undo *u = &r->undos[i];
-
-		if (undo_one(r, u) == -1)
-			trace("undo %s: %s", u->kind == U_MOUNT ||
-			    u->kind == U_HOSTDIR ? u->path : inside(r, u->path),
-			    strerror(errno));
-		free(u->path);
-	}
-	r->nundo = 0;
-}
-
-/* The root atexit() undoes: the handler takes no argument. */
-static struct root *exit_root;
-
-static void
-undo_at_exit(void)
-{
-	if (!exit_root->built)
-		root_undo(exit_root);
-}
-
-/* On failure, exit() removes what this run made in R. */
-void
-root_undo_at_exit(struct root *r)
-{
-	exit_root = r;
-	if (atexit(undo_at_exit) != 0)
-		die("atexit");
+	undo_push(rmdir_host, path, strlen(path) + 1, "rmdir %s", path);
 }
 
 /* DIR, made if missing (not its parents), opened as the root. */
@@ -137,7 +146,7 @@ root_open(struct root *r, const char *dir)
 	pathf(r->name, sizeof(r->name), "%.*s", (int)len, dir);
 	if (mkdir(dir, 0755) == 0) {
 		trace("mkdir %s", dir);
-		undo_add(r, U_HOSTDIR, dir, NULL);
+		host_dir_made(dir);
 	} else if (errno != EEXIST) {
 		die_sys("mkdir %s", dir);
 	}
@@ -239,7 +248,7 @@ walk_mkdir(struct walk *w, const char *name)
 {
 	if (mkdirat(w->fd, name, 0755) == 0) {
 		trace("mkdir %s/%s", inside(w->r, w->cpath), name);
-		undo_add(w->r, U_DIR, w->cpath, name);
+		root_made(w->r, w->cpath, name, true);
 	} else if (errno != EEXIST) {
 		return -1;
 	}
@@ -414,7 +423,7 @@ make_dir(struct root *r, const char *path, mode_t mode)
 		die_sys("mkdir %s", inside(r, path));
 	if (mkdirat(pfd, name, mode) == 0) {
 		trace("mkdir %s/%s", inside(r, canon), name);
-		undo_add(r, U_DIR, canon, name);
+		root_made(r, canon, name, true);
 	} else if (errno != EEXIST) {
 		die_sys("mkdir %s/%s", inside(r, canon), name);
 	}
@@ -431,7 +440,7 @@ make_link(struct root *r, const char *path, const char *target)
 		die_sys("symlink %s", inside(r, path));
 	if (symlinkat(target, pfd, name) == 0) {
 		trace("symlink %s/%s -> %s", inside(r, canon), name, target);
-		undo_add(r, U_FILE, canon, name);
+		root_made(r, canon, name, false);
 	} else if (errno != EEXIST) {
 		die_sys("symlink %s/%s", inside(r, canon), name);
 	}
@@ -450,8 +459,27 @@ create_in(struct root *r, int pfd, const char *canon, const char *name,
 	if (fd == -1 && errno != EEXIST)
 		die_sys("create %s/%s", inside(r, canon), name);
 	if (fd != -1)
-		undo_add(r, U_FILE, canon, name);
+		root_made(r, canon, name, false);
 	return fd;
+}
+
+/* All of BUF to FD, or die: WHAT names the file. */
+void
+write_all(int fd, const char *buf, size_t len, const char *what)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR) {
+			interrupt_check();
+			continue;
+		}
+		if (n == -1)
+			die_sys("write %s", what);
+		buf += n;
+		len -= n;
+	}
 }
 
 void

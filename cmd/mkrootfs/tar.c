@@ -439,10 +439,17 @@ tar_data(struct tar *t, const unsigned char **p)
 	return k;
 }
 
-/* What is left of the member's data, and its padding, unread. */
+/*
+ * What is left of the member's data, and its padding, unread. An archive
+ * may end right after the last member's data, its padding and end blocks
+ * left out: Go's archive/tar reads that as the end (umoci writes such
+ * layers), and so do we.
+ */
 void
 tar_skip(struct tar *t)
 {
-	tar_need(t, NULL, t->left + t->pad);
+	tar_need(t, NULL, t->left);
+	if (t->pad > 0 && tar_read(t, NULL, 1) == 1)
+		tar_need(t, NULL, t->pad - 1);
 	t->left = t->pad = 0;
 }

@@ -1,11 +1,13 @@
 /*
- * unpack.c: --tar: the members of an archive (tar.c reads them) made
- * inside the root (root.c), as GNU tar extracts them, with mkrootfs's
- * policy: nothing outside DIR, no ".." in a name, entries replaced as tar
- * replaces them, owners kept only where the IDs exist here and we may
- * give files away (setuid and setgid bits dropped otherwise), device
- * nodes skipped where mknod is refused, and directories' attributes set
- * last, deepest first.
+ * unpack.c: --tar and image layers: the members of an archive (tar.c
+ * reads them) made inside the root (root.c), as GNU tar extracts them,
+ * with mkrootfs's policy: nothing outside DIR, no ".." in a name, owners
+ * kept only where the IDs exist here and we may give files away (setuid
+ * and setgid bits dropped otherwise), device nodes skipped where mknod is
+ * refused, and directories' attributes set last, deepest first. Every
+ * archive is a layer over what DIR holds (whiteout.c): a member replaces
+ * what is at its path, a directory with all it holds, and its whiteouts
+ * delete.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,9 +36,11 @@ struct dirattr {
 struct unpack {
 	struct root *r;
 	struct tar *t;
+	bool image;		/* an image's layer: Docker's symlink rule */
+	struct layer layer;	/* what it made, for its whiteouts */
 	struct dirattr *dirs;
 	size_t ndirs, capdirs;
-	size_t unowned, nodevs;
+	size_t unowned, nodevs, whiteouts;
 };
 
 /* Where a member goes: NAME in the directory PFD, at CANON in the root. */
@@ -90,24 +94,29 @@ member_mode(mode_t mode, uint64_t uid, uint64_t gid)
 	return mode & ~(S_ISUID | S_ISGID);
 }
 
-/* Clear the way for a new entry at PFD/NAME, as tar replaces files. */
+/*
+ * Clear the way for a new entry at PFD/NAME (CANON/NAME in the root): a
+ * layer's entry replaces what is there, a directory with all it holds.
+ * False when a directory merges with the directory that is there.
+ */
 static bool
-clear_way(struct unpack *u, int pfd, const char *name, const char *path,
+clear_way(struct unpack *u, const struct slot *s, const char *path,
     bool dir)
 {
 	struct stat st;
 
-	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+	if (fstatat(s->pfd, s->name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno == ENOENT)
 			return true;
-		die_sys("--tar %s: %s", u->t->name, inside(u->r, path));
+		die_sys("%s: %s", u->t->what, inside(u->r, path));
 	}
 	if (S_ISDIR(st.st_mode) && dir)
 		return false;	/* merged: only its attributes change */
-	if (unlinkat(pfd, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) == -1)
-		die_sys("--tar %s: replace %s", u->t->name,
-		    inside(u->r, path));
-	trace("--tar %s: replace %s", u->t->name, inside(u->r, path));
+	trace("%s: replace %s", u->t->what, inside(u->r, path));
+	if (S_ISDIR(st.st_mode))
+		remove_replaced(&u->layer, s->pfd, s->canon, s->name);
+	else if (unlinkat(s->pfd, s->name, 0) == -1)
+		die_sys("%s: replace %s", u->t->what, inside(u->r, path));
 	return true;
 }
 
@@ -128,7 +137,7 @@ set_owner(struct unpack *u, int fd, const char *name, uint64_t uid,
 	r = name == NULL ? fchown(fd, uid, gid) :
 	    fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
 	if (r == -1)
-		die_sys("--tar %s: chown %s", u->t->name, inside(u->r, path));
+		die_sys("%s: chown %s", u->t->what, inside(u->r, path));
 }
 
 static void
@@ -141,31 +150,60 @@ unpack_file(struct unpack *u, const struct slot *s, const struct member *m)
 
 	fd = create_in(u->r, s->pfd, s->canon, s->name, 0600);
 	if (fd == -1)
-		die_err(EEXIST, NULL, "--tar %s: create %s/%s", t->name,
+		die_err(EEXIST, NULL, "%s: create %s/%s", t->what,
 		    inside(u->r, s->canon), s->name);
 	while ((k = tar_data(t, &p)) > 0)
 		write_all(fd, (const char *)p, k, inside(u->r, m->path));
 	set_owner(u, fd, NULL, m->uid, m->gid, m->path);
 	if (fchmod(fd, member_mode(m->mode, m->uid, m->gid)) == -1)
-		die_sys("--tar %s: %s", t->name, inside(u->r, m->path));
+		die_sys("%s: %s", t->what, inside(u->r, m->path));
 	/* After the chown, which clears security.capability, as tar does. */
 	for (i = 0; i < m->nxattrs; i++)
 		if (fsetxattr(fd, m->xattrs[i].name, m->xattrs[i].value,
 		    m->xattrs[i].len, 0) == -1)
-			trace("--tar %s: %s: xattr %s not kept: %s", t->name,
+			trace("%s: %s: xattr %s not kept: %s", t->what,
 			    m->path, m->xattrs[i].name, strerror(errno));
 	if (futimens(fd, m->times) == -1 || close(fd) == -1)
-		die_sys("--tar %s: %s", t->name, inside(u->r, m->path));
+		die_sys("%s: %s", t->what, inside(u->r, m->path));
 }
 
 /* A symlink or a node made: its owner and times, as the member says. */
 static void
 finish_entry(struct unpack *u, const struct slot *s, const struct member *m)
 {
-	undo_add(u->r, U_FILE, s->canon, s->name);
+	root_made(u->r, s->canon, s->name, false);
 	set_owner(u, s->pfd, s->name, m->uid, m->gid, m->path);
 	if (utimensat(s->pfd, s->name, m->times, AT_SYMLINK_NOFOLLOW) == -1)
-		die_sys("--tar %s: %s", u->t->name, inside(u->r, m->path));
+		die_sys("%s: %s", u->t->what, inside(u->r, m->path));
+}
+
+/*
+ * Does the relative symlink TARGET, in the directory CANON, climb above
+ * the root? The kernel would stop it at the container's root, as root.c
+ * does, but Docker refuses such a layer ("invalid symlink"): no image
+ * that runs elsewhere has one, so a layer that does is hostile or broken.
+ */
+static bool
+climbs_out(const char *canon, const char *target)
+{
+	const char *p, *c;
+	long depth = 0;
+	size_t n;
+
+	if (target[0] == '/')
+		return false;	/* from the container's root */
+	for (p = canon; *p; p++)
+		depth += *p == '/';
+	for (c = target; *c; c += n + (c[n] == '/')) {
+		n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if (--depth < 0)
+				return true;
+		} else if (n > 0 && !(n == 1 && c[0] == '.')) {
+			depth++;
+		}
+	}
+	return false;
 }
 
 static void
@@ -174,8 +212,11 @@ unpack_symlink(struct unpack *u, const struct slot *s,
 {
 	if (m->link[0] == '\0')
 		tar_fail(u->t, "symlink '%s' has no target", m->path);
+	if (u->image && climbs_out(s->canon, m->link))
+		tar_fail(u->t, "symlink '%s' -> '%s' leads out of the root",
+		    m->path, m->link);
 	if (symlinkat(m->link, s->pfd, s->name) == -1)
-		die_sys("--tar %s: symlink %s", u->t->name,
+		die_sys("%s: symlink %s", u->t->what,
 		    inside(u->r, m->path));
 	finish_entry(u, s, m);
 }
@@ -191,10 +232,10 @@ unpack_hardlink(struct unpack *u, const struct slot *s,
 	clean_name(u->t, m->link, link, "hard link target");
 	if ((lfd = in_root_parent(u->r, link, 0, lcanon, lname)) == -1 ||
 	    linkat(lfd, lname, s->pfd, s->name, 0) == -1)
-		die_sys("--tar %s: hard link %s to %s", u->t->name,
+		die_sys("%s: hard link %s to %s", u->t->what,
 		    inside(u->r, m->path), inside(u->r, link));
 	close(lfd);
-	undo_add(u->r, U_FILE, s->canon, s->name);
+	root_made(u->r, s->canon, s->name, false);
 }
 
 /* A device or a FIFO; devices are skipped where mknod is not allowed. */
@@ -207,9 +248,9 @@ unpack_node(struct unpack *u, const struct slot *s, const struct member *m)
 	if (mknodat(s->pfd, s->name, member_mode(m->mode, m->uid, m->gid) |
 	    type, makedev(m->major, m->minor)) == -1) {
 		if (errno != EPERM && errno != EACCES)
-			die_sys("--tar %s: mknod %s", u->t->name,
+			die_sys("%s: mknod %s", u->t->what,
 			    inside(u->r, m->path));
-		trace("--tar %s: skip device %s (mknod: %s)", u->t->name,
+		trace("%s: skip device %s (mknod: %s)", u->t->what,
 		    m->path, strerror(errno));
 		u->nodevs++;
 		return;
@@ -230,11 +271,37 @@ dir_later(struct unpack *u, const char *dir, const char *name,
 	    m->uid, m->gid, { m->times[0], m->times[1] }, false };
 }
 
+/* The entry M at S, the way cleared. */
+static void
+make_entry(struct unpack *u, const struct slot *s, const struct member *m)
+{
+	switch (m->type) {
+	case '0': case '\0': case '7':
+		unpack_file(u, s, m);
+		break;
+	case '5': case 'D':
+		if (mkdirat(s->pfd, s->name, 0700) == -1)
+			die_sys("%s: mkdir %s", u->t->what,
+			    inside(u->r, m->path));
+		root_made(u->r, s->canon, s->name, true);
+		break;
+	case '2':
+		unpack_symlink(u, s, m);
+		break;
+	case '1':
+		unpack_hardlink(u, s, m);
+		break;
+	case '3': case '4': case '6':
+		unpack_node(u, s, m);
+		break;
+	}
+}
+
 /* One member, of any type, at m->path inside the root. */
 static void
 unpack_member(struct unpack *u, const struct member *m)
 {
-	char canon[PATH_MAX], name[NAME_MAX + 1];
+	char canon[PATH_MAX], name[NAME_MAX + 1], path[PATH_MAX];
 	bool isdir = m->type == '5' || m->type == 'D';
 	struct slot s = { -1, canon, name };
 
@@ -246,30 +313,12 @@ unpack_member(struct unpack *u, const struct member *m)
 	}
 	s.pfd = in_root_parent(u->r, m->path, R_MKDIR, canon, name);
 	if (s.pfd == -1)
-		die_sys("--tar %s: %s", u->t->name, inside(u->r, m->path));
-	if (clear_way(u, s.pfd, name, m->path, isdir)) {
-		switch (m->type) {
-		case '0': case '\0': case '7':
-			unpack_file(u, &s, m);
-			break;
-		case '5': case 'D':
-			if (mkdirat(s.pfd, name, 0700) == -1)
-				die_sys("--tar %s: mkdir %s", u->t->name,
-				    inside(u->r, m->path));
-			undo_add(u->r, U_DIR, canon, name);
-			break;
-		case '2':
-			unpack_symlink(u, &s, m);
-			break;
-		case '1':
-			unpack_hardlink(u, &s, m);
-			break;
-		case '3': case '4': case '6':
-			unpack_node(u, &s, m);
-			break;
-		}
-	}
+		die_sys("%s: %s", u->t->what, inside(u->r, m->path));
+	if (clear_way(u, &s, m->path, isdir))
+		make_entry(u, &s, m);
 	close(s.pfd);
+	path_join(path, canon, name);
+	pathset_add(&u->layer.made, path);
 	if (isdir)
 		dir_later(u, canon, name, m);
 }
@@ -349,14 +398,14 @@ finish_dirs(struct unpack *u)
 			continue;
 		if ((fd = open_dir(u, d->path)) == -1) {
 			/* replaced by a later member */
-			trace("--tar %s: %s: %s", u->t->name,
+			trace("%s: %s: %s", u->t->what,
 			    inside(u->r, d->path), strerror(errno));
 			continue;
 		}
 		set_owner(u, fd, NULL, d->uid, d->gid, d->path);
 		if (fchmod(fd, member_mode(d->mode, d->uid, d->gid)) == -1 ||
 		    futimens(fd, d->times) == -1)
-			die_sys("--tar %s: %s", u->t->name,
+			die_sys("%s: %s", u->t->what,
 			    inside(u->r, d->path));
 		close(fd);
 	}
@@ -365,11 +414,12 @@ finish_dirs(struct unpack *u)
 	free(u->dirs);
 }
 
-/* Every member of T into the root R. */
+/* Every member of T into the root R, as a layer over what is there. */
 void
-unpack_members(struct root *r, struct tar *t)
+unpack_members(struct root *r, struct tar *t, bool image)
 {
-	struct unpack u = { .r = r, .t = t };
+	struct unpack u = { .r = r, .t = t, .image = image,
+	    .layer = { .r = r, .what = t->what } };
 	struct member m = { 0 };
 	char clean[PATH_MAX];
 
@@ -380,24 +430,34 @@ unpack_members(struct root *r, struct tar *t)
 			tar_skip(t);
 			m.size = 0;
 		}
+		if (is_whiteout(m.path)) {
+			tar_skip(t);
+			apply_whiteout(&u.layer, m.path);
+			u.whiteouts++;
+			continue;
+		}
 		unpack_member(&u, &m);
 	}
 	finish_dirs(&u);
+	pathset_clear(&u.layer.made);
 	if (u.unowned)
-		trace("--tar %s: %zu owners not kept (IDs not mapped here, "
-		    "or not root)", t->name, u.unowned);
+		trace("%s: %zu owners not kept (IDs not mapped here, "
+		    "or not root)", t->what, u.unowned);
 	if (u.nodevs)
-		trace("--tar %s: %zu device nodes skipped", t->name,
-		    u.nodevs);
+		trace("%s: %zu device nodes skipped", t->what, u.nodevs);
+	if (u.whiteouts)
+		trace("%s: %zu whiteouts applied", t->what, u.whiteouts);
 }
 
 /* The archive NAME, open as FD (closed here), into the root R. */
 void
 unpack_tar(struct root *r, const char *name, int fd)
 {
-	static struct tar t;	/* static: a 64 KiB buffer */
+	static struct tar t;	/* static: its buffers */
+	char what[PATH_MAX + 8];
 
-	tar_open(&t, name, fd);
-	unpack_members(r, &t);
+	snprintf(what, sizeof(what), "--tar %s", name);
+	tar_open(&t, what, fd);
+	unpack_members(r, &t, false);
 	tar_close(&t);
 }

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Sourced by tests/bench/*.sh: hyperfine medians and their ratio.
 # BENCH_RUNS: runs per command (default 300), in BENCH_ROUNDS rounds
-# (default 10); BENCH_PREPARE: a command hyperfine runs, untimed, before
-# each run.
+# (default 10), after BENCH_WARMUP runs (default 20; then 3 a round);
+# BENCH_PREPARE: a command hyperfine runs, untimed, before each run.
 
 # medians NAME CMD [NAME CMD]...: each CMD one string (hyperfine splits it,
 # no shell). The commands take turns, a round of each after a round of the
@@ -11,7 +11,8 @@
 # over all its runs. Prints one line per command; sets MEDIANS (µs, in
 # order) and MEDIAN_US (the last).
 medians() {
-	local rounds=${BENCH_ROUNDS:-10} runs dir r i names=() cmds=()
+	local rounds=${BENCH_ROUNDS:-10} warm=${BENCH_WARMUP:-20} runs dir r i
+	local names=() cmds=()
 	while [ $# -ge 2 ]; do
 		names+=("$1") cmds+=("$2")
 		shift 2
@@ -20,7 +21,7 @@ medians() {
 	dir=$(mktemp -d) || return 1
 	for ((r = 0; r < rounds; r++)); do
 		# shellcheck disable=SC2086 # the --prepare pair, or nothing
-		if ! hyperfine -N --warmup $((r == 0 ? 20 : 3)) --runs "$runs" \
+		if ! hyperfine -N --warmup $((r == 0 ? warm : warm < 3 ? warm : 3)) --runs "$runs" \
 		    ${BENCH_PREPARE:+--prepare "$BENCH_PREPARE"} --style none \
 		    --export-json "$dir/$r.json" "${cmds[@]}" >/dev/null 2>"$dir/err"; then
 			echo "bench: ${names[*]}: $(grep -v '^ *$' "$dir/err" | tail -n 1)" >&2

@@ -200,10 +200,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tar t;
 
-	tar_open_mem(&t, "fuzz.tar", data, size);
-	FUZZ_TRY(unpack_members(&root, &t));
+	tar_open_mem(&t, "--tar fuzz.tar", data, size);
+	FUZZ_TRY(unpack_members(&root, &t, false));
 	close_leaked();
-	root_undo(&root);
+	undo_now();
 	check_outside();
 	check_empty();
 	/* A "./" member gives the root its mode and owner: taken back. */
