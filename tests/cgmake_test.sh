@@ -194,6 +194,65 @@ test_show_populated() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# --- waiting until empty ------------------------------------------------------
+
+# cgmake --wait wakes on cgroup.events (POLLPRI), not by polling on a
+# clock: it returns within 100 ms of the last exit, and burns no CPU.
+test_wait_returns_when_the_last_process_exits() {
+	need_cg || return 0
+	cg_new A wait
+	assert_ok cgmake "/$A"
+	assert_ok cgmake --wait "/$A"	# empty: at once
+	sh -c "echo \$\$ >'$R/$A/cgroup.procs'; exec sleep 100" &
+	local pid=$! waiter t0 t1
+	wait_for "grep -qx $pid '$R/$A/cgroup.procs'"
+	# The times from bash itself ($EPOCHREALTIME): no date(1) to fork.
+	(cgmake --wait "/$A"; echo $? >"$T/rc"; echo "$EPOCHREALTIME" >"$T/t1") &
+	waiter=$!
+	sleep 0.3
+	assertFalse "cgmake --wait returned while populated" "[ -e '$T/rc' ]"
+	# No CPU while it sleeps (its start-up may cost a tick, in a VM).
+	local c1 c2
+	c1=$(cputime "$(pgrep -P $waiter cgmake)")
+	sleep 0.3
+	c2=$(cputime "$(pgrep -P $waiter cgmake)")
+	assertEquals "CPU ticks used while waiting" "$c1" "$c2"
+	t0=$EPOCHREALTIME
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	wait "$waiter"
+	t1=$(cat "$T/t1")
+	assertEquals 0 "$(cat "$T/rc")"
+	local ms
+	ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	assertTrue "returned $ms ms after the exit" "[ $ms -lt 100 ]"
+}
+
+test_wait_rootless() {
+	need_cg || return 0
+	need_user || return 0
+	cg_new A waitu
+	assert_ok cgmake "/$A"
+	# cgroup.events is world-readable: anyone may wait; nothing is changed.
+	assert_ok as_user cgmake --wait --timeout 1 "/$A"
+	assert_fails 125 "cgmake: open $R/$A-none: No such file or directory (no such cgroup; cgmake creates it)" \
+		as_user cgmake --wait "/$A-none"
+}
+
+test_wait_times_out_with_125() {
+	need_cg || return 0
+	cg_new A waitto
+	assert_ok cgmake "/$A"
+	mkdir "$R/$A/sub"
+	sh -c "echo \$\$ >'$R/$A/sub/cgroup.procs'; exec sleep 100" &
+	local pid=$!
+	defer "kill $pid 2>/dev/null"
+	wait_for "grep -qx $pid '$R/$A/sub/cgroup.procs'"
+	# A process below CGROUP counts: populated is about the subtree.
+	assert_fails 125 "cgmake: wait for $R/$A: still populated after 0.5 s" \
+		cgmake --wait --timeout 0.5 "/$A"
+}
+
 test_show_missing() {
 	need_cg || return 0
 	cg_new A showmissing
@@ -424,6 +483,10 @@ test_usage() {
 		cgmake -d /a x=1
 	assert_fails 125 "cgmake: --timeout 'x': not a number of seconds" \
 		cgmake -t x -d /a
+	assert_fails 125 "cgmake: --show and --wait exclude each other" \
+		cgmake -s --wait /a
+	assert_fails 125 "cgmake: 'x=1': --wait takes no FILE=VALUE" \
+		cgmake -w /a x=1
 	assert_ok cgmake --help
 	assert_contains "$OUT" "Usage: cgmake [OPTION]... CGROUP [FILE=VALUE]..."
 	assert_ok cgmake -V

@@ -138,6 +138,7 @@ test_dir_with_some_namespaces() {
 	nsnew -U -n --pin "$T/pin" true
 	defer "umount '$T'/pin/*"
 	assert_ok nsjoin -l "$T/pin"
+	OUT=$(cut -d' ' -f1-3 <<<"$OUT")
 	assert_out "user $(inodes_of "$T/pin" user) different
 net $(inodes_of "$T/pin" net) different"
 	assert_ok nsjoin "$T/pin" readlink /proc/self/ns/uts
@@ -162,8 +163,10 @@ test_list() {
 		expected+="$t $(ns_inode "$t" "$CPID") different"$'\n'
 	done
 	assert_ok nsjoin -l "$CPID"
+	OUT=$(cut -d' ' -f1-3 <<<"$OUT")
 	assert_out "${expected%$'\n'}"
 	assert_ok nsjoin --list -n --ns uts "$CPID"
+	OUT=$(cut -d' ' -f1-3 <<<"$OUT")
 	assert_out "uts $(ns_inode uts "$CPID") different
 net $(ns_inode net "$CPID") different"
 	expected=
@@ -171,7 +174,64 @@ net $(ns_inode net "$CPID") different"
 		expected+="$t $(ns_inode "$t") same"$'\n'
 	done
 	assert_ok nsjoin -l $$
+	OUT=$(cut -d' ' -f1-3 <<<"$OUT")
 	assert_out "${expected%$'\n'}"
+}
+
+# lsns_of PID: "TYPE INODE OWNER PARENT" a line, as util-linux's lsns
+# sees them (its ONS and PNS columns), sorted.
+lsns_of() {
+	lsns -n -p "$1" -o TYPE,NS,ONS,PNS | awk '{ print $1, $2, $3, $4 }' | sort
+}
+
+# Owner and parent against lsns, for user namespaces two deep (nsnew in
+# nsnew), as root and rootless: the owner of the outer namespaces is
+# hidden from inside (EPERM), which both print as 0.
+test_list_owner_and_parent_as_lsns() {
+	need_root || return 0
+	need_cmd lsns pgrep || return 0
+	local inner outer
+	# An outer user namespace owning a mount and a net namespace, and an
+	# inner one in it, owning a uts and a pid namespace.
+	nsnew -Ur -m -n sh -c 'exec nsnew -Ur -u -p sleep 1001' &
+	defer "kill -9 $! 2>/dev/null; wait $! 2>/dev/null"
+	wait_for 'inner=$(pgrep -x -f "sleep 1001")' || fail "no nested container"
+	assert_ok nsjoin -l "$inner"
+	assertEquals "$(lsns_of "$inner")" \
+		"$(awk '{ print $1, $2, $4, $5 }' <<<"$OUT" | sort)"
+	outer=$(awk '$1 == "user" { print $4 }' <<<"$OUT")
+	assertNotEquals 0 "$outer"
+	assertNotEquals "$(ns_inode user)" "$outer"
+	assert_contains "$OUT" "user $(ns_inode user "$inner") different $outer $outer"
+	assert_ok nsjoin -l --tree "$inner"
+	assert_out "user $(ns_inode user) (initial)
+├─ cgroup $(ns_inode cgroup)
+├─ ipc $(ns_inode ipc)
+├─ time $(ns_inode time)
+└─ user $outer
+   ├─ net $(ns_inode net "$inner")
+   ├─ mnt $(ns_inode mnt "$inner")
+   └─ user $(ns_inode user "$inner") (the target's)
+      ├─ uts $(ns_inode uts "$inner")
+      └─ pid $(ns_inode pid "$inner")"
+}
+
+test_list_owner_and_parent_rootless() {
+	need_user || return 0
+	need_cmd lsns || return 0
+	# As the user, inside its own user namespace: lsns and nsjoin both see
+	# the namespace above as hidden.
+	run as_user nsnew -Ur sh -c 'nsnew -Ur -u sleep 100 & p=$!
+		while [ "$(readlink /proc/$p/ns/uts)" = "$(readlink /proc/self/ns/uts)" ]; do sleep 0.05; done
+		nsjoin -l $p | awk "{ print \$1, \$2, \$4, \$5 }" | sort; echo --
+		lsns -n -p $p -o TYPE,NS,ONS,PNS | awk "{ print \$1, \$2, \$3, \$4 }" | sort; echo --
+		nsjoin -l --tree $p; kill $p'
+	assert_rc 0
+	assertEquals "nsjoin -l and lsns (stderr: $ERR)" "$(sed -n '/^--$/q;p' <<<"$OUT")" \
+		"$(sed -n '/^--$/,/^--$/p' <<<"$OUT" | sed '/^--$/d')"
+	assert_contains "$OUT" "(above: user namespaces hidden from here, owning cgroup"
+	assert_contains "$OUT" "(the target's)
+   └─ uts "
 }
 
 test_chosen_namespaces_only() {

@@ -498,6 +498,25 @@ test_docker_profile() {
 	assert_out fine
 }
 
+# "on ARCH" (what --learn writes) scopes the rules after it to ARCH.
+test_on_arch_scopes_rules() {
+	need_probe || return 0
+	printf 'default allow\non x86\nerrno mkdir\non all\nerrno getpgid\n' >"$T/p"
+	assert_ok scfilter -f "$T/p" --dump
+	assert_contains "$OUT" '# filter for arch x86_64 (3221225534)
+if ($arch == 3221225534)
+  # filter for syscall "getpgid" (121)'
+	assert_contains "$OUT" '# filter for arch x86 (1073741827)
+if ($arch == 1073741827)
+  # filter for syscall "mkdir" (39)'
+	probe_is ok -f "$T/p" -- sysprobe mkdir "$T/d" 0755
+	probe_is EPERM -f "$T/p" -- sysprobe getpgid 0
+	printf 'on arm9\n' >"$T/q"
+	assert_fails 125 "scfilter: $T/q:1: unknown architecture 'arm9'" scfilter -f "$T/q" true
+	printf 'on\n' >"$T/q"
+	assert_fails 125 "scfilter: $T/q:1: malformed rule: 'on' takes one architecture or all" scfilter -f "$T/q" true
+}
+
 test_profiles_merge_in_order() {
 	need_probe || return 0
 	# Docker's allow-list, then nonet on top: later rules win.

@@ -27,7 +27,7 @@ size_t controllers_needed(const struct setting *s, size_t n,
     controller *out, size_t max);
 
 /* main.c: the command line. */
-enum mode { CREATE, SHOW, DELETE };
+enum mode { CREATE, SHOW, DELETE, WAIT };
 
 struct owner {
 	uid_t uid;
@@ -41,7 +41,7 @@ struct opts {
 	enum mode mode;
 	struct owner owner;
 	const char *root;	/* --root, or NULL */
-	int timeout_ms;
+	int timeout_ms;		/* -1: none given */
 	const char *cgroup;
 	struct setting *settings;
 	size_t nsettings;
@@ -74,5 +74,8 @@ void show(int fd, const char *path);
 
 /* delete.c */
 void delete(const struct target *t, int timeout_ms);
+
+/* wait.c: timeout_ms -1 waits as long as it takes. */
+void wait_empty(const struct target *t, int timeout_ms);
 
 #endif

@@ -8,7 +8,8 @@
  *
  * main.c reads the command line and runs the steps; settings.c checks and
  * converts the FILE=VALUE settings, create.c makes the tree and writes
- * them, show.c prints a cgroup's state, delete.c removes one, and
+ * them, show.c prints a cgroup's state, delete.c removes one, wait.c
+ * waits until one is empty, and
  * cgroups.c holds what they share.
  */
 #include <errno.h>
@@ -21,16 +22,20 @@ static const char usage[] =
 "Usage: cgmake [OPTION]... CGROUP [FILE=VALUE]... [-- PROG [ARG]...]\n"
 "       cgmake -s [OPTION]... CGROUP [-- PROG [ARG]...]\n"
 "       cgmake -d [OPTION]... CGROUP [-- PROG [ARG]...]\n"
+"       cgmake -w [-t SECONDS] CGROUP [-- PROG [ARG]...]\n"
 "Create the cgroup v2 CGROUP and its missing parents, enable in every\n"
 "ancestor the controllers its FILEs need, write each FILE=VALUE in order,\n"
 "then run PROG (outside CGROUP: cgput moves), or exit.\n"
 "\n"
 "  -s, --show               print CGROUP's state as FILE=VALUE lines\n"
 "  -d, --delete             kill everything in CGROUP and below, remove it\n"
+"  -w, --wait               wait until no process is left in CGROUP or\n"
+"                           below (cgroup.events: populated 0)\n"
 "  -o, --owner USER[:GROUP] delegate CGROUP to USER: chown it and its\n"
 "                           cgroup.procs, cgroup.threads, cgroup.subtree_control\n"
 "      --root DIR           the cgroup2 root (default: from mountinfo)\n"
-"  -t, --timeout SECONDS    how long to wait for a kill or a freeze (10)\n"
+"  -t, --timeout SECONDS    how long to wait for a kill or a freeze (10),\n"
+"                           or with --wait (default: as long as it takes)\n"
 "  -v, --verbose            print each step\n"
 "  -h, --help               print this help\n"
 "  -V, --version            print the version\n"
@@ -42,6 +47,7 @@ static const char usage[] =
 static const struct option longopts[] = {
 	{ "show", no_argument, NULL, 's' },
 	{ "delete", no_argument, NULL, 'd' },
+	{ "wait", no_argument, NULL, 'w' },
 	{ "owner", required_argument, NULL, 'o' },
 	{ "root", required_argument, NULL, 'R' },
 	{ "timeout", required_argument, NULL, 't' },
@@ -83,24 +89,53 @@ owner_parse(struct owner *o, const char *arg)
 static const char *
 mode_name(enum mode mode)
 {
-	return mode == SHOW ? "show" : "delete";
+	return mode == SHOW ? "show" : mode == WAIT ? "wait" : "delete";
+}
+
+/* SECONDS[.FRACTION], up to a day, in milliseconds; -1 if malformed. */
+static int
+parse_seconds(const char *s)
+{
+	unsigned long secs, ms = 0;
+	const char *dot = strchr(s, '.');
+	char whole[16];
+	size_t n = dot != NULL ? (size_t)(dot - s) : strlen(s), i;
+
+	if (n == 0 || n >= sizeof(whole))
+		return -1;
+	memcpy(whole, s, n);
+	whole[n] = '\0';
+	if (parse_ulong(whole, 86400, &secs) == -1)
+		return -1;
+	if (dot != NULL) {
+		dot++;
+		n = strlen(dot);
+		if (n == 0 || strspn(dot, "0123456789") != n)
+			return -1;
+		for (i = 0; i < 3; i++)	/* milliseconds; finer is cut */
+			ms = ms * 10 + (i < n ? (unsigned long)(dot[i] - '0') :
+			    0);
+	}
+	return (int)(secs * 1000 + ms);
 }
 
 static void
 parse_options(int argc, char **argv, struct opts *o)
 {
-	unsigned long secs;
+	enum mode m;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:sdo:t:vhV", longopts,
+	while ((c = getopt_long(argc, argv, "+:sdwo:t:vhV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
 		case 'd':
-			if (o->mode != CREATE &&
-			    o->mode != (c == 's' ? SHOW : DELETE))
-				die("--show and --delete exclude each other");
-			o->mode = c == 's' ? SHOW : DELETE;
+		case 'w':
+			m = c == 's' ? SHOW : c == 'd' ? DELETE : WAIT;
+			if (o->mode != CREATE && o->mode != m)
+				die("--%s and --%s exclude each other",
+				    mode_name(o->mode), mode_name(m));
+			o->mode = m;
 			break;
 		case 'o':
 			owner_parse(&o->owner, optarg);
@@ -109,10 +144,9 @@ parse_options(int argc, char **argv, struct opts *o)
 			o->root = optarg;
 			break;
 		case 't':
-			if (parse_ulong(optarg, 86400, &secs) == -1)
+			if ((o->timeout_ms = parse_seconds(optarg)) == -1)
 				die("--timeout '%s': not a number of seconds",
 				    optarg);
-			o->timeout_ms = secs * 1000;
 			break;
 		default:
 			common_option(c, argv, usage);
@@ -148,8 +182,10 @@ parse_operands(int argc, char **argv, struct opts *o)
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){ .mode = CREATE, .timeout_ms = 10000 };
+	*o = (struct opts){ .mode = CREATE, .timeout_ms = -1 };
 	parse_options(argc, argv, o);
+	if (o->timeout_ms == -1 && o->mode != WAIT)
+		o->timeout_ms = 10000;
 	parse_operands(argc, argv, o);
 	if (o->owner.arg != NULL && o->mode != CREATE)
 		die("--owner is for creating, not with --%s",
@@ -184,6 +220,9 @@ main(int argc, char **argv)
 		break;
 	case DELETE:
 		delete(&t, o.timeout_ms);
+		break;
+	case WAIT:
+		wait_empty(&t, o.timeout_ms);
 		break;
 	case CREATE:
 		create(&t, &o, ctrl, nctrl);

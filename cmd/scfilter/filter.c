@@ -53,6 +53,8 @@ take_rules(const struct profile *p, const struct rule **sorted, size_t i,
     size_t k, uint32_t token, uint32_t nr, const struct rule **tried, size_t n)
 {
 	for (; i < k; i++) {
+		if (!RULE_ON(sorted[i], token))
+			continue;
 		/*
 		 * runc's stub comes before the filter: the profile that set
 		 * it decides no call in it. (Only the direct socket calls of

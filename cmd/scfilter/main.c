@@ -18,7 +18,9 @@
  * actions, the verdict), text.c and json.c (the profile readers; runc.c
  * settles a JSON profile's rules as runc does), filter.c (the plan per
  * architecture), bpf.c (the BPF compiler), pfc.c (--dump), prog.c (PROG
- * and noexec), and this one: the options and the steps.
+ * and noexec); learn.c (--learn and --trace: the supervisor), notif.c
+ * (its listener loop) and learned.c (the set learned, FILE); and this
+ * one: the options and the steps.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +41,7 @@
 #include "conch.h"
 #include "bpf.h"
 #include "json.h"
+#include "learn.h"
 #include "pfc.h"
 #include "prog.h"
 #include "text.h"
@@ -46,6 +49,8 @@
 static const char usage[] =
     "Usage: scfilter [OPTION]... [--] [PROG [ARG]...]\n"
     "       scfilter [OPTION]... --dump|--bpf FILE\n"
+    "       scfilter --learn FILE [--learn-args] [--learn-inner] [--] PROG [ARG]...\n"
+    "       scfilter --trace [--] PROG [ARG]...\n"
     "       scfilter --list WHAT|--show PROFILE\n"
     "Install a seccomp filter, then run PROG (default: $SHELL).\n"
     "\n"
@@ -62,6 +67,15 @@ static const char usage[] =
     "      --dump               print the filter (as libseccomp PFC), exit\n"
     "      --bpf FILE           write the filter as raw BPF (- for stdout),\n"
     "                           exit\n"
+    "      --learn FILE         run PROG, let every call through, write\n"
+    "                           the calls it and its children made to\n"
+    "                           FILE (merged into it), text or .json\n"
+    "      --learn-args         with --learn: also the socket families,\n"
+    "                           clone flags, personalities and prctl\n"
+    "                           options used\n"
+    "      --learn-inner        with --learn: only the calls made under a\n"
+    "                           filter loaded later (an OCI runtime's)\n"
+    "      --trace              run PROG, print each call it makes\n"
     "      --list WHAT          print the profiles, syscalls, constants or\n"
     "                           errnos known, exit\n"
     "      --show PROFILE       print a built-in profile, exit\n"
@@ -74,7 +88,8 @@ static const char usage[] =
 
 enum {
 	OPT_ALLOW = 256, OPT_DENY, OPT_ERRNO, OPT_KILL, OPT_LOG, OPT_DEFAULT,
-	OPT_ARCH, OPT_DUMP, OPT_BPF, OPT_LIST, OPT_SHOW,
+	OPT_ARCH, OPT_DUMP, OPT_BPF, OPT_LIST, OPT_SHOW, OPT_LEARN,
+	OPT_LEARN_ARGS, OPT_LEARN_INNER, OPT_TRACE,
 };
 
 static const struct option longopts[] = {
@@ -90,6 +105,10 @@ static const struct option longopts[] = {
 	{ "bpf", required_argument, NULL, OPT_BPF },
 	{ "list", required_argument, NULL, OPT_LIST },
 	{ "show", required_argument, NULL, OPT_SHOW },
+	{ "learn", required_argument, NULL, OPT_LEARN },
+	{ "learn-args", no_argument, NULL, OPT_LEARN_ARGS },
+	{ "learn-inner", no_argument, NULL, OPT_LEARN_INNER },
+	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -245,55 +264,103 @@ show_builtin(const char *name)
 
 struct opts {
 	struct profile *profile;	/* the rules the options give */
+	bool rules;			/* some were given */
+	struct learn_opts learn;
 	bool dump;
 	const char *bpf;
 	char **prog;
 };
 
+/* -f, --allow ... --default, --arch: 1 if c was one of them. */
+static int
+rule_option(struct profile *p, int c)
+{
+	const struct where def = { "--default", 0 }, arch = { "--arch", 0 };
+
+	switch (c) {
+	case 'f':
+		add_profile(p, optarg);
+		break;
+	case OPT_ALLOW:
+		add_call_list(p, "--allow", optarg, SCMP_ACT_ALLOW);
+		break;
+	case OPT_DENY:
+		add_call_list(p, "--deny", optarg, SCMP_ACT_ERRNO(EPERM));
+		break;
+	case OPT_ERRNO:
+		add_errno_list(p, optarg);
+		break;
+	case OPT_KILL:
+		add_call_list(p, "--kill", optarg, SCMP_ACT_KILL_PROCESS);
+		break;
+	case OPT_LOG:
+		add_call_list(p, "--log", optarg, SCMP_ACT_LOG);
+		break;
+	case OPT_DEFAULT:
+		profile_set_default(p, parse_action(optarg, &def));
+		break;
+	case OPT_ARCH:
+		profile_parse_arches(p, optarg, &arch);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* Learning runs PROG under its own filter: no rules, no output. */
+static void
+check_learn(const struct opts *o)
+{
+	const char *opt = o->learn.file != NULL ? "--learn" : "--trace";
+
+	if (o->learn.args && o->learn.file == NULL)
+		die("--learn-args: only with --learn FILE");
+	if (o->learn.inner && o->learn.file == NULL)
+		die("--learn-inner: only with --learn FILE");
+	if (o->learn.file == NULL && !o->learn.trace)
+		return;
+	if (o->rules)
+		die("%s lets every call of PROG through: -f, --allow, "
+		    "--default and the other rules enforce, in a run of "
+		    "their own", opt);
+	if (o->dump || o->bpf != NULL)
+		die("%s runs PROG: no filter to --dump or --bpf", opt);
+	if (o->learn.file != NULL && o->learn.file[0] == '\0')
+		die("--learn '': expected a file name");
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
-	const struct where def = { "--default", 0 }, arch = { "--arch", 0 };
-	struct profile *p = o->profile;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+:f:hvV", longopts, NULL)) != -1) {
+		if (rule_option(o->profile, c)) {
+			o->rules = true;
+			continue;
+		}
 		switch (c) {
-		case 'f':
-			add_profile(p, optarg);
-			break;
-		case OPT_ALLOW:
-			add_call_list(p, "--allow", optarg, SCMP_ACT_ALLOW);
-			break;
-		case OPT_DENY:
-			add_call_list(p, "--deny", optarg,
-			    SCMP_ACT_ERRNO(EPERM));
-			break;
-		case OPT_ERRNO:
-			add_errno_list(p, optarg);
-			break;
-		case OPT_KILL:
-			add_call_list(p, "--kill", optarg,
-			    SCMP_ACT_KILL_PROCESS);
-			break;
-		case OPT_LOG:
-			add_call_list(p, "--log", optarg, SCMP_ACT_LOG);
-			break;
-		case OPT_DEFAULT:
-			profile_set_default(p, parse_action(optarg, &def));
-			break;
-		case OPT_ARCH:
-			profile_parse_arches(p, optarg, &arch);
-			break;
 		case OPT_DUMP:
 			o->dump = true;
 			break;
 		case OPT_BPF:
 			o->bpf = optarg;
 			break;
+		case OPT_LEARN:
+			o->learn.file = optarg;
+			break;
+		case OPT_LEARN_ARGS:
+			o->learn.args = true;
+			break;
+		case OPT_LEARN_INNER:
+			o->learn.inner = true;
+			break;
+		case OPT_TRACE:
+			o->learn.trace = true;
+			break;
 		case OPT_LIST:
 			list_known(optarg);
-
 		case OPT_SHOW:
 			show_builtin(optarg);
 		default:
@@ -301,6 +368,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	o->prog = argv + optind;
+	check_learn(o);
 }
 
 static long
@@ -404,6 +472,8 @@ main(int argc, char **argv)
 		return write_filter(&o);
 
 	prog_find(&ex, o.prog[0] ? o.prog : NULL);
+	if (o.learn.file != NULL || o.learn.trace)
+		learn_run(&o.learn, &ex);
 	if (profile.noexec) {
 		prog_gate(&ex, &gate);
 		g = &gate;

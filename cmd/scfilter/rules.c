@@ -304,7 +304,8 @@ profile_verdict(const struct profile *p, int nr, const uint64_t *args)
 	size_t i;
 
 	for (i = p->n; i-- > 0;)
-		if (p->r[i].nr == nr && rule_matches(&p->r[i], args))
+		if (p->r[i].nr == nr && RULE_ON(&p->r[i], seccomp_arch_native())
+		    && rule_matches(&p->r[i], args))
 			return p->r[i].act;
 	return profile_default_for(p, seccomp_arch_native(), (uint32_t)nr);
 }

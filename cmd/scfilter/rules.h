@@ -31,7 +31,11 @@ struct rule {
 	unsigned ncmp;		/* none: the rule is unconditional */
 	struct cmp cmp[RULE_CMPS];
 	unsigned profile;	/* the JSON profile it is from, 1 on; or 0 */
+	uint32_t arch;		/* "on ARCH" in a text profile: only there; 0 */
 };
+
+/* Does rule r apply on the architecture token? */
+#define RULE_ON(r, token) ((r)->arch == 0 || (r)->arch == (token))
 
 /*
  * runc's ENOSYS stub: on an architecture of a JSON profile, the calls

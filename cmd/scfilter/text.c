@@ -1,6 +1,7 @@
 /*
  * The text profile format: ACTION SYSCALL... [argN OP VALUE]... a line,
- * "default ACTION", "arch LIST", "noexec", and # comments; and the
+ * "default ACTION", "arch LIST", "on ARCH" (the rules after it apply on
+ * ARCH only; "on all" ends that), "noexec", and # comments; and the
  * built-in profiles (-f default, nonet, noexec), written in it.
  */
 #include <ctype.h>
@@ -192,14 +193,32 @@ parse_conditions(const char *s, struct rule *r, const struct where *w)
 	}
 }
 
-/* One name of a rule: a rule per call, all with the same conditions. */
+/* "on ARCH": the architecture the rules that follow are for; 0 for all. */
+static uint32_t
+parse_on(char *s, const struct where *w)
+{
+	const struct archinfo *a;
+	size_t len = strcspn(s, " \t\r");
 
-/* ACTION SYSCALL... [argN OP VALUE]...; default ACTION; arch LIST. */
+	if (len == 0 || *skip_space(s + len) != '\0')
+		die_at(w, "malformed rule: 'on' takes one architecture or all");
+	s[len] = '\0';
+	if (strcmp(s, "all") == 0)
+		return 0;
+	if ((a = arch_byname(s)) == NULL)
+		die_at(w, "unknown architecture '%s'", s);
+	return a->token;
+}
+
+/*
+ * ACTION SYSCALL... [argN OP VALUE]...; default ACTION; arch LIST;
+ * on ARCH (into *on). A rule per name, all with the same conditions.
+ */
 static void
-parse_line(struct profile *p, char *line, const struct where *w)
+parse_line(struct profile *p, char *line, const struct where *w, uint32_t *on)
 {
 	char *s = (char *)skip_space(line), *word, *names[64];
-	struct rule r = { .ncmp = 0 };
+	struct rule r = { .ncmp = 0, .arch = *on };
 	size_t n = 0, i, len;
 
 	if (*s == '\0')
@@ -218,6 +237,10 @@ parse_line(struct profile *p, char *line, const struct where *w)
 	}
 	if (strcmp(word, "arch") == 0) {
 		profile_parse_arches(p, s, w);
+		return;
+	}
+	if (strcmp(word, "on") == 0) {
+		*on = parse_on(s, w);
 		return;
 	}
 	if (strcmp(word, "noexec") == 0) {
@@ -257,6 +280,7 @@ text_profile_read(struct profile *p, char *text, const char *origin)
 {
 	struct where w = { origin, 0 };
 	char *line, *next;
+	uint32_t on = 0;
 
 	for (line = text; line != NULL; line = next) {
 		next = strchr(line, '\n');
@@ -264,6 +288,6 @@ text_profile_read(struct profile *p, char *text, const char *origin)
 			*next++ = '\0';
 		w.line++;
 		line[strcspn(line, "#")] = '\0';
-		parse_line(p, line, &w);
+		parse_line(p, line, &w, &on);
 	}
 }

@@ -120,7 +120,8 @@ last_match(const struct scmodel *m, int i, uint32_t nr, uint32_t stub_nr,
 		if (name != NULL ? strcmp(r->name, name) != 0 :
 		    m->nr[i][k] < 0 || (uint32_t)m->nr[i][k] != nr)
 			continue;
-		if (stub_keeps_out(p, r, m->arch[i]->token, stub_nr))
+		if (!RULE_ON(r, m->arch[i]->token) ||
+		    stub_keeps_out(p, r, m->arch[i]->token, stub_nr))
 			continue;
 		if (args == NULL ? r->ncmp == 0 :
 		    matches_on(m->arch[i], r, args))

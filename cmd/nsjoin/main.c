@@ -3,7 +3,8 @@
  *
  * The target is a process (held by a pidfd, so that a reused PID cannot
  * redirect us, and entered with one setns(2) on it), a directory of
- * namespaces pinned by nsnew --pin, or single namespace files.
+ * namespaces pinned by nsnew --pin, or single namespace files. list.c
+ * prints them instead (-l, --tree).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,11 +23,12 @@
 #include <unistd.h>
 
 #include "conch.h"
+#include "nsjoin.h"
 
 static const char usage[] =
     "Usage: nsjoin [OPTION]... PID|DIR [PROG [ARG]...]\n"
     "       nsjoin [OPTION]... --TYPE=FILE... [PROG [ARG]...]\n"
-    "       nsjoin -l PID|DIR\n"
+    "       nsjoin -l [--tree] PID|DIR\n"
     "Enter the namespaces of process PID, of directory DIR where nsnew pinned\n"
     "them, or of namespace files, then run PROG (default: $SHELL) in them.\n"
     "\n"
@@ -45,13 +47,15 @@ static const char usage[] =
     "  -r, --root              take the root directory of PID\n"
     "  -w, --wd                take the working directory of PID\n"
     "  -c, --cgroup            join the cgroup (v2) of PID first\n"
-    "  -l, --list              print TYPE INODE same|different for each\n"
-    "                          namespace of the target, and exit\n"
+    "  -l, --list              print TYPE INODE same|different OWNER PARENT\n"
+    "                          for each namespace of the target, and exit\n"
+    "      --tree              with -l: draw the target's user namespaces,\n"
+    "                          each with the namespaces it owns\n"
     "  -v, --verbose           print each step\n"
     "  -h, --help              print this help\n"
     "  -V, --version           print the version\n";
 
-enum { OPT_NS = 256 };
+enum { OPT_NS = 256, OPT_TREE };
 
 static const struct option longopts[] = {
 	{ "all", no_argument, NULL, 'a' },
@@ -68,6 +72,7 @@ static const struct option longopts[] = {
 	{ "wd", no_argument, NULL, 'w' },
 	{ "cgroup", no_argument, NULL, 'c' },
 	{ "list", no_argument, NULL, 'l' },
+	{ "tree", no_argument, NULL, OPT_TREE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -78,25 +83,9 @@ struct opts {
 	int select;		/* CLONE_NEW* chosen; 0 is all */
 	int files;		/* CLONE_NEW* given as --TYPE=FILE */
 	const char *file[8];	/* those files, indexed as nstypes[] */
-	bool root, wd, cgroup, list;
+	bool root, wd, cgroup, list, tree;
 	const char *target;
 	char **prog;
-};
-
-/* A namespace of the target, indexed as nstypes[]: Linux has eight. */
-struct ns {
-	char path[PATH_MAX];	/* names it in messages */
-	int fd;			/* an nsfs file; -1 with a PID target */
-	int err;		/* why the target has none; 0 if it has */
-	ino_t ino;
-	bool same;		/* as ours */
-};
-
-/* What is entered: a process, a pinned directory, or files. */
-struct target {
-	struct ns ns[8];
-	pid_t pid;		/* of a PID target, else 0 */
-	int pidfd, procfd;	/* of a PID target, else -1 */
 };
 
 /* "user,mnt,pid" or "all" to CLONE_NEW* flags; -1 names no type. */
@@ -160,6 +149,9 @@ parse_option(int c, char **argv, struct opts *o, bool *all)
 		break;
 	case 'l':
 		o->list = true;
+		break;
+	case OPT_TREE:
+		o->list = o->tree = true;
 		break;
 	default:
 		if ((t = nstype_byopt(c)) == NULL) {
@@ -365,20 +357,6 @@ open_target(struct target *t, const struct opts *o)
 		open_dir(t, o->target);
 }
 
-/* TYPE INODE same|different: one line each, for people and for awk. */
-static noreturn void
-list(const struct target *t, int select)
-{
-	size_t i;
-
-	for (i = 0; i < nstypes_len; i++)
-		if (t->ns[i].err == 0 && (!select || select & nstypes[i].flag))
-			printf("%s %lu %s\n", nstypes[i].name,
-			    (unsigned long)t->ns[i].ino,
-			    t->ns[i].same ? "same" : "different");
-	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
-}
-
 /*
  * The chosen namespaces, else all the target has; never one we are in
  * already: entering our own user namespace is refused (EINVAL), and the
@@ -553,7 +531,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	open_target(&t, &o);
 	if (o.list)
-		list(&t, o.select);
+		list(&t, o.select, o.tree);
 	flags = choose(&t, o.select);
 	if (o.root)
 		rootfd = open_proc_dir(&t, "root");
