@@ -44,7 +44,8 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	gcc-multilib mandoc zsh bash-completion cpio gzip xz-utils zstd \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
-	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev
+	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
+	s6
 
 all: $(BINS)
 
