@@ -23,6 +23,7 @@ CONCH_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP
 # Each tool links only what it uses.
 LDLIBS_capset = -lcap
 LDLIBS_scfilter = -lseccomp -ljansson
+LDLIBS_conch = -ljansson
 
 # A tool is cmd/NAME.c, or cmd/NAME/*.c when it has subsystems of its own.
 TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))) \
