@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -165,4 +166,42 @@ cgroup_pids(const char *cgroup, pid_t *pids, size_t max)
 	n = pids_below(fd, pids, 0, max, 0);
 	close(fd);
 	return n;
+}
+
+/* The inode of PID's pid namespace, or 0. */
+static unsigned long
+pidns_of(pid_t pid)
+{
+	char path[64];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	return stat(path, &sb) == 0 ? (unsigned long)sb.st_ino : 0;
+}
+
+/*
+ * Every process of the container: those of its cgroup that share its
+ * init's pid namespace (nsnew -p waits outside it, in the cgroup), else
+ * its init alone.
+ */
+size_t
+container_pids(const struct state *st, pid_t *pids, size_t max)
+{
+	unsigned long ns = 0;
+	size_t i, n = 0, kept = 0;
+	int fd = state_pidfd(st);
+
+	if (fd == -1)
+		return 0;
+	close(fd);
+	if (st->cgroup[0] != '\0')
+		n = cgroup_pids(st->cgroup, pids, max);
+	if (pidns_of(st->pid) != pidns_of(getpid()))
+		ns = pidns_of(st->pid);
+	for (i = 0; i < n; i++)
+		if (ns == 0 || pidns_of(pids[i]) == ns)
+			pids[kept++] = pids[i];
+	if (kept == 0)
+		pids[kept++] = st->pid;
+	return kept;
 }

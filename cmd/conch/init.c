@@ -150,6 +150,20 @@ prog_find(const char *prog, const char *path, char *out, size_t size)
 	exit(EXIT_NOT_FOUND);
 }
 
+/* No HOME in process.env: the user's from /etc/passwd, else /, as runc. */
+static void
+home_default(struct strv *env)
+{
+	struct passwd_ent pw;
+
+	if (env_get(env, "HOME") != NULL)
+		return;
+	if (user_by_uid(getuid(), &pw) == 0 && pw.home[0] != '\0')
+		strv_addf(env, "HOME=%s", pw.home);
+	else
+		strv_add(env, "HOME=/");
+}
+
 static void
 fifo_wait(int fifo)
 {
@@ -196,6 +210,7 @@ step_init(int argc, char **argv)
 		umask((mode_t)o.umask);
 	if (o.cwd != NULL && chdir(o.cwd) == -1)
 		die_sys("init: process.cwd %s", o.cwd);
+	home_default(&o.env);
 	path = env_get(&o.env, "PATH");
 	prog_find(argv[optind], path != NULL ? path :
 	    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

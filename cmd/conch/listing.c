@@ -49,7 +49,7 @@ cmd_ps(const struct global *g, int argc, char **argv)
 	static pid_t pids[MAXPIDS];
 	struct state st;
 	bool json = false;
-	size_t i, n = 0;
+	size_t i, n;
 	int c;
 
 	optind = 1;
@@ -61,10 +61,7 @@ cmd_ps(const struct global *g, int argc, char **argv)
 	if (optind + 1 != argc)
 		die("ps: expected one container ID (see conch --help)");
 	state_open(g->root, argv[optind], &st);
-	if (st.cgroup[0] != '\0')
-		n = cgroup_pids(st.cgroup, pids, MAXPIDS);
-	if (n == 0 && state_status(&st) != ST_STOPPED)
-		pids[n++] = st.pid;
+	n = container_pids(&st, pids, MAXPIDS);
 	if (!json)
 		printf("%-8s %s\n", "PID", "CMD");
 	for (i = 0; i < n; i++) {
@@ -160,6 +157,9 @@ cmd_list(const struct global *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		die("list: no arguments (see conch --help)");
+	if (g->root == NULL)
+		die("no --root, and no XDG_RUNTIME_DIR for a user's "
+		    "containers");
 	n = scandir(g->root, &names, NULL, alphasort);
 	if (n == -1 && errno != ENOENT)
 		die_sys("list %s", g->root);

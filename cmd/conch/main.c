@@ -84,9 +84,8 @@ default_root(struct global *g)
 	else if (xdg != NULL && xdg[0] == '/') {
 		snprintf(root, sizeof(root), "%s/conch", xdg);
 		g->root = root;
-	} else
-		die("no --root, and no XDG_RUNTIME_DIR for a user's "
-		    "containers");
+	}
+	/* else NULL: the commands that need a state directory say so */
 }
 
 static void

@@ -67,19 +67,6 @@ parse_signal(const char *s)
 	die("kill: unknown signal '%s'", s);
 }
 
-/* Every process of the container: its cgroup's, else its init alone. */
-static size_t
-container_pids(const struct state *st, pid_t *pids, size_t max)
-{
-	size_t n = 0;
-
-	if (st->cgroup[0] != '\0')
-		n = cgroup_pids(st->cgroup, pids, max);
-	if (n == 0 && st->pid > 0 && state_status(st) != ST_STOPPED)
-		pids[n++] = st->pid;
-	return n;
-}
-
 static void
 signal_all(const struct state *st, int sig)
 {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime.h"
 
@@ -194,9 +195,11 @@ user_read(json_t *user, const struct jpath *p, struct chain *c)
 		if (o >= sizeof(list))
 			die_field(&g, "too many groups");
 	}
+	/* Unprivileged, the user namespace may deny setgroups(2); capset
+	 * then leaves the groups as they are, as runc does rootless. */
 	if (o > 0)
 		strv_addf(&c->capset, "--groups=%s", list);
-	else
+	else if (geteuid() == 0)
 		strv_add(&c->capset, "--clear-groups");
 	if (jint(user, "umask", p, 0, 0777, &umask))
 		strv_addf(&c->init, "--umask=%04llo", umask);

@@ -179,6 +179,7 @@ int cgroup_dir_exists(const char *cg);
 int cgroup_freeze(const struct global *g, const char *cgroup, bool frozen);
 bool cgroup_frozen(const char *cgroup);
 size_t cgroup_pids(const char *cgroup, pid_t *pids, size_t max);
+size_t container_pids(const struct state *st, pid_t *pids, size_t max);
 
 /* console.c */
 int console_connect(const char *path);

@@ -38,6 +38,14 @@ id_check(const char *id)
 		    "at most 200)", id);
 }
 
+static void
+root_check(const char *root)
+{
+	if (root == NULL)
+		die("no --root, and no XDG_RUNTIME_DIR for a user's "
+		    "containers");
+}
+
 /* --root, made (0700) with its parents when missing. */
 void
 state_root(const char *root)
@@ -45,6 +53,7 @@ state_root(const char *root)
 	char path[PATH_MAX];
 	size_t i;
 
+	root_check(root);
 	if (strlen(root) >= sizeof(path))
 		die("--root %s: too long", root);
 	snprintf(path, sizeof(path), "%s", root);
@@ -105,6 +114,7 @@ state_open(const char *root, const char *id, struct state *st)
 	json_error_t e;
 	json_t *o;
 
+	root_check(root);
 	id_check(id);
 	memset(st, 0, sizeof(*st));
 	snprintf(st->id, sizeof(st->id), "%s", id);
@@ -121,7 +131,9 @@ state_open(const char *root, const char *id, struct state *st)
 	str_field(o, "created", st->created, sizeof(st->created));
 	str_field(o, "cgroup", st->cgroup, sizeof(st->cgroup));
 	str_field(o, "cgroupTop", st->cgroup_top, sizeof(st->cgroup_top));
-	st->annotations = json_incref(json_object_get(o, "annotations"));
+	if (json_is_object(json_object_get(o, "annotations")))
+		st->annotations = json_incref(json_object_get(o,
+		    "annotations"));
 	json_decref(o);
 }
 
