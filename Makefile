@@ -6,6 +6,9 @@ VERSION = 0.1.0
 
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
+# The static builds conch carries into containers (see conch(1)).
+LIBEXECDIR = $(PREFIX)/libexec/conch
+CARRIED = capset scfilter conch
 MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
@@ -164,7 +167,7 @@ check: deps all static testprogs
 
 # The same suites against an installed tree (binaries, man pages,
 # completions), which uninstall then leaves empty.
-installcheck: all testprogs
+installcheck: all static testprogs
 	@d=$$(mktemp -d /tmp/conch-install.XXXXXX) && chmod 755 $$d && \
 	$(MAKE) -s install DESTDIR=$$d PREFIX=/usr && \
 	CONCH_BIN=$$d/usr/bin CONCH_MANDIR=$$d/usr/share/man \
@@ -230,6 +233,12 @@ install: all
 			cp -f completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/ || exit 1; fi; \
 	done
 	if [ -f man/conch.7 ]; then cp -f man/conch.7 $(DESTDIR)$(MANDIR)/man7/; fi
+	# The runtime's steps after pivot, when make static built them.
+	for t in $(CARRIED); do \
+		if [ -f static/$$t ]; then mkdir -p $(DESTDIR)$(LIBEXECDIR) && \
+			cp -f static/$$t $(DESTDIR)$(LIBEXECDIR)/$$t && \
+			chmod 755 $(DESTDIR)$(LIBEXECDIR)/$$t || exit 1; fi; \
+	done
 
 uninstall:
 	for t in $(TOOLS); do \
@@ -237,6 +246,8 @@ uninstall:
 			$(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man7/conch.7
+	for t in $(CARRIED); do rm -f $(DESTDIR)$(LIBEXECDIR)/$$t; done
+	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build bin static
