@@ -6,9 +6,10 @@ VERSION = 0.1.0
 
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
-# The static builds conch carries into containers (see conch(1)).
+# The static builds conch runs its chains with, and carries into
+# containers (see conch(1)).
 LIBEXECDIR = $(PREFIX)/libexec/conch
-CARRIED = capset scfilter conch
+CARRIED = cgmake rlimit cgput nsjoin nsnew pivot capset scfilter conch
 MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
@@ -233,7 +234,7 @@ install: all
 			cp -f completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/ || exit 1; fi; \
 	done
 	if [ -f man/conch.7 ]; then cp -f man/conch.7 $(DESTDIR)$(MANDIR)/man7/; fi
-	# The runtime's steps after pivot, when make static built them.
+	# The runtime's chain, when make static built it.
 	for t in $(CARRIED); do \
 		if [ -f static/$$t ]; then mkdir -p $(DESTDIR)$(LIBEXECDIR) && \
 			cp -f static/$$t $(DESTDIR)$(LIBEXECDIR)/$$t && \

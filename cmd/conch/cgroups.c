@@ -82,7 +82,9 @@ cgroup_remove(const struct global *g, const struct state *st)
 
 	if (st->cgroup_top[0] == '\0')
 		return;
-	if (cgroup_dir_exists(st->cgroup) && run_tool(g, argv) != 0)
+	/* Empty (the container's processes are gone), it just goes. */
+	cgroup_dir(st->cgroup, dir, sizeof(dir));
+	if (rmdir(dir) == -1 && errno != ENOENT && run_tool(g, argv) != 0)
 		return;
 	snprintf(path, sizeof(path), "%s", st->cgroup);
 	while ((slash = strrchr(path, '/')) != NULL && strlen(path) > n) {

@@ -57,6 +57,7 @@ struct global {
 	struct logopts log;
 	const char *self;	/* conch's own executable, for the chain */
 	char tooldir[PATH_MAX];	/* where the other tools are */
+	char chaindir[2 * PATH_MAX];	/* the chain's: their static builds */
 };
 
 /* hooks.c */
