@@ -47,12 +47,11 @@ jqset() {
 	jq "$@" "$f" >"$f.new" && mv "$f.new" "$f" || fail "jq $*"
 }
 
-# args NAME ARG...: process.args (made by python3: jq --args would take
-# a -c among them as its own option).
+# args NAME ARG...: process.args (after --, or jq takes a -c as its own).
 args() {
 	local b=$1 a
 	shift
-	a=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$@")
+	a=$(jq -nc '$ARGS.positional' --args -- "$@")
 	jqset "$b" --argjson a "$a" '.process.args = $a'
 }
 
@@ -594,6 +593,21 @@ test_hook_failure_and_timeout() {
 	nothing_left b c3
 	jqset b '.hooks = {prestart: [{path: "relative"}]}'
 	assert_fails 125 "conch: config.json: hooks.prestart[0].path: expected an absolute path" C create -b "$T/b" c4
+}
+
+# Interrupted while a hook runs, create kills the hook and the chain and
+# removes what it made, and dies of the signal.
+test_interrupted_create_undoes() {
+	[ -z "$_skipped" ] || return 0
+	bundle b
+	jqset b '.hooks = {createRuntime: [{path: "/bin/sleep", args: ["sleep", "31.25"]}]}'
+	spawn create C create -b "$T/b" c1
+	wait_for "pgrep -f '^sleep 31.25$' >/dev/null" || fail "no hook running"
+	pkill -INT -f "^conch --root $T/state --log"
+	assertEquals "died of SIGINT" 130 "$(status_of create)"
+	assertFalse "the hook is gone" "pgrep -f '^sleep 31.25$'"
+	assertEquals "conch: interrupted by SIGINT" "$(log_errors)"
+	nothing_left b c1
 }
 
 # --- what PROG can reach --------------------------------------------------

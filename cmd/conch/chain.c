@@ -116,9 +116,10 @@ carry(const struct global *g, const char *name)
 	size_t i;
 	int fd = -1, mfd;
 
-	for (i = 0; i < LEN(static_dirs) && fd == -1; i++) {
-		snprintf(path, sizeof(path), "%s/%s/%s", g->tooldir, static_dirs[i],
-		    name);
+	/* Beside conch last: a static conch's tools (an initramfs's). */
+	for (i = 0; i <= LEN(static_dirs) && fd == -1; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", g->tooldir, i <
+		    LEN(static_dirs) ? static_dirs[i] : ".", name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd == -1)

@@ -203,7 +203,6 @@ container_make(const struct global *g, const struct createopts *o,
 	id_check(o->id);
 	bundle_read(o, c, st);
 	state_root(g->root);
-	interrupt_catch();
 	launch_init(l, g, o->preserve);
 	if (state_new(g->root, o->id, st) == -1) {
 		l->armed = false;

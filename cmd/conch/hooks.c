@@ -100,9 +100,15 @@ hook_wait(pid_t pid, int timeout, bool *timed_out)
 	*timed_out = false;
 	pfd.fd = syscall(SYS_pidfd_open, pid, 0);
 	if (pfd.fd >= 0) {
-		do
-			r = poll(&pfd, 1, timeout > 0 ? timeout * 1000 : -1);
-		while (r == -1 && errno == EINTR);
+		/* Interrupted (create undoes), the hook does not outlive it. */
+		while ((r = poll(&pfd, 1, timeout > 0 ? timeout * 1000 : -1)) ==
+		    -1 && errno == EINTR && !interrupted())
+			;
+		if (r == -1 && interrupted()) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			interrupt_check();
+		}
 		if (r == 0) {
 			*timed_out = true;
 			kill(pid, SIGKILL);

@@ -155,6 +155,9 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "init") == 0)
 		return step_init(argc - 1, argv + 1);
 	parse_globals(argc, argv, &g);
+	/* SIGINT, SIGTERM, SIGHUP: undo (create's undo), log, then die of
+	 * it: the atexit handlers run in the reverse of this order. */
+	interrupt_catch();
 	log_open(&g.log);
 	cmd = command_lookup(argv[optind]);
 	find_tools(&g);
