@@ -81,7 +81,8 @@ create_args(int argc, char **argv, struct createopts *o)
 
 /* The bundle, read and checked whole, and its cgroup resolved. */
 static void
-bundle_read(const struct createopts *o, struct chain *c, struct state *st)
+bundle_read(const struct global *g, const struct createopts *o,
+    struct chain *c, struct state *st)
 {
 	config_load(o->bundle != NULL ? o->bundle : ".", c);
 	c->keyring = o->no_keyring ? NULL : o->id;
@@ -98,7 +99,12 @@ bundle_read(const struct createopts *o, struct chain *c, struct state *st)
 		die("config.json: linux.seccomp without "
 		    "process.noNewPrivileges: scfilter always sets "
 		    "no_new_privs");
-	if (c->cgroup[0] == '\0' && (c->cgmake.n > 0 || geteuid() == 0))
+	if (g->no_cgroup && c->cgmake.n > 0)
+		die("config.json: linux.resources: --cgroup-manager disabled: "
+		    "there is no cgroup to apply them to");
+	if (g->no_cgroup)
+		c->cgroup[0] = '\0';
+	else if (c->cgroup[0] == '\0' && (c->cgmake.n > 0 || geteuid() == 0))
 		snprintf(c->cgroup, sizeof(c->cgroup), "/conch/%s", o->id);
 	memset(st, 0, sizeof(*st));
 	if (c->cgroup[0] != '\0') {
@@ -201,7 +207,7 @@ container_make(const struct global *g, const struct createopts *o,
 	char copy[PATH_MAX + 16];
 
 	id_check(o->id);
-	bundle_read(o, c, st);
+	bundle_read(g, o, c, st);
 	state_root(g->root);
 	launch_init(l, g, o->preserve);
 	if (state_new(g->root, o->id, st) == -1) {

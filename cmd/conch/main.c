@@ -33,6 +33,9 @@ static const char usage[] =
 "                        one line each, as runc writes them (text)\n"
 "  --debug               print each step, of conch and of the chain\n"
 "  --systemd-cgroup      refused: conch makes its cgroups with cgmake\n"
+"  --cgroup-manager cgroupfs|disabled\n"
+"                        as crun's: disabled makes no cgroup (podman\n"
+"                        asks so for a container without cgroups)\n"
 "  -v, --verbose         the same\n"
 "  -h, --help            print this help\n"
 "  -V, --version         print the version\n"
@@ -72,7 +75,7 @@ static const struct command commands[] = {
 	{ "spec", cmd_spec }, { "chain", cmd_chain },
 };
 
-enum { G_ROOT = 256, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD };
+enum { G_ROOT = 256, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD, G_CGMGR };
 
 static void
 default_root(struct global *g)
@@ -98,6 +101,7 @@ parse_globals(int argc, char **argv, struct global *g)
 		{ "log-format", required_argument, NULL, G_LOG_FORMAT },
 		{ "debug", no_argument, NULL, G_DEBUG },
 		{ "systemd-cgroup", no_argument, NULL, G_SYSTEMD },
+		{ "cgroup-manager", required_argument, NULL, G_CGMGR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -117,10 +121,17 @@ parse_globals(int argc, char **argv, struct global *g)
 			die("--log-format '%s': text or json", optarg);
 		else if (c == G_DEBUG)
 			conch_verbose = 1;
-		else if (c == G_SYSTEMD)
-			die("--systemd-cgroup: there is no systemd cgroup "
-			    "driver here: conch makes cgroups itself, with "
-			    "cgmake");
+		else if (c == G_SYSTEMD || (c == G_CGMGR &&
+		    strcmp(optarg, "systemd") == 0))
+			die("%s: there is no systemd cgroup driver here: conch "
+			    "makes cgroups itself, with cgmake",
+			    c == G_SYSTEMD ? "--systemd-cgroup" :
+			    "--cgroup-manager systemd");
+		else if (c == G_CGMGR && strcmp(optarg, "disabled") == 0)
+			g->no_cgroup = true;
+		else if (c == G_CGMGR && strcmp(optarg, "cgroupfs") != 0)
+			die("--cgroup-manager '%s': cgroupfs or disabled",
+			    optarg);
 		else
 			common_option(c, argv, usage);
 	}

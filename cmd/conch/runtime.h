@@ -58,6 +58,7 @@ struct global {
 	const char *self;	/* conch's own executable, for the chain */
 	char tooldir[PATH_MAX];	/* where the other tools are */
 	char chaindir[2 * PATH_MAX];	/* the chain's: their static builds */
+	bool no_cgroup;		/* --cgroup-manager disabled */
 };
 
 /* hooks.c */
