@@ -209,6 +209,51 @@ read_config(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * PATH's JSON (opened close-on-exec, which jansson's fopen() would not
+ * do), integers too big for jansson read as reals, as config_load() does.
+ */
+json_t *
+json_read(const char *path, json_error_t *e)
+{
+	json_t *o;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		snprintf(e->text, sizeof(e->text), "%s", strerror(errno));
+		e->line = e->column = 0;
+		return NULL;
+	}
+	o = json_loadfd(fd, JSON_REJECT_DUPLICATES, e);
+	if (o == NULL && strstr(e->text, "too big integer") != NULL &&
+	    lseek(fd, 0, SEEK_SET) == 0)
+		o = json_loadfd(fd, JSON_REJECT_DUPLICATES |
+		    JSON_DECODE_INT_AS_REAL, e);
+	close(fd);
+	return o;
+}
+
+/* O as PATH (mode 0600, close-on-exec), or -1. */
+int
+json_write(json_t *o, const char *path)
+{
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
+	    0600);
+	if (fd == -1)
+		return -1;
+	if (json_dumpfd(o, fd, JSON_INDENT(1)) == -1 || write(fd, "\n", 1) !=
+	    1) {
+		err = errno;
+		close(fd);
+		errno = err != 0 ? err : EIO;
+		return -1;
+	}
+	return close(fd);
+}
+
 /* BUNDLE/config.json, parsed; C gets the bundle's absolute path. */
 json_t *
 config_load(const char *bundle, struct chain *c)

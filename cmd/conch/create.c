@@ -222,7 +222,7 @@ container_make(const struct global *g, const struct createopts *o,
 	st->annotations = json_incref(c->annotations);
 	state_save(st);
 	snprintf(copy, sizeof(copy), "%s/config.json", st->dir);
-	if (json_dump_file(c->config, copy, JSON_INDENT(1)) == -1)
+	if (json_write(c->config, copy) == -1)
 		die_sys("write %s", copy);
 	chain_fds(g, o, c, st, l);
 	chain_argv(g, c, &l->fds, &argv);

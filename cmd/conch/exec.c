@@ -75,7 +75,7 @@ static json_t *
 load_process(const char *path)
 {
 	json_error_t e;
-	json_t *p = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	json_t *p = json_read(path, &e);
 
 	if (p == NULL)
 		die("--process %s: line %d, column %d: %s", path, e.line,

@@ -116,6 +116,8 @@ bool jint(json_t *obj, const char *key, const struct jpath *p, long long min,
     long long max, long long *out);
 void jknown(json_t *obj, const struct jpath *p, const char *const *handled,
     const char *const *unsupported);
+json_t *json_read(const char *path, json_error_t *e);
+int json_write(json_t *o, const char *path);
 json_t *config_load(const char *bundle, struct chain *c);
 void config_read(struct chain *c, bool create);
 void config_free(struct chain *c);

@@ -121,7 +121,7 @@ state_open(const char *root, const char *id, struct state *st)
 	snprintf(st->dir, sizeof(st->dir), "%s/%s", root, id);
 	state_lock(st);
 	snprintf(path, sizeof(path), "%s/state.json", st->dir);
-	o = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	o = json_read(path, &e);
 	if (o == NULL)
 		die("container %s: %s: %s", id, path, e.text);
 	st->pid = json_integer_value(json_object_get(o, "pid"));
@@ -153,7 +153,7 @@ state_save(const struct state *st)
 		die("state.json: cannot build it");
 	snprintf(tmp, sizeof(tmp), "%s/state.json.new", st->dir);
 	snprintf(path, sizeof(path), "%s/state.json", st->dir);
-	if (json_dump_file(o, tmp, JSON_INDENT(1)) == -1)
+	if (json_write(o, tmp) == -1)
 		die_sys("write %s", tmp);
 	json_decref(o);
 	if (rename(tmp, path) == -1)
@@ -265,7 +265,7 @@ state_config(const struct state *st)
 	json_t *o;
 
 	snprintf(path, sizeof(path), "%s/config.json", st->dir);
-	o = json_load_file(path, JSON_DECODE_INT_AS_REAL, &e);
+	o = json_read(path, &e);
 	if (o == NULL)
 		die("container %s: %s: %s", st->id, path, e.text);
 	return o;
