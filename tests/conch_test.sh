@@ -10,12 +10,12 @@
 
 ROOTFS_TEMPLATE=
 # sysprobe, where mkrootfs --copy puts it in the root: at its own path.
-SP=$CONCH_TESTPROGS/sysprobe
+SP=$(command -v sysprobe)
 
 oneTimeSetUp() {
 	ROOTFS_TEMPLATE=$(mktemp -d /tmp/conch-conch-root.XXXXXX)
 	chmod 755 "$ROOTFS_TEMPLATE"
-	mkrootfs --busybox --copy "$CONCH_TESTPROGS/sysprobe" "$ROOTFS_TEMPLATE/r" >/dev/null ||
+	mkrootfs --busybox --copy "$SP" "$ROOTFS_TEMPLATE/r" >/dev/null ||
 		echo "oneTimeSetUp: mkrootfs failed" >&2
 }
 
@@ -627,8 +627,12 @@ test_prog_reaches_no_conch() {
 	assert_ok C run -b "$T/b" c1 </dev/null
 	assert_contains "$OUT" "0 1 2 3 "
 	assert_not_contains "$OUT" "0 1 2 3 4"
-	assert_not_contains "$OUT" "$TOP"
-	assert_not_contains "${OUT//$T/}" "conch"
+	# The root's own path (mountinfo shows it from its file system's
+	# root: /tmp's, when that is a tmpfs) is the one that may say conch.
+	local clean=${OUT//$T/}
+	clean=${clean//${T#/tmp}/}
+	assert_not_contains "$clean" "$TOP/"
+	assert_not_contains "$clean" "conch"
 	assert_not_contains "$OUT" "CONCH"
 	assert_contains "$OUT" "/bin/busybox"
 	assertEquals "memfds of PID 1" 0 "$(tail -1 <<<"$OUT")"
@@ -701,7 +705,12 @@ test_chain_is_what_runs() {
 	need_cmd jq || return 0
 	bundle b
 	mkrootfs --tools "$T/b/rootfs" >/dev/null || { fail "mkrootfs --tools"; return; }
-	cp "$TOP/static/conch" "$T/b/rootfs/bin/conch"
+	# conch in the root, as the person's chain runs it there: static.
+	if [ -x "$TOP/static/conch" ]; then
+		cp "$TOP/static/conch" "$T/b/rootfs/bin/conch"
+	else
+		cp "$(command -v conch)" "$T/b/rootfs/bin/conch"
+	fi
 	jqset b '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["reboot"], action: "SCMP_ACT_ERRNO"}]} |
 		.linux.sysctl = {"net.ipv4.ip_forward": "1"} | .hostname = "typed"'
 	probe b "hostname; id; cat /proc/sys/net/ipv4/ip_forward; grep -E '^(Cap|NoNew|Seccomp:)' /proc/self/status; $SP reboot 0 0 0 0; ulimit -n"
