@@ -143,6 +143,13 @@ testprogs: $(TESTPROGS) $(UNITBINS)
 
 build/tests/unit/%.o: CONCH_CPPFLAGS += -Icmd
 
+# mkrootfs: the ELF and tar readers and the loader's search, through
+# their own interfaces.
+UNIT_OBJ_elf = build/cmd/mkrootfs/elf.o build/cmd/mkrootfs/util.o
+UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
+UNIT_OBJ_tar = build/cmd/mkrootfs/tar.o build/cmd/mkrootfs/decompress.o \
+	build/cmd/mkrootfs/util.o
+
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libconch.a $(UNIT_LDLIBS_$*)
@@ -206,6 +213,11 @@ build/fuzz/%.o: %.c
 	$(FUZZ_CC) $(CONCH_CPPFLAGS) -Icmd -Itests/fuzz -std=c11 -Wall -Wextra \
 		-MMD -MP $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
+# mkrootfs: the tar reader with unpacking, and the ELF reader.
+FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o decompress.o \
+	unpack.o root.o util.o)
+FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
+
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIBOBJ)
@@ -215,6 +227,23 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=exit -o $@ \
 		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
+
+# scfilter: its unit tests (the BPF compiler, the profile readers) and the
+# fuzz harnesses of its readers link its files but main.c; those of the
+# compiler also the BPF interpreter and the oracle they share
+# (tests/unit/bpfvm.c, scmodel.c).
+SCFILTER_PARTS = names rules text runc json filter bpf
+SCFILTER_ORACLE = tests/unit/bpfvm.o tests/unit/scmodel.o
+UNIT_OBJ_scfilter_bpf = $(SCFILTER_PARTS:%=build/cmd/scfilter/%.o) \
+	$(SCFILTER_ORACLE:%=build/%)
+UNIT_LDLIBS_scfilter_bpf = $(LDLIBS_scfilter)
+UNIT_OBJ_scfilter_readers = $(SCFILTER_PARTS:%=build/cmd/scfilter/%.o)
+UNIT_LDLIBS_scfilter_readers = $(LDLIBS_scfilter)
+FUZZ_OBJ_scfilter_text = $(SCFILTER_PARTS:%=build/fuzz/cmd/scfilter/%.o) \
+	$(SCFILTER_ORACLE:%=build/fuzz/%)
+FUZZ_LDLIBS_scfilter_text = $(LDLIBS_scfilter)
+FUZZ_OBJ_scfilter_json = $(FUZZ_OBJ_scfilter_text)
+FUZZ_LDLIBS_scfilter_json = $(LDLIBS_scfilter)
 
 bench: deps all static
 	tests/bench.sh

@@ -156,7 +156,7 @@ test_cgroup_limits_inside() {
 	# read the events with builtins only (no fork left to make).
 	run env CONCH_DEMO_ROOT="$T/root" "$DEMO" /bin/sh -c '
 		cat /sys/fs/cgroup/pids.max
-		(i=0; while [ $i -lt 80 ]; do sleep 2 & i=$((i + 1)); done) 2>/dev/null
+		(i=0; while [ $i -lt 80 ]; do sleep 60 & i=$((i + 1)); done) 2>/dev/null
 		while read -r k v; do [ "$k" = max ] && echo "max $v"; done \
 			</sys/fs/cgroup/pids.events'
 	assertEquals "pids.max inside" 64 "$(head -n 1 <<<"$OUT")"

@@ -1,0 +1,435 @@
+/*
+ * scfilter: install a seccomp filter, then run PROG.
+ *
+ * Rules come from built-in profiles, profile files (a short text format,
+ * or OCI/Docker JSON) and the command line, in the order given: for each
+ * system call the last rule that matches its arguments decides, and the
+ * default action takes the rest. A JSON profile is first read as runc
+ * reads it (runc.c). That is a list tried in order, which BPF does
+ * directly, so the program is generated here, for every architecture
+ * the machine runs, each with its own argument width. libseccomp gives
+ * the system call tables; its own rule database cannot express "the last
+ * match wins" (one comparison per argument in a rule, no per-call
+ * fallback, overlapping rules settled by its tree order), costs about a
+ * millisecond per architecture, and hangs on some rule sets (2.5.4).
+ *
+ * The files, each depending only on those before it: names.c (system
+ * calls, errno values, constants, architectures), rules.c (the rule set,
+ * actions, the verdict), text.c and json.c (the profile readers; runc.c
+ * settles a JSON profile's rules as runc does), filter.c (the plan per
+ * architecture), bpf.c (the BPF compiler), pfc.c (--dump), prog.c (PROG
+ * and noexec), and this one: the options and the steps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
+
+#include <seccomp.h>
+
+#include "conch.h"
+#include "bpf.h"
+#include "json.h"
+#include "pfc.h"
+#include "prog.h"
+#include "text.h"
+
+static const char usage[] =
+    "Usage: scfilter [OPTION]... [--] [PROG [ARG]...]\n"
+    "       scfilter [OPTION]... --dump|--bpf FILE\n"
+    "       scfilter --list WHAT|--show PROFILE\n"
+    "Install a seccomp filter, then run PROG (default: $SHELL).\n"
+    "\n"
+    "  -f, --profile NAME|FILE  add a built-in profile (default, nonet,\n"
+    "                           noexec) or a profile file, text or JSON\n"
+    "      --allow LIST         allow these system calls\n"
+    "      --deny LIST          make them fail with EPERM\n"
+    "      --errno ERR:LIST     make them fail with ERR (name or number)\n"
+    "      --kill LIST          kill the process that makes them\n"
+    "      --log LIST           allow and log them\n"
+    "      --default ACTION     for every other call (default: allow)\n"
+    "      --arch LIST          architectures let through (default: all\n"
+    "                           this machine runs); others are killed\n"
+    "      --dump               print the filter (as libseccomp PFC), exit\n"
+    "      --bpf FILE           write the filter as raw BPF (- for stdout),\n"
+    "                           exit\n"
+    "      --list WHAT          print the profiles, syscalls, constants or\n"
+    "                           errnos known, exit\n"
+    "      --show PROFILE       print a built-in profile, exit\n"
+    "  -v, --verbose            print each step\n"
+    "  -h, --help               print this help\n"
+    "  -V, --version            print the version\n"
+    "\n"
+    "LIST: system calls separated by commas. ACTION: allow, errno[=ERR],\n"
+    "kill, kill-process, trap, log. Later rules win over earlier ones.\n";
+
+enum {
+	OPT_ALLOW = 256, OPT_DENY, OPT_ERRNO, OPT_KILL, OPT_LOG, OPT_DEFAULT,
+	OPT_ARCH, OPT_DUMP, OPT_BPF, OPT_LIST, OPT_SHOW,
+};
+
+static const struct option longopts[] = {
+	{ "profile", required_argument, NULL, 'f' },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "deny", required_argument, NULL, OPT_DENY },
+	{ "errno", required_argument, NULL, OPT_ERRNO },
+	{ "kill", required_argument, NULL, OPT_KILL },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "default", required_argument, NULL, OPT_DEFAULT },
+	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "dump", no_argument, NULL, OPT_DUMP },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "list", required_argument, NULL, OPT_LIST },
+	{ "show", required_argument, NULL, OPT_SHOW },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* ---- -f NAME|FILE, --allow LIST and friends ----------------------------- */
+
+#define PROFILE_MAX (16 << 20)
+
+/* The whole file, NUL-terminated; *len without the NUL. */
+static char *
+read_profile_file(const char *path, size_t *len)
+{
+	size_t cap = 8192;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		die_err(errno, errno == ENOENT && strchr(path, '/') == NULL ?
+		    "not a built-in profile either: default, nonet, noexec" :
+		    NULL, "open profile %s", path);
+	*len = 0;
+	for (;;) {
+		if (buf == NULL || *len + 1 == cap) {
+			if (buf != NULL)
+				cap *= 2;
+			if (cap > PROFILE_MAX)
+				die("profile %s: larger than %d MiB", path,
+				    PROFILE_MAX >> 20);
+			if ((buf = realloc(buf, cap)) == NULL)
+				die_sys("realloc");
+		}
+		n = read(fd, buf + *len, cap - 1 - *len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			die_sys("read profile %s", path);
+		if (n == 0)
+			break;
+		*len += n;
+	}
+	close(fd);
+	buf[*len] = '\0';
+	return buf;
+}
+
+static void
+add_profile(struct profile *p, const char *arg)
+{
+	const struct builtin *b = builtin_byname(arg);
+	char *text;
+	size_t len, rules = p->n;
+
+	if (b != NULL && strchr(arg, '/') == NULL) {
+		if ((text = strdup(b->text)) == NULL)
+			die_sys("strdup");
+		profile_hold(p, text, free);
+		text_profile_read(p, text, b->name);
+		trace("profile %s (built-in): %zu rules", arg, p->n - rules);
+		return;
+	}
+	text = read_profile_file(arg, &len);
+	if (text[strspn(text, " \t\r\n")] == '{') {
+		json_profile_read(p, text, len, arg);
+		free(text);
+		trace("profile %s (JSON): %zu rules", arg, p->n - rules);
+		return;
+	}
+	if (memchr(text, '\0', len) != NULL)
+		die("profile %s: a binary file, neither text nor JSON", arg);
+	profile_hold(p, text, free);
+	text_profile_read(p, text, arg);
+	trace("profile %s (text): %zu rules", arg, p->n - rules);
+}
+
+/* --allow LIST and friends: unconditional rules. */
+static void
+add_call_list(struct profile *p, const char *opt, char *list, uint32_t act)
+{
+	const struct where w = { opt, 0 };
+	struct rule r = { .act = act };
+	char *name, *end;
+
+	for (name = list;; name = end + 1) {
+		end = strchr(name, ',');
+		if (end != NULL)
+			*end = '\0';
+		if (*name == '\0')
+			die_at(&w, "empty system call name in the list");
+		profile_add_call(p, name, &r, &w);
+		if (end == NULL)
+			break;
+	}
+}
+
+static void
+add_errno_list(struct profile *p, char *arg)
+{
+	const struct where w = { "--errno", 0 };
+	char *colon = strchr(arg, ':');
+
+	if (colon == NULL || colon == arg || colon[1] == '\0')
+		die("--errno '%s': expected ERR:LIST", arg);
+	*colon = '\0';
+	add_call_list(p, "--errno", colon + 1,
+	    SCMP_ACT_ERRNO(parse_errno(arg, &w)));
+}
+
+/* ---- output: --dump, --bpf, --list, --show ------------------------------ */
+
+/* Raw BPF, as bwrap --seccomp and setpriv --seccomp-filter read it. */
+static void
+write_bpf(const struct sock_fprog *prog, const char *file)
+{
+	size_t len = prog->len * sizeof(*prog->filter);
+	int fd = STDOUT_FILENO, err;
+	ssize_t n;
+
+	if (strcmp(file, "-") != 0) {
+		fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		    O_NOCTTY, 0644);
+		if (fd == -1)
+			die_sys("open %s", file);
+	}
+	n = write(fd, prog->filter, len);
+	err = n == -1 ? errno : EIO;
+	if ((size_t)n == len && fd != STDOUT_FILENO && close(fd) == -1) {
+		err = errno;
+		n = -1;
+	}
+	if ((size_t)n != len) {
+		if (fd != STDOUT_FILENO)
+			unlink(file);
+		die_err(err, NULL, "write the filter to %s", file);
+	}
+	trace("%u BPF instructions written to %s", prog->len, file);
+}
+
+static noreturn void
+list_known(const char *what)
+{
+	if (strcmp(what, "profiles") == 0)
+		list_builtins();
+	else if (strcmp(what, "syscalls") == 0)
+		list_syscalls();
+	else if (strcmp(what, "constants") == 0)
+		list_constants();
+	else if (strcmp(what, "errnos") == 0)
+		list_errnos();
+	else
+		die("--list '%s': expected profiles, syscalls, constants or "
+		    "errnos", what);
+	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
+}
+
+static noreturn void
+show_builtin(const char *name)
+{
+	const struct builtin *b = builtin_byname(name);
+
+	if (b == NULL)
+		die("--show '%s': not a built-in profile (default, nonet, "
+		    "noexec)", name);
+	fputs(b->text, stdout);
+	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+struct opts {
+	struct profile *profile;	/* the rules the options give */
+	bool dump;
+	const char *bpf;
+	char **prog;
+};
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	const struct where def = { "--default", 0 }, arch = { "--arch", 0 };
+	struct profile *p = o->profile;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+:f:hvV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			add_profile(p, optarg);
+			break;
+		case OPT_ALLOW:
+			add_call_list(p, "--allow", optarg, SCMP_ACT_ALLOW);
+			break;
+		case OPT_DENY:
+			add_call_list(p, "--deny", optarg,
+			    SCMP_ACT_ERRNO(EPERM));
+			break;
+		case OPT_ERRNO:
+			add_errno_list(p, optarg);
+			break;
+		case OPT_KILL:
+			add_call_list(p, "--kill", optarg,
+			    SCMP_ACT_KILL_PROCESS);
+			break;
+		case OPT_LOG:
+			add_call_list(p, "--log", optarg, SCMP_ACT_LOG);
+			break;
+		case OPT_DEFAULT:
+			profile_set_default(p, parse_action(optarg, &def));
+			break;
+		case OPT_ARCH:
+			profile_parse_arches(p, optarg, &arch);
+			break;
+		case OPT_DUMP:
+			o->dump = true;
+			break;
+		case OPT_BPF:
+			o->bpf = optarg;
+			break;
+		case OPT_LIST:
+			list_known(optarg);
+
+		case OPT_SHOW:
+			show_builtin(optarg);
+		default:
+			common_option(c, argv, usage);
+		}
+	}
+	o->prog = argv + optind;
+}
+
+static long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static void
+trace_filter(const struct filter *flt, const struct sock_fprog *prog, long us)
+{
+	const struct profile *p = flt->profile;
+	char arches[64] = "", act[32];
+	size_t i;
+
+	if (!conch_verbose)
+		return;
+	for (i = 0; i < flt->narch; i++)
+		snprintf(arches + strlen(arches), sizeof(arches) -
+		    strlen(arches), "%s%s", i ? "," : "",
+		    flt->arch[i].arch->name);
+	trace("filter: %zu rules, default %s, architectures %s (others "
+	    "killed): %u BPF instructions in %ld µs", p->n,
+	    action_str(p->def, act, sizeof(act)), arches, prog->len, us);
+}
+
+/* The filter planned and compiled into prog (which points into b). */
+static void
+compile(struct filter *flt, struct bpf *b, struct sock_fprog *prog,
+    const struct profile *p, const struct exec_gate *gate)
+{
+	long start = now_us();
+
+	filter_build(flt, p, gate);
+	bpf_compile(b, flt, prog);
+	trace_filter(flt, prog, now_us() - start);
+}
+
+/* --dump and --bpf FILE: the filter written out instead of loaded. */
+static int
+write_filter(const struct opts *o)
+{
+	const struct profile *p = o->profile;
+	struct sock_fprog prog;
+	struct filter flt;
+	struct bpf b;
+
+	if (o->prog[0] != NULL)
+		die("--dump and --bpf write the filter instead of running PROG "
+		    "('%s')", o->prog[0]);
+	if (p->noexec)
+		trace("noexec: written out, execve is simply denied (only "
+		    "scfilter's own exec of PROG can pass)");
+	compile(&flt, &b, &prog, p, NULL);
+	if (o->bpf != NULL)
+		write_bpf(&prog, o->bpf);
+	if (o->dump) {
+		pfc_print(stdout, &flt);
+		if (fflush(stdout) == EOF)
+			die_sys("write the filter to stdout");
+	}
+	filter_free(&flt);
+	return 0;
+}
+
+/* no_new_privs, then the filter, with the flags of a JSON profile. */
+static void
+load_filter(const struct profile *p, const struct sock_fprog *prog,
+    const char *path)
+{
+	unsigned flags = (p->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
+	    (p->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+
+	trace("prctl(PR_SET_NO_NEW_PRIVS): needed to load a filter without "
+	    "CAP_SYS_ADMIN; no exec can gain privileges after it");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		die_sys("prctl(PR_SET_NO_NEW_PRIVS)");
+	trace("seccomp(SECCOMP_SET_MODE_FILTER), then exec %s", path);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) == -1)
+		die_sys("load the filter (%u BPF instructions)", prog->len);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct profile profile;
+	struct opts o = { .profile = &profile };
+	struct exec ex = { .envp = environ };
+	struct exec_gate gate, *g = NULL;
+	struct sock_fprog prog;
+	struct filter flt;
+	struct bpf b;
+
+	conch_init("scfilter");
+	profile_init(&profile);
+	parse_args(argc, argv, &o);
+	if (o.dump || o.bpf != NULL)
+		return write_filter(&o);
+
+	prog_find(&ex, o.prog[0] ? o.prog : NULL);
+	if (profile.noexec) {
+		prog_gate(&ex, &gate);
+		g = &gate;
+	} else {
+		prog_check_allowed(&profile, &ex);
+	}
+	compile(&flt, &b, &prog, &profile, g);
+	load_filter(&profile, &prog, ex.path);
+	prog_exec(&ex);
+}
