@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "conch.h"
+#include "devices.h"
 
 static const char usage[] =
 "Usage: cgmake [OPTION]... CGROUP [FILE=VALUE]... [-- PROG [ARG]...]\n"
@@ -43,7 +44,9 @@ static const char usage[] =
 "\n"
 "CGROUP is absolute from the cgroup2 root (/box), or relative to this\n"
 "process's own cgroup (box). VALUE: sizes with K, M, G or T (1024-based),\n"
-"max; cpu.max=PERCENT% of one CPU.\n";
+"max; cpu.max=PERCENT% of one CPU. devices.allow and devices.deny take\n"
+"cgroup v1's lines ('c 1:3 rwm', 'a'), made into one BPF device program:\n"
+"the last rule that matches decides; 'a' alone sets the default.\n";
 
 enum mode { CREATE, SHOW, DELETE };
 
@@ -308,7 +311,7 @@ controller_of(const char *file, char *out, size_t size)
 	out[0] = '\0';
 	if (file[n] == '\0' || n >= size || strncmp(file, "cgroup.", 7) == 0 ||
 	    (tail != NULL && strcmp(tail, ".pressure") == 0) ||
-	    strncmp(file, "cpu.stat", 8) == 0)
+	    strncmp(file, "cpu.stat", 8) == 0 || devices_file(file))
 		return;
 	memcpy(out, file, n);
 	out[n] = '\0';
@@ -734,6 +737,8 @@ write_setting(int fd, const char *rel, const char *path,
 	const char *what = NULL;
 	int err;
 
+	if (devices_file(s->file))
+		return;	/* one program for them all, after the files */
 	if ((strcmp(s->file, "cgroup.kill") == 0 ||
 	    (strcmp(s->file, "cgroup.freeze") == 0 &&
 	    strcmp(s->value, "0") != 0)) && holds_self(rel, abs, sizeof(abs)))
@@ -1096,6 +1101,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct setting settings[128];
+	static struct devrules devrules;
 	char rel[PATH_MAX], path[PATH_MAX], ctrl[16][32];
 	struct owner owner = { .arg = NULL };
 	const char *root = NULL, *cgroup;
@@ -1146,7 +1152,11 @@ main(int argc, char **argv)
 			    mode == SHOW ? "show" : "delete");
 		if (nset == LEN(settings))
 			die("more than %zu FILE=VALUE", LEN(settings));
-		setting_parse(&settings[nset++], argv[optind]);
+		setting_parse(&settings[nset], argv[optind]);
+		if (devices_file(settings[nset].file))
+			devices_add(&devrules, settings[nset].arg,
+			    settings[nset].file, settings[nset].value);
+		nset++;
 	}
 	if (owner.arg != NULL && mode != CREATE)
 		die("--owner is for creating, not with --%s",
@@ -1172,6 +1182,8 @@ main(int argc, char **argv)
 			delegate(fd, path, &owner);
 		for (size_t i = 0; i < nset; i++)
 			write_setting(fd, rel, path, &settings[i]);
+		if (devrules.any)
+			devices_attach(&devrules, fd, path);
 		interrupt_end();
 		done = 1;
 		break;
