@@ -34,9 +34,10 @@ static const char usage[] =
 "Make NEWROOT the root filesystem of this mount namespace, with /proc, /sys,\n"
 "/dev and /tmp, then run PROG (default: $SHELL, else /bin/sh) in it.\n"
 "\n"
-"  -b, --bind SRC:DST     bind the host's SRC on DST in NEWROOT (recursive)\n"
-"  -r, --ro-bind SRC:DST  the same, read-only\n"
-"  -t, --tmpfs DST        mount a new tmpfs (mode 755) on DST\n"
+"  -b, --bind SRC:DST[:FLAGS]  bind the host's SRC on DST in NEWROOT\n"
+"                         (recursive); FLAGS: nosuid,nodev,noexec\n"
+"  -r, --ro-bind SRC:DST[:FLAGS]  the same, read-only\n"
+"  -t, --tmpfs DST[:MODE] mount a new tmpfs (mode 755, or octal MODE) on DST\n"
 "  -R, --ro               make the root read-only once all is mounted\n"
 "  -w, --chdir DIR        run PROG in DIR of the new root (default /)\n"
 "      --idmap            show NEWROOT and the binds through idmapped mounts:\n"
@@ -46,6 +47,7 @@ static const char usage[] =
 "      --no-sys           no read-only /sys\n"
 "      --no-dev           no /dev\n"
 "      --no-tmp           no tmpfs on /tmp\n"
+"      --mqueue           a POSIX message queue file system on /dev/mqueue\n"
 "      --mask PATH        mask PATH too: an empty read-only tmpfs on a\n"
 "                         directory, /dev/null on a file\n"
 "      --ro-path PATH     make PATH read-only too\n"
@@ -63,7 +65,7 @@ static const char usage[] =
 
 enum {
 	OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP,
-	OPT_MASK, OPT_RO_PATH, OPT_UNMASK, OPT_IDMAP,
+	OPT_MASK, OPT_RO_PATH, OPT_UNMASK, OPT_IDMAP, OPT_MQUEUE,
 };
 
 static const struct option longopts[] = {
@@ -76,6 +78,7 @@ static const struct option longopts[] = {
 	{ "no-sys", no_argument, NULL, OPT_NO_SYS },
 	{ "no-dev", no_argument, NULL, OPT_NO_DEV },
 	{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
+	{ "mqueue", no_argument, NULL, OPT_MQUEUE },
 	{ "mask", required_argument, NULL, OPT_MASK },
 	{ "ro-path", required_argument, NULL, OPT_RO_PATH },
 	{ "unmask", required_argument, NULL, OPT_UNMASK },
@@ -92,6 +95,8 @@ struct usermount {
 	const char *arg;	/* as given, for messages */
 	char *src;		/* on the host; NULL for a tmpfs */
 	const char *dst;	/* inside the new root */
+	unsigned int attr;	/* MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC */
+	char mode[8];		/* a tmpfs's, octal */
 };
 
 /*
@@ -118,7 +123,7 @@ struct maskpath {
 };
 
 static struct {
-	bool proc, sys, dev, tmp, ro, idmap;
+	bool proc, sys, dev, tmp, ro, idmap, mqueue;
 	const char *chdir;
 	struct usermount *mounts;
 	size_t nmounts;
@@ -145,7 +150,7 @@ static size_t nmade;
 enum {
 	ATTR_PROC = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_SYS = ATTR_PROC | MOUNT_ATTR_RDONLY,
-	ATTR_DEV = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	ATTR_DEV = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_PTS = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 	ATTR_SHM = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_TMP = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -154,7 +159,9 @@ enum {
 
 /* fsconfig() settings: key, value (NULL for a flag), ..., NULL. */
 static const char *const no_options[] = { NULL };
-static const char *const mode755_options[] = { "mode", "755", NULL };
+/* /dev holds only empty files and links: 64 MiB as every runtime's. */
+static const char *const dev_options[] = { "mode", "755", "size", "65536k",
+	NULL };
 static const char *const tmp_options[] = { "mode", "1777", NULL };
 static const char *const mask_options[] = { "mode", "555", NULL };
 static const char *const pts_options[] = {
@@ -170,6 +177,52 @@ kernel_hint(int err)
 
 #define die_mount(...) die_err(errno, kernel_hint(errno), __VA_ARGS__)
 
+/* FLAGS of SRC:DST:FLAGS, what an OCI config's bind options may add. */
+static void
+bind_flags(struct usermount *m, const char *name, const char *flags)
+{
+	static const struct { const char *word; unsigned int attr; } known[] = {
+		{ "nosuid", MOUNT_ATTR_NOSUID }, { "nodev", MOUNT_ATTR_NODEV },
+		{ "noexec", MOUNT_ATTR_NOEXEC },
+	};
+	size_t len, i;
+
+	for (; ; flags += len + 1) {
+		len = strcspn(flags, ",");
+		for (i = 0; i < LEN(known); i++)
+			if (strlen(known[i].word) == len &&
+			    strncmp(flags, known[i].word, len) == 0)
+				break;
+		if (i == LEN(known))
+			die("%s %s: unknown flag '%.*s' (nosuid, nodev, noexec)",
+			    name, m->arg, (int)len, flags);
+		m->attr |= known[i].attr;
+		if (flags[len] == '\0')
+			break;
+	}
+}
+
+/* DST:MODE of --tmpfs; 755 without one. */
+static void
+tmpfs_mode(struct usermount *m, const char *name)
+{
+	char *colon = strchr(m->dst, ':');
+	const char *mode = colon != NULL ? colon + 1 : "755";
+
+	if (colon != NULL) {
+		m->dst = strndup(m->dst, colon - m->dst);
+		if (m->dst == NULL)
+			die_sys("%s %s", name, m->arg);
+	}
+	if (mode[0] == '\0' || mode[strspn(mode, "01234567")] != '\0' ||
+	    strlen(mode) > 5)
+		die("%s %s: bad mode '%s' (octal, as 1777)", name, m->arg,
+		    mode);
+	snprintf(m->mode, sizeof(m->mode), "%s", mode);
+	if (m->dst[0] == '\0')
+		die("%s: empty path", name);
+}
+
 static void
 add_mount(int kind, const char *name, char *arg)
 {
@@ -182,6 +235,7 @@ add_mount(int kind, const char *name, char *arg)
 		if (arg[0] == '\0')
 			die("%s: empty path", name);
 		m->dst = arg;
+		tmpfs_mode(m, name);
 		return;
 	}
 	colon = strchr(arg, ':');
@@ -191,6 +245,12 @@ add_mount(int kind, const char *name, char *arg)
 	if (m->src == NULL)
 		die_sys("%s %s", name, arg);
 	m->dst = colon + 1;
+	if ((colon = strchr(m->dst, ':')) != NULL) {
+		m->dst = strndup(m->dst, colon - m->dst);
+		if (m->dst == NULL)
+			die_sys("%s %s", name, arg);
+		bind_flags(m, name, colon + 1);
+	}
 	if (m->dst[strspn(m->dst, "/")] == '\0')
 		die("%s %s: DST is the new root itself", name, arg);
 }
@@ -354,6 +414,9 @@ parse_args(int argc, char **argv)
 		case OPT_NO_TMP:
 			opt.tmp = false;
 			break;
+		case OPT_MQUEUE:
+			opt.mqueue = true;
+			break;
 		case OPT_MASK:
 			add_mask(optarg, true, true);
 			break;
@@ -374,6 +437,9 @@ parse_args(int argc, char **argv)
 		die("missing NEWROOT (see pivot --help)");
 	opt.newroot = argv[optind];
 	opt.prog = argv + optind + 1;
+	if (opt.mqueue && !opt.dev)
+		die("--mqueue with --no-dev: the queues are mounted in "
+		    "pivot's /dev");
 }
 
 /* Whether we are PID 1 of the PID namespace /proc shows. */
@@ -858,7 +924,7 @@ mount_dev(void)
 	size_t i;
 	int dev;
 
-	dev = mount_fs("/dev", "tmpfs", mode755_options, ATTR_DEV);
+	dev = mount_fs("/dev", "tmpfs", dev_options, ATTR_DEV);
 	for (i = 0; i < LEN(nodes); i++)
 		bind_dev_node(dev, nodes[i]);
 	bind_console(dev);
@@ -866,6 +932,9 @@ mount_dev(void)
 	    ATTR_PTS);
 	mount_fs_in(dev, "shm", "/dev/shm", 01777, "tmpfs", tmp_options,
 	    ATTR_SHM);
+	if (opt.mqueue)
+		mount_fs_in(dev, "mqueue", "/dev/mqueue", 0755, "mqueue",
+		    no_options, ATTR_PROC);
 	for (i = 0; i < LEN(links); i++) {
 		trace("link /dev/%s -> %s", links[i][0], links[i][1]);
 		if (symlinkat(links[i][1], dev, links[i][0]) == -1)
@@ -895,12 +964,14 @@ mount_user(const struct usermount *m)
 	int tree, at;
 
 	if (m->kind == 't') {
-		close(mount_fs(m->dst, "tmpfs", mode755_options, ATTR_TMP));
+		const char *const options[] = { "mode", m->mode, NULL };
+
+		close(mount_fs(m->dst, "tmpfs", options, ATTR_TMP));
 		return;
 	}
 	trace("bind %s on %s%s", m->src, m->dst, ro ? " (read-only)" : "");
-	tree = clone_shown(AT_FDCWD, m->src, 0, ro ? MOUNT_ATTR_RDONLY : 0,
-	    m->src);
+	tree = clone_shown(AT_FDCWD, m->src, 0, m->attr |
+	    (ro ? MOUNT_ATTR_RDONLY : 0), m->src);
 	if (tree == -1)
 		die_mount("%s %s: %s", optname(m->kind), m->arg, m->src);
 	if (fstat(tree, &st) == -1)
