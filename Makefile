@@ -128,8 +128,10 @@ deps:
 
 # Programs the suites run inside filters and containers: static, so they
 # work in any root; sysprobe makes one raw system call (64- and 32-bit),
-# writeprobe tries to open every file of a tree for writing.
-TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe
+# writeprobe tries to open every file of a tree for writing, subreaper
+# reaps what a detached child leaves, as conmon does.
+TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe \
+	build/tests/subreaper
 
 # Unit tests, tests/unit/NAME_test.c: each links the harness (unit.c),
 # the objects it tests, UNIT_OBJ_NAME (a tool's files but its main.c), and
@@ -159,6 +161,10 @@ build/tests/sysprobe: tests/helpers/sysprobe.c
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 build/tests/writeprobe: tests/helpers/writeprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+build/tests/subreaper: tests/helpers/subreaper.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 

@@ -45,13 +45,16 @@ static const char usage[] =
     "  -r, --root              take the root directory of PID\n"
     "  -w, --wd                take the working directory of PID\n"
     "  -c, --cgroup            join the cgroup (v2) of PID first\n"
+    "      --detach            with a pid namespace: exit 0 once forked,\n"
+    "                          without waiting; the caller's subreaper\n"
+    "                          reaps PROG\n"
     "  -l, --list              print TYPE INODE same|different for each\n"
     "                          namespace of the target, and exit\n"
     "  -v, --verbose           print each step\n"
     "  -h, --help              print this help\n"
     "  -V, --version           print the version\n";
 
-enum { OPT_NS = 256 };
+enum { OPT_NS = 256, OPT_DETACH };
 
 static const struct option longopts[] = {
 	{ "all", no_argument, NULL, 'a' },
@@ -67,6 +70,7 @@ static const struct option longopts[] = {
 	{ "root", no_argument, NULL, 'r' },
 	{ "wd", no_argument, NULL, 'w' },
 	{ "cgroup", no_argument, NULL, 'c' },
+	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "list", no_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -77,7 +81,7 @@ static const struct option longopts[] = {
 struct opts {
 	int select;		/* CLONE_NEW* chosen; 0 is all */
 	int files;		/* CLONE_NEW* given as --TYPE=FILE */
-	bool root, wd, cgroup, list;
+	bool root, wd, cgroup, list, detach;
 	const char *target;
 	char **prog;
 };
@@ -124,6 +128,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'c':
 			o->cgroup = true;
+			break;
+		case OPT_DETACH:
+			o->detach = true;
 			break;
 		case 'l':
 			o->list = true;
@@ -514,7 +521,10 @@ main(int argc, char **argv)
 		become_root();
 	change_root(rootfd, wdfd);
 	/* Unlike the others, a pid namespace is only for our children. */
-	if (flags & CLONE_NEWPID) {
+	if ((flags & CLONE_NEWPID) && o.detach) {
+		if (fork_detached() > 0)
+			exit(0);
+	} else if (flags & CLONE_NEWPID) {
 		child = fork_child();
 		if (child > 0)
 			supervise(child, false);

@@ -52,6 +52,8 @@ static const char usage[] =
     "      --setgroups allow|deny\n"
     "                          setgroups(2) in the user namespace\n"
     "      --init              keep a reaper as PID 1, PROG is PID 2 (-p)\n"
+    "      --detach            with -p or -T: exit 0 once forked, without\n"
+    "                          waiting; the caller's subreaper reaps PROG\n"
     "      --propagation private|slave|shared|unchanged\n"
     "                          of all mounts (default: private)\n"
     "      --mount-proc        mount a new /proc (implies -m)\n"
@@ -67,7 +69,7 @@ static const char usage[] =
 enum {
 	OPT_MAP_AUTO = 256, OPT_MAP, OPT_SETGROUPS, OPT_INIT, OPT_PROPAGATION,
 	OPT_MOUNT_PROC, OPT_HOSTNAME, OPT_MONOTONIC, OPT_BOOTTIME, OPT_PIN,
-	OPT_NETNS,
+	OPT_NETNS, OPT_DETACH,
 };
 
 static const struct option longopts[] = {
@@ -85,6 +87,7 @@ static const struct option longopts[] = {
 	{ "map", required_argument, NULL, OPT_MAP },
 	{ "setgroups", required_argument, NULL, OPT_SETGROUPS },
 	{ "init", no_argument, NULL, OPT_INIT },
+	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "propagation", required_argument, NULL, OPT_PROPAGATION },
 	{ "mount-proc", no_argument, NULL, OPT_MOUNT_PROC },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
@@ -104,6 +107,7 @@ struct opts {
 	struct idmap uidmap, gidmap;	/* from --map */
 	const char *setgroups;
 	bool init;
+	bool detach;			/* do not wait for the forked child */
 	unsigned long propagation;	/* 0: unchanged */
 	bool mount_proc;
 	const char *hostname;
@@ -198,6 +202,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_INIT:
 			o->init = true;
 			break;
+		case OPT_DETACH:
+			o->detach = true;
+			break;
 		case OPT_PROPAGATION:
 			o->propagation = parse_propagation(optarg);
 			break;
@@ -246,6 +253,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->flags |= CLONE_NEWUSER;
 	if (o->init && !(o->flags & CLONE_NEWPID))
 		die("--init needs a new pid namespace (-p)");
+	if (o->detach && !(o->flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+		die("--detach needs a new pid or time namespace (-p, -T): "
+		    "without them nsnew does not fork");
 	if (o->pin != NULL && o->flags == 0)
 		die("--pin '%s': no namespace to pin", o->pin);
 	o->prog = argv + optind;
@@ -956,10 +966,12 @@ main(int argc, char **argv)
 		mount_helper_pass(&h);
 		exec_prog(o.prog, NULL);
 	}
-	child = fork_child();
+	child = o.detach ? fork_detached() : fork_child();
 	if (child == 0)
 		run_child(&o, &h);
 	helper_done(&h);
 	mount_helper_close(&h);
+	if (o.detach)
+		exit(0);
 	supervise(child, false);
 }

@@ -68,6 +68,7 @@ noreturn void exec_prog(char **argv, const char *notfound_hint);
 
 /* child.c: fork a child that dies with us; supervise it. */
 pid_t fork_child(void);
+pid_t fork_detached(void);
 noreturn void supervise(pid_t child, bool reap_all);
 int status_code(int wstatus);
 
