@@ -303,21 +303,46 @@ test_root_mounts_masks() {
 	assert_out "$(printf '%s\n' 'hostname: masked' 'keys: seen' 'var: ro' 'root: rw')"
 }
 
+# The mounts podman's configs hold: /dev/mqueue, a noexec /dev of 64 MiB,
+# binds with nosuid, nodev, noexec, tmpfs modes, rprivate.
+test_mounts_as_podman_gives_them() {
+	[ -z "$_skipped" ] || return 0
+	bundle b
+	echo data >"$T/f"
+	jqset b --arg f "$T/f" '.mounts[1].options += ["noexec", "size=65536k"] |
+		.mounts += [{destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]},
+		{destination: "/etc/f", type: "bind", source: $f, options: ["bind", "rprivate", "nosuid", "noexec", "nodev"]},
+		{destination: "/opt", type: "tmpfs", source: "tmpfs", options: ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]},
+		{destination: "/srv", type: "tmpfs", source: "tmpfs", options: ["mode=700"]}]'
+	probe b 'for m in /dev /dev/mqueue /etc/f; do grep " $m " /proc/self/mountinfo | cut -d" " -f5,6; done
+		grep " /dev " /proc/self/mountinfo | grep -o "size=[0-9a-z]*"
+		stat -c "%n %a" /opt /srv; cat /etc/f'
+	assert_ok C run -b "$T/b" c1
+	assert_out "$(printf '%s\n' '/dev rw,nosuid,nodev,noexec,relatime' \
+		'/dev/mqueue rw,nosuid,nodev,noexec,relatime' \
+		'/etc/f rw,nosuid,nodev,noexec,relatime' size=65536k \
+		'/opt 1777' '/srv 700' data)"
+}
+
 test_mount_errors() {
 	[ -z "$_skipped" ] || return 0
 	bundle b
 	cp "$T/b/config.json" "$T/config.orig"
-	jqset b '.mounts += [{destination: "/dev/mqueue", type: "mqueue", source: "mqueue"}]'
-	assert_fails 125 "conch: config.json: mounts[6]: mqueue on /dev/mqueue: pivot cannot mount this type" \
+	jqset b '.mounts += [{destination: "/dev/mqueue", type: "mqueue", source: "mqueue"}] | del(.mounts[1])'
+	assert_fails 125 "conch: config.json: mounts: /dev/pts, /dev/shm or /dev/mqueue without a tmpfs on /dev: pivot makes them in its own /dev" \
 		C run -b "$T/b" c1
 	cp "$T/config.orig" "$T/b/config.json"
-	jqset b '.mounts[1].options += ["size=65536k"]'
-	assert_fails 125 "conch: config.json: mounts[1].options[3]: 'size=65536k': pivot cannot give tmpfs on /dev this option" \
+	jqset b '.mounts[1].options += ["size=1m"]'
+	assert_fails 125 "conch: config.json: mounts[1].options[3]: 'size=1m': pivot cannot give tmpfs on /dev this option" \
 		C run -b "$T/b" c2
 	cp "$T/config.orig" "$T/b/config.json"
-	jqset b '.mounts += [{destination: "/x", type: "bind", source: "/etc", options: ["bind", "nosuid"]}]'
-	assert_fails 125 "conch: config.json: mounts[6].options[1]: 'nosuid': pivot cannot give a bind this option" \
+	jqset b '.mounts += [{destination: "/x", type: "bind", source: "/etc", options: ["bind", "nosymfollow"]}]'
+	assert_fails 125 "conch: config.json: mounts[6].options[1]: 'nosymfollow': pivot cannot give a bind this option" \
 		C run -b "$T/b" c3
+	cp "$T/config.orig" "$T/b/config.json"
+	jqset b '.mounts += [{destination: "/etc", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup"]}]'
+	assert_fails 125 "conch: config.json: mounts[6]: tmpcopyup: /etc holds files in the image, which pivot cannot copy into the tmpfs" \
+		C run -b "$T/b" c5
 	cp "$T/config.orig" "$T/b/config.json"
 	jqset b 'del(.mounts[0])'
 	assert_fails 125 "conch: config.json: mounts: no proc on /proc: conch runs the steps after pivot through /proc/self/fd" \
@@ -341,9 +366,42 @@ test_seccomp() {
 	jqset b '.linux.seccomp.listenerPath = "/run/x.sock"'
 	assert_fails 125 "conch: config.json: linux.seccomp.listenerPath: not supported: no conch tool applies it yet" \
 		C run -b "$T/b" c2
+	# Without noNewPrivileges: loaded while CAP_SYS_ADMIN is still held.
 	jqset b 'del(.linux.seccomp.listenerPath) | .process.noNewPrivileges = false'
-	assert_fails 125 "conch: config.json: linux.seccomp without process.noNewPrivileges: scfilter always sets no_new_privs" \
+	probe b "grep -E 'Seccomp:|NoNewPrivs:' /proc/self/status; $SP mkdir /tmp/x 0755; true"
+	assert_ok C run -b "$T/b" c3
+	assert_contains "$OUT" $'NoNewPrivs:\t0'
+	assert_contains "$OUT" $'Seccomp:\t2'
+	assert_contains "$OUT" "EPERM"
+	chain=$(conch chain "$T/b")
+	assert_contains "$chain" "scfilter --keep-privs -f <(jq -c .linux.seccomp $T/b/config.json) -- \\
+capset "
+}
+
+# linux.resources.devices: cgmake's device program on the container's
+# cgroup. The host's /dev/loop-control, bound in, is no node pivot's
+# /dev has, and root may open it.
+test_device_rules() {
+	[ -z "$_skipped" ] || return 0
+	[ -c /dev/loop-control ] || { skip "no /dev/loop-control here"; return 0; }
+	bundle b
+	jqset b '.mounts += [{destination: "/loop", type: "bind", source: "/dev/loop-control", options: ["bind"]}] |
+		.linux.resources.devices = [{allow: false, access: "rwm"}]'
+	probe b 'head -c0 /loop && echo loop; head -c1 /dev/zero >/dev/null && echo zero'
+	run C run -b "$T/b" c1
+	assert_rc 0
+	assert_out "zero"
+	assert_contains "$ERR" "Operation not permitted"
+	local chain
+	chain=$(conch chain "$T/b")
+	assert_contains "$chain" "devices.deny=a 'devices.deny=a *:* rwm' 'devices.allow=c *:* m' 'devices.allow=b *:* m' 'devices.allow=c 1:3 rwm'"
+	jqset b '.linux.resources.devices += [{allow: true, type: "c", major: 10, minor: 237, access: "r"}]'
+	assert_ok C run -b "$T/b" c2
+	assert_out "$(printf 'loop\nzero')"
+	jqset b '.linux.resources.devices[1].type = "x"'
+	assert_fails 125 "conch: config.json: linux.resources.devices[1]: type 'x': a, b or c" \
 		C run -b "$T/b" c3
+	nothing_left b c3
 }
 
 test_resources_need_controllers() {
@@ -365,7 +423,6 @@ test_unsupported_fields() {
 	local f
 	for f in '.process.apparmorProfile = "p"|process.apparmorProfile' \
 		'.linux.intelRdt = {closID: "x"}|linux.intelRdt' \
-		'.linux.resources.devices = [{allow: false, access: "rwm"}]|linux.resources.devices' \
 		'.domainname = "d"|domainname'; do
 		cp "$T/b/config.json" "$T/config.orig"
 		jqset b "${f%|*}"

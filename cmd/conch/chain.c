@@ -17,6 +17,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,7 @@ steps_outside(const struct chain *c, const struct namer *n, struct strv *v)
 		tool(v, n, "cgmake", -1);
 		strv_add(v, c->cgroup);
 		strv_addv(v, &c->cgmake);
+		strv_addv(v, &c->devices);
 		strv_add(v, "--");
 	}
 	if (c->rlimit.n > 0) {
@@ -210,6 +212,8 @@ steps_outside(const struct chain *c, const struct namer *n, struct strv *v)
 	}
 	if (c->nsnew.n > 0) {
 		tool(v, n, "nsnew", -1);
+		if (c->detach && (c->nsflags & (CLONE_NEWPID | CLONE_NEWTIME)))
+			strv_add(v, "--detach");
 		strv_addv(v, &c->nsnew);
 	}
 }
@@ -234,24 +238,41 @@ steps_setup_pivot(const struct chain *c, const struct namer *n,
 }
 
 static void
+step_scfilter(const struct chain *c, const struct namer *n, struct strv *v,
+    bool keep_privs)
+{
+	tool(v, n, "scfilter", FD_SCFILTER);
+	if (keep_privs)
+		strv_add(v, "--keep-privs");
+	strv_add(v, "-f");
+	if (n->f != NULL)
+		strv_addf(v, "/proc/self/fd/%d", n->f->base + FD_SECCOMP);
+	else
+		strv_addf(v, "<(jq -c .linux.seccomp %s/config.json)",
+		    c->bundle);
+	strv_add(v, "--");
+}
+
+/*
+ * capset, then scfilter; without noNewPrivileges, the filter is loaded
+ * first, while capset has not yet dropped the CAP_SYS_ADMIN that loading
+ * it without no_new_privs takes, as runc does: then it holds for
+ * capset's own calls too.
+ */
+static void
 steps_late(const struct chain *c, const struct namer *n, struct strv *v)
 {
+	bool nnp = strv_has(&c->capset, "--nnp");
+
+	if (c->seccomp != NULL && !nnp)
+		step_scfilter(c, n, v, true);
 	if (c->capset.n > 0) {
 		tool(v, n, "capset", FD_CAPSET);
 		strv_addv(v, &c->capset);
 		strv_add(v, "--");
 	}
-	if (c->seccomp != NULL) {
-		tool(v, n, "scfilter", FD_SCFILTER);
-		strv_add(v, "-f");
-		if (n->f != NULL)
-			strv_addf(v, "/proc/self/fd/%d", n->f->base +
-			    FD_SECCOMP);
-		else
-			strv_addf(v, "<(jq -c .linux.seccomp %s/config.json)",
-			    c->bundle);
-		strv_add(v, "--");
-	}
+	if (c->seccomp != NULL && nnp)
+		step_scfilter(c, n, v, false);
 }
 
 static void
@@ -301,6 +322,8 @@ chain_exec_argv(const struct global *g, const struct chain *c,
 		strv_add(argv, "--");
 	}
 	tool(argv, &n, "nsjoin", -1);
+	if (c->detach)
+		strv_add(argv, "--detach");
 	strv_add(argv, "--cgroup");
 	strv_add(argv, "--root");
 	strv_addf(argv, "%d", (int)pid);

@@ -376,6 +376,7 @@ void
 config_free(struct chain *c)
 {
 	strv_free(&c->cgmake);
+	strv_free(&c->devices);
 	strv_free(&c->rlimit);
 	strv_free(&c->nsjoin);
 	strv_free(&c->nsnew);
@@ -386,4 +387,47 @@ config_free(struct chain *c)
 	strv_free(&c->args);
 	json_decref(c->config);
 	c->config = NULL;
+}
+
+/* Whether this process is in the host's user namespace. */
+static bool
+initial_userns(void)
+{
+	char map[128] = "";
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	if (f == NULL || fgets(map, sizeof(map), f) == NULL)
+		die_sys("read /proc/self/uid_map");
+	fclose(f);
+	return strcmp(map, "         0          0 4294967295\n") == 0;
+}
+
+/*
+ * The container's cgroup: cgroupsPath, else /conch/ID when there are
+ * limits to apply, or when conch is root (to find the processes again).
+ * Device rules are a boundary, not a limit: as host root (the only
+ * one who could open or make a device node the rules refuse) they get
+ * a cgroup for their program even under --cgroup-manager disabled.
+ * Anyone else is in a user namespace by then, where the kernel makes
+ * no device node and opens none on a mount of that namespace.
+ */
+void
+config_cgroup(struct chain *c, const char *id, bool no_cgroup)
+{
+	bool host_root = geteuid() == 0 && initial_userns();
+
+	if (c->devices.n > 0 && !host_root) {
+		trace("linux.resources.devices: no device program: not host "
+		    "root, and the container's user namespace makes no "
+		    "device nodes");
+		strv_free(&c->devices);
+	}
+	if (no_cgroup && c->cgmake.n > 0)
+		die("config.json: linux.resources: --cgroup-manager disabled: "
+		    "there is no cgroup to apply them to");
+	if (no_cgroup && c->devices.n == 0)
+		c->cgroup[0] = '\0';
+	else if (c->cgroup[0] == '\0' && (c->cgmake.n > 0 ||
+	    c->devices.n > 0 || geteuid() == 0))
+		snprintf(c->cgroup, sizeof(c->cgroup), "/conch/%s", id);
 }

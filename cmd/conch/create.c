@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -95,17 +96,7 @@ bundle_read(const struct global *g, const struct createopts *o,
 	if (!c->terminal && o->console != NULL)
 		die("--console-socket without process.terminal: there is no "
 		    "terminal to send");
-	if (c->seccomp != NULL && !strv_has(&c->capset, "--nnp"))
-		die("config.json: linux.seccomp without "
-		    "process.noNewPrivileges: scfilter always sets "
-		    "no_new_privs");
-	if (g->no_cgroup && c->cgmake.n > 0)
-		die("config.json: linux.resources: --cgroup-manager disabled: "
-		    "there is no cgroup to apply them to");
-	if (g->no_cgroup)
-		c->cgroup[0] = '\0';
-	else if (c->cgroup[0] == '\0' && (c->cgmake.n > 0 || geteuid() == 0))
-		snprintf(c->cgroup, sizeof(c->cgroup), "/conch/%s", o->id);
+	config_cgroup(c, o->id, g->no_cgroup);
 	memset(st, 0, sizeof(*st));
 	if (c->cgroup[0] != '\0') {
 		cgroup_abs(c->cgroup, st->cgroup, sizeof(st->cgroup),
@@ -224,6 +215,14 @@ container_make(const struct global *g, const struct createopts *o,
 	snprintf(copy, sizeof(copy), "%s/config.json", st->dir);
 	if (json_write(c->config, copy) == -1)
 		die_sys("write %s", copy);
+	/*
+	 * Detached, the container's init must outlive us as runc's does:
+	 * nsnew leaves it to us, and we to the caller's subreaper (conmon,
+	 * containerd's shim), which reaps it and reads its status.
+	 */
+	c->detach = l->detach = !o->run || o->detach;
+	if (l->detach && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		die_sys("prctl(PR_SET_CHILD_SUBREAPER)");
 	chain_fds(g, o, c, st, l);
 	chain_argv(g, c, &l->fds, &argv);
 	launch_start(l, argv.v);

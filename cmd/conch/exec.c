@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -129,11 +130,8 @@ exec_read(json_t *config, json_t *process, struct chain *c)
 
 	c->config = config;
 	process_read(process, &p, c);
-	if (lx != NULL && (c->seccomp = jget(lx, "seccomp", &pl, &s,
-	    JSON_OBJECT)) != NULL && !strv_has(&c->capset, "--nnp"))
-		die("config.json: linux.seccomp without "
-		    "process.noNewPrivileges: scfilter always sets "
-		    "no_new_privs");
+	if (lx != NULL)
+		c->seccomp = jget(lx, "seccomp", &pl, &s, JSON_OBJECT);
 }
 
 static void
@@ -181,6 +179,10 @@ cmd_exec(const struct global *g, int argc, char **argv)
 	    process_from_args(config, &o, argv + optind + 1);
 	exec_read(config, process, &c);
 	launch_init(&l, g, o.preserve);
+	/* Detached, the process is the caller's to reap, as in create. */
+	c.detach = l.detach = o.detach;
+	if (l.detach && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		die_sys("prctl(PR_SET_CHILD_SUBREAPER)");
 	exec_fds(g, &o, &c, &l);
 	chain_exec_argv(g, &c, &l.fds, st.pid, &chain);
 	launch_start(&l, chain.v);

@@ -47,10 +47,10 @@ undo_at_exit(void)
 	if (l == NULL || !l->armed)
 		return;
 	l->armed = false;
+	if (l->pid > 0)
+		kill(l->pid, SIGKILL);
 	if (l->child > 0) {
 		kill(l->child, SIGKILL);
-		if (l->pid > 0)
-			kill(l->pid, SIGKILL);
 		wait_child(l->child);
 	}
 	if (l->st != NULL) {
@@ -152,6 +152,7 @@ launch_start(struct launch *l, char **argv)
 		child_exec(l, argv);
 	close(l->fds.fd[FD_SYNC]);
 	l->fds.fd[FD_SYNC] = -1;
+	l->first = l->child;
 	l->childfd = syscall(SYS_pidfd_open, l->child, 0);
 	if (l->childfd == -1)
 		die_sys("pidfd_open %d", (int)l->child);
@@ -159,12 +160,10 @@ launch_start(struct launch *l, char **argv)
 
 /* The chain ended before it was ready: its message, its status. */
 static noreturn void
-chain_died(struct launch *l)
+chain_ended(struct launch *l, int status)
 {
-	int status = wait_child(l->child);
 	off_t len = lseek(l->errfd, 0, SEEK_END);
 
-	l->child = 0;
 	log_copy(l->errfd, false);
 	if (status > 128 && len <= 0)
 		warnm("the container's chain was killed by signal %d",
@@ -174,6 +173,67 @@ chain_died(struct launch *l)
 		    "was ready", status);
 	exit(status == EXIT_NOT_FOUND || status == EXIT_CANNOT_EXEC ? status :
 	    EXIT_TOOL);
+}
+
+static noreturn void
+chain_died(struct launch *l)
+{
+	int status = wait_child(l->child);
+
+	l->child = 0;
+	chain_ended(l, status);
+}
+
+/*
+ * Follow PID instead of the chain's first process: the container's
+ * init, ours once nsnew --detach has left it to us (a subreaper).
+ */
+static void
+follow(struct launch *l, pid_t pid, struct pollfd *p)
+{
+	trace("chain: nsnew went; following the container's process %d",
+	    (int)pid);
+	l->child = pid;
+	l->childfd = syscall(SYS_pidfd_open, pid, 0);
+	if (l->childfd == -1)
+		chain_died(l);	/* gone already: reap it */
+	p->fd = l->childfd;
+}
+
+/*
+ * The first process exited. Under --detach, status 0 means nsnew left
+ * the container's init to us: follow it, as soon as its PID is known.
+ */
+static void
+first_exited(struct launch *l, pid_t known, struct pollfd *p)
+{
+	int status;
+
+	if (!l->detach || l->child != l->first)
+		chain_died(l);
+	status = wait_child(l->child);
+	if (status != 0) {
+		l->child = 0;
+		chain_ended(l, status);
+	}
+	close(l->childfd);
+	l->childfd = -1;
+	l->child = 0;
+	p->fd = -1;
+	if (known > 0)
+		follow(l, known, p);
+}
+
+/* The chain closed the socket and conch follows no process: reap any. */
+static noreturn void
+orphan_died(struct launch *l)
+{
+	int status;
+
+	while (waitpid(-1, &status, 0) == -1)
+		if (errno != EINTR)
+			die_sys("wait for the chain");
+	chain_ended(l, status_code(status));
 }
 
 /* Waits for the message WANT from the chain; the sender's PID. */
@@ -187,6 +247,8 @@ launch_wait(struct launch *l, const char *want)
 	ssize_t n;
 
 	for (;;) {
+		if (p[0].fd == -1 && p[1].fd == -1)
+			orphan_died(l);
 		if (poll(p, 2, -1) == -1) {
 			if (errno != EINTR)
 				die_sys("poll the chain");
@@ -195,6 +257,8 @@ launch_wait(struct launch *l, const char *want)
 		}
 		if (p[0].revents != 0) {
 			n = sync_recv(l->sync, buf, sizeof(buf), &pid);
+			if (n > 0 && pid > 0 && l->child == 0)
+				follow(l, pid, &p[1]);
 			if (n > 0 && strcmp(buf, want) == 0 && pid > 0)
 				return pid;
 			if (n > 0)
@@ -203,7 +267,7 @@ launch_wait(struct launch *l, const char *want)
 			p[0].fd = -1;	/* EOF: the chain is going */
 		}
 		if (p[1].revents != 0)
-			chain_died(l);
+			first_exited(l, l->pid, &p[1]);
 	}
 }
 

@@ -13,6 +13,7 @@
  * Every destination is resolved in the root before anything is made:
  * one that leads out of it through a symbolic link is refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -27,7 +28,7 @@
 #include "runtime.h"
 
 enum { M_PROC = 1, M_SYS = 2, M_DEV = 4, M_PTS = 8, M_SHM = 16, M_TMP = 32,
-	M_CGROUP = 64 };
+	M_CGROUP = 64, M_MQUEUE = 128 };
 
 static const struct stdmount {
 	const char *dst, *type;
@@ -36,13 +37,18 @@ static const struct stdmount {
 } stdmounts[] = {
 	{ "/proc", "proc", M_PROC, "nosuid,nodev,noexec,rw" },
 	{ "/sys", "sysfs", M_SYS, "nosuid,nodev,noexec,ro" },
-	{ "/dev", "tmpfs", M_DEV, "nosuid,nodev,mode=755,mode=0755,rw" },
+	{ "/dev", "tmpfs", M_DEV, "nosuid,nodev,noexec,mode=755,mode=0755,"
+	    "size=65536k,rw" },
 	{ "/dev/pts", "devpts", M_PTS, "nosuid,noexec,newinstance,"
 	    "ptmxmode=0666,mode=620,mode=0620,gid=5,rw" },
 	{ "/dev/shm", "tmpfs", M_SHM, "nosuid,nodev,noexec,mode=1777,rw" },
-	{ "/tmp", "tmpfs", M_TMP, "nosuid,nodev,mode=1777,mode=01777,rw" },
-	{ "/sys/fs/cgroup", "cgroup", M_CGROUP, "nosuid,nodev,noexec,ro" },
-	{ "/sys/fs/cgroup", "cgroup2", M_CGROUP, "nosuid,nodev,noexec,ro" },
+	{ "/tmp", "tmpfs", M_TMP, "nosuid,nodev,mode=1777,mode=01777,rw,"
+	    "private,rprivate,tmpcopyup" },
+	{ "/sys/fs/cgroup", "cgroup", M_CGROUP, "nosuid,nodev,noexec,ro,"
+	    "private,rprivate" },
+	{ "/sys/fs/cgroup", "cgroup2", M_CGROUP, "nosuid,nodev,noexec,ro,"
+	    "private,rprivate" },
+	{ "/dev/mqueue", "mqueue", M_MQUEUE, "nosuid,nodev,noexec,rw" },
 };
 
 static const char atime_opts[] = ",atime,noatime,diratime,nodiratime,"
@@ -72,6 +78,15 @@ in_opts(const char *list, const char *opt)
 	return false;
 }
 
+/* mode=OCTAL, as a tmpfs takes it. */
+static bool
+octal_mode(const char *opt)
+{
+	return strncmp(opt, "mode=", 5) == 0 && opt[5] != '\0' &&
+	    strlen(opt + 5) <= 5 && opt[5 + strspn(opt + 5, "01234567")] ==
+	    '\0';
+}
+
 /* Every option of mounts[i] must be in ALLOWED (or an atime one). */
 static void
 options_check(json_t *m, const struct jpath *p, const char *allowed,
@@ -88,6 +103,8 @@ options_check(json_t *m, const struct jpath *p, const char *allowed,
 			die_field(&e, "expected a string");
 		snprintf(word, sizeof(word), ",%s,", json_string_value(v));
 		if (in_opts(allowed, json_string_value(v)) ||
+		    (strcmp(what, "a tmpfs") == 0 &&
+		    octal_mode(json_string_value(v))) ||
 		    strstr(atime_opts, word) != NULL)
 			continue;
 		die_field(&e, "'%s': pivot cannot give %s this option",
@@ -152,15 +169,26 @@ bind_read(json_t *m, const struct jpath *p, const char *dst, struct chain *c)
 	struct mountinfo_arg below;
 	json_t *opts = jget(m, "options", p, &o, JSON_ARRAY);
 	bool ro = false, rec = false;
+	char flags[32] = "";
+	const char *w;
 	size_t i;
 	json_t *v;
 
-	options_check(m, p, "bind,rbind,ro,rw,private,rprivate", "a bind");
+	options_check(m, p, "bind,rbind,ro,rw,private,rprivate,nosuid,nodev,"
+	    "noexec", "a bind");
 	json_array_foreach(opts, i, v) {
-		ro = strcmp(json_string_value(v), "ro") == 0 ? true :
-		    strcmp(json_string_value(v), "rw") == 0 ? false : ro;
-		rec |= strcmp(json_string_value(v), "rbind") == 0;
+		w = json_string_value(v);
+		ro = strcmp(w, "ro") == 0 ? true : strcmp(w, "rw") == 0 ? false :
+		    ro;
+		rec |= strcmp(w, "rbind") == 0;
+		/* pivot's SRC:DST:FLAGS */
+		if (in_opts("nosuid,nodev,noexec", w) && !in_opts(flags, w))
+			snprintf(flags + strlen(flags), sizeof(flags) -
+			    strlen(flags), ",%s", w);
 	}
+	if (strchr(dst, ':') != NULL)
+		die_field(p, "%s: pivot takes SRC:DST, and DST may not hold a "
+		    "colon", dst);
 	if (source == NULL || source[0] == '\0')
 		die_field(&s, "missing");
 	snprintf(path, sizeof(path), "%s%s%s", source[0] == '/' ? "" :
@@ -175,7 +203,8 @@ bind_read(json_t *m, const struct jpath *p, const char *dst, struct chain *c)
 	    mountinfo_each(mount_below, &below) != 0)
 		die_field(p, "a bind of %s without rbind, which has mounts "
 		    "below it: pivot binds recursively", src);
-	strv_addf(&c->pivot, "--%s=%s:%s", ro ? "ro-bind" : "bind", src, dst);
+	strv_addf(&c->pivot, "--%s=%s:%s%s%s", ro ? "ro-bind" : "bind", src,
+	    dst, flags[0] != '\0' ? ":" : "", flags + (flags[0] != '\0'));
 }
 
 /* A mount pivot makes itself: which one, or NULL. */
@@ -205,6 +234,73 @@ is_bind(json_t *m, const char *type)
 		    strcmp(json_string_value(v), "rbind") == 0))
 			return true;
 	return false;
+}
+
+/* Whether the mount's options hold OPT. */
+static bool
+has_option(json_t *m, const char *opt)
+{
+	json_t *opts = json_object_get(m, "options"), *v;
+	size_t i;
+
+	json_array_foreach(opts, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), opt) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * tmpcopyup (runc's and crun's): the image's files at DST are copied
+ * into the new tmpfs. pivot copies nothing, so it is only honoured
+ * where there is nothing to copy: DST missing or empty in the image.
+ */
+static void
+tmpcopyup_check(json_t *m, const struct jpath *p, int rootfd,
+    const char *dst)
+{
+	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT };
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if (!has_option(m, "tmpcopyup"))
+		return;
+	fd = syscall(SYS_openat2, rootfd, dst, &how, sizeof(how));
+	if (fd == -1 && (errno == ENOENT || errno == ENOTDIR))
+		return;
+	if (fd == -1 || (d = fdopendir(fd)) == NULL)
+		die_field(p, "tmpcopyup: %s: %s", dst, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			die_field(p, "tmpcopyup: %s holds files in the image, "
+			    "which pivot cannot copy into the tmpfs", dst);
+	closedir(d);
+}
+
+/*
+ * A tmpfs of the config's: mode=MODE, else the kernel's 1777, as pivot's
+ * --tmpfs DST:MODE.
+ */
+static void
+tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
+    struct chain *c)
+{
+	json_t *opts = json_object_get(m, "options"), *v;
+	const char *mode = "1777", *w;
+	size_t i;
+
+	options_check(m, p, "nosuid,nodev,rw,private,rprivate,tmpcopyup",
+	    "a tmpfs");
+	json_array_foreach(opts, i, v) {
+		w = json_string_value(v);
+		if (strncmp(w, "mode=", 5) == 0)
+			mode = w + 5;
+	}
+	if (strchr(dst, ':') != NULL)
+		die_field(p, "%s: pivot takes DST:MODE, and DST may not hold a "
+		    "colon", dst);
+	strv_addf(&c->pivot, "--tmpfs=%s:%s", dst, mode);
 }
 
 /* mounts[i]: which standard mount it is (its bit), or 0 once handled. */
@@ -239,19 +335,49 @@ mount_read(json_t *m, const struct jpath *p, int rootfd, int seen,
 			die_field(&d, "%s mounted twice", dst);
 		snprintf(what, sizeof(what), "%s on %s", type, dst);
 		options_check(m, p, sm->options, what);
+		tmpcopyup_check(m, p, rootfd, dst);
 		return sm->bit;
 	}
 	dest_check(rootfd, dst, &d);
+	tmpcopyup_check(m, p, rootfd, dst);
 	if (is_bind(m, type))
 		bind_read(m, p, dst, c);
-	else if (strcmp(type, "tmpfs") == 0) {
-		options_check(m, p, "nosuid,nodev,mode=755,mode=0755,rw",
-		    "a tmpfs");
-		strv_addf(&c->pivot, "--tmpfs=%s", dst);
-	} else
+	else if (strcmp(type, "tmpfs") == 0)
+		tmpfs_read(m, p, dst, c);
+	else
 		die_field(p, "%s on %s: pivot cannot mount this type",
 		    type[0] != '\0' ? type : "no type", dst);
 	return 0;
+}
+
+/*
+ * A cgroup mount without a cgroup namespace (podman's under
+ * --cgroups=disabled): the container gets one of its own, so that
+ * /sys/fs/cgroup shows its own cgroup and nothing above it, never more
+ * of the host than asked; one joined by path is the caller's choice.
+ */
+static void
+cgroupns_add(struct chain *c, const struct jpath *p)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsjoin.n; i++)
+		if (strncmp(c->nsjoin.v[i], "--cgroupns=", 11) == 0)
+			die_field(p, "a cgroup mount in a cgroup namespace "
+			    "joined by path: pivot mounts the container's own "
+			    "cgroup2 there");
+	trace("mounts: a cgroup mount: the container gets a cgroup "
+	    "namespace of its own");
+	c->nsflags |= CLONE_NEWCGROUP;
+	for (i = 0; i < c->nsnew.n; i++)
+		if (c->nsnew.v[i][0] == '-' && c->nsnew.v[i][1] != '-') {
+			strv_addf(&c->nsnew, "%sC", c->nsnew.v[i]);
+			free(c->nsnew.v[i]);
+			c->nsnew.v[i] = c->nsnew.v[--c->nsnew.n];
+			c->nsnew.v[c->nsnew.n] = NULL;
+			return;
+		}
+	strv_add(&c->nsnew, "-C");
 }
 
 static void
@@ -262,14 +388,16 @@ std_options(int have, const struct chain *c, struct chain *out)
 	if (!(have & M_PROC))
 		die_field(&p, "no proc on /proc: conch runs the steps after "
 		    "pivot through /proc/self/fd");
-	if ((have & (M_PTS | M_SHM)) && !(have & M_DEV))
-		die_field(&p, "/dev/pts or /dev/shm without a tmpfs on /dev: "
-		    "pivot makes them in its own /dev");
-	if ((have & M_CGROUP) && (!(have & M_SYS) ||
-	    !(c->nsflags & CLONE_NEWCGROUP)))
-		die_field(&p, "a cgroup mount needs sysfs on /sys and a new "
-		    "cgroup namespace: pivot mounts the container's cgroup2 "
-		    "there");
+	if ((have & (M_PTS | M_SHM | M_MQUEUE)) && !(have & M_DEV))
+		die_field(&p, "/dev/pts, /dev/shm or /dev/mqueue without a "
+		    "tmpfs on /dev: pivot makes them in its own /dev");
+	if ((have & M_CGROUP) && !(have & M_SYS))
+		die_field(&p, "a cgroup mount needs sysfs on /sys: pivot "
+		    "mounts the container's cgroup2 there");
+	if ((have & M_CGROUP) && !(c->nsflags & CLONE_NEWCGROUP))
+		cgroupns_add(out, &p);
+	if (have & M_MQUEUE)
+		strv_add(&out->pivot, "--mqueue");
 	if (!(have & M_SYS))
 		strv_add(&out->pivot, "--no-sys");
 	if (!(have & M_DEV))

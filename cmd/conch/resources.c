@@ -3,8 +3,8 @@
  * (shares to weight as crun and runc convert them), cpuset, io (blkio
  * weights converted the same way), hugetlb and unified. The cgroup v1
  * knobs v2 does not have (kernel memory, swappiness, net_cls...) are
- * errors naming the field, as is a device rule: cgmake cannot yet
- * write a BPF_CGROUP_DEVICE program.
+ * errors naming the field. Device rules become cgmake's devices.allow
+ * and devices.deny, its BPF_CGROUP_DEVICE program.
  *
  * And linux.sysctl: only the keys that belong to a namespace the
  * container has of its own, as runc allows them, since any other would
@@ -212,16 +212,75 @@ allows_all(json_t *r)
 	    (access == NULL || strcmp(access, "rwm") == 0);
 }
 
+/* major or minor: absent or -1 is any, "*" in cgmake's rule. */
 static void
-device_rules_read(json_t *arr, const struct jpath *p)
+dev_number(json_t *r, const char *key, const struct jpath *p, char *buf,
+    size_t size)
 {
+	long long v;
+
+	if (!jint(r, key, p, -1, UINT32_MAX, &v) || v == -1)
+		snprintf(buf, size, "*");
+	else
+		snprintf(buf, size, "%lld", v);
+}
+
+static void
+device_rule(json_t *r, const struct jpath *p, struct chain *c)
+{
+	static const char *const handled[] = { "allow", "type", "major",
+		"minor", "access", NULL };
+	char major[16], minor[16];
+	const char *type, *access;
+
+	if (!json_is_object(r))
+		die_field(p, "expected an object");
+	jknown(r, p, handled, NULL);
+	type = jstr(r, "type", p);
+	access = jstr(r, "access", p);
+	if (type == NULL)
+		type = "a";
+	if (access == NULL || access[0] == '\0')
+		access = "rwm";
+	if (strlen(type) != 1 || strchr("abc", type[0]) == NULL)
+		die_field(p, "type '%s': a, b or c", type);
+	if (access[strspn(access, "rwm")] != '\0' || strlen(access) > 3)
+		die_field(p, "access '%s': of r, w and m", access);
+	dev_number(r, "major", p, major, sizeof(major));
+	dev_number(r, "minor", p, minor, sizeof(minor));
+	strv_addf(&c->devices, "devices.%s=%s %s:%s %s",
+	    jbool(r, "allow", p) ? "allow" : "deny", type, major, minor,
+	    access);
+}
+
+/*
+ * What no rule names is refused, and the nodes pivot makes (and the
+ * terminals) are allowed after the config's rules, so that no rule takes
+ * them away; mknod of any node is allowed, opening it is not: runc's
+ * defaults (libcontainer/specconv), which podman's configs count on.
+ */
+static void
+device_rules_read(json_t *arr, const struct jpath *p, struct chain *c)
+{
+	static const char *const defaults[] = { "c *:* m", "b *:* m",
+		"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+		"c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm" };
+	struct jpath e = { p, NULL, 0 };
+	bool all = true;
 	json_t *r;
 	size_t i;
 
 	json_array_foreach(arr, i, r)
-		if (!allows_all(r))
-			die_field(p, "device rules need a BPF_CGROUP_DEVICE "
-			    "program, which cgmake cannot write yet");
+		all = all && allows_all(r);
+	if (all)
+		return;
+	strv_add(&c->devices, "devices.deny=a");
+	json_array_foreach(arr, i, r) {
+		e.index = i;
+		device_rule(r, &e, c);
+	}
+	for (i = 0; i < LEN(defaults); i++)
+		strv_addf(&c->devices, "devices.allow=%s", defaults[i]);
 }
 
 void
@@ -236,7 +295,7 @@ resources_read(json_t *res, const struct jpath *p, struct chain *c)
 
 	jknown(res, p, handled, unsupported);
 	if ((o = jget(res, "devices", p, &s, JSON_ARRAY)) != NULL)
-		device_rules_read(o, &s);
+		device_rules_read(o, &s, c);
 	if ((o = jget(res, "memory", p, &s, JSON_OBJECT)) != NULL)
 		memory_read(o, &s, c);
 	if ((o = jget(res, "cpu", p, &s, JSON_OBJECT)) != NULL)

@@ -82,6 +82,7 @@ struct chain {
 	char rootfs[PATH_MAX];	/* absolute */
 	char cgroup[PATH_MAX];	/* cgmake's CGROUP, "" for none */
 	struct strv cgmake;	/* FILE=VALUE */
+	struct strv devices;	/* cgmake's devices.allow=, devices.deny= */
 	struct strv rlimit;	/* RESOURCE=LIMIT, --oom-score-adj */
 	struct strv nsjoin;	/* --TYPE=FILE */
 	struct strv nsnew;	/* flags, maps, hostname */
@@ -98,6 +99,7 @@ struct chain {
 	unsigned rows, cols;	/* process.consoleSize */
 	int nsflags;		/* CLONE_NEW* of the new namespaces */
 	bool pidns;		/* a pid namespace, new or joined */
+	bool detach;		/* nsnew --detach: the caller reaps init */
 };
 /* Reading JSON with the field's path in every message. */
 struct jpath {
@@ -121,6 +123,7 @@ int json_write(json_t *o, const char *path);
 json_t *config_load(const char *bundle, struct chain *c);
 void config_read(struct chain *c, bool create);
 void config_free(struct chain *c);
+void config_cgroup(struct chain *c, const char *id, bool no_cgroup);
 
 void process_read(json_t *proc, const struct jpath *p, struct chain *c);
 void linux_read(json_t *lx, const struct jpath *p, struct chain *c);
@@ -224,11 +227,14 @@ int cmd_chain(const struct global *g, int argc, char **argv);
 struct launch {
 	const struct global *g;
 	struct chainfds fds;
-	pid_t child;		/* the first process of the chain */
+	pid_t child;		/* the process followed: the chain's first */
+	pid_t first;		/* the chain's first process */
 	int childfd;		/* its pidfd */
 	int errfd;		/* the chain's stderr until PROG runs */
 	int sync;		/* conch's end of FD_SYNC */
 	pid_t pid;		/* the container's (or exec's) process */
+	bool detach;		/* the chain's first process exits 0 early:
+				 * conch, a subreaper, then waits for pid */
 	struct state *st;	/* create: removed on failure */
 	bool armed;		/* undo at exit */
 };

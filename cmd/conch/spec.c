@@ -202,15 +202,13 @@ cmd_chain(const struct global *g, int argc, char **argv)
 	static struct chain c;
 	char id[PATH_MAX];
 
-	(void)g;
 	if (argc > 2)
 		die("chain: expected one BUNDLE (see conch --help)");
 	config_load(argc == 2 ? argv[1] : ".", &c);
 	snprintf(id, sizeof(id), "%s", c.bundle);
 	c.keyring = basename(id);
 	config_read(&c, true);
-	if (c.cgroup[0] == '\0' && (c.cgmake.n > 0 || geteuid() == 0))
-		snprintf(c.cgroup, sizeof(c.cgroup), "/conch/%s", c.keyring);
+	config_cgroup(&c, c.keyring, g->no_cgroup);
 	chain_print(&c);
 	config_free(&c);
 	return fflush(stdout) == 0 ? 0 : EXIT_TOOL;
