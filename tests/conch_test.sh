@@ -520,9 +520,12 @@ test_create_start_state_kill_delete() {
 	assertFalse "exec.fifo gone" "[ -e '$T/state/c1/exec.fifo' ]"
 	assert_fails 125 "conch: cannot start container c1: it is running, not created" C start c1
 	assert_fails 125 "conch: cannot delete container c1 that is not stopped: running" C delete c1
+	# Another tool's directory under the same root is no container.
+	mkdir "$T/state/net"
 	run C list
 	assertTrue "listed: $OUT" "grep -qE '^c1 +$pid +running +$T/b ' <<<\"\$OUT\""
 	assertEquals c1 "$(C list -q)"
+	rmdir "$T/state/net"
 	assertEquals "[$pid]" "$(C ps --format json c1)"
 	assert_ok C kill c1 KILL
 	wait_for "[ \"\$(status_of_container c1)\" = stopped ]" || fail "not stopped"

@@ -133,6 +133,15 @@ list_print(json_t *all, bool json, bool quiet)
 	}
 }
 
+static bool
+is_container(const char *root, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/state.json", root, name);
+	return access(path, F_OK) == 0;
+}
+
 int
 cmd_list(const struct global *g, int argc, char **argv)
 {
@@ -164,7 +173,10 @@ cmd_list(const struct global *g, int argc, char **argv)
 	if (n == -1 && errno != ENOENT)
 		die_sys("list %s", g->root);
 	for (i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.')
+		/* Only containers: other tools keep files here too (netmake's
+		 * /run/conch/net). */
+		if (names[i]->d_name[0] != '.' && is_container(g->root,
+		    names[i]->d_name))
 			json_array_append_new(all, list_entry(g,
 			    names[i]->d_name));
 		free(names[i]);
