@@ -37,7 +37,8 @@ static const char usage[] =
 "  -b, --bind SRC:DST[:FLAGS]  bind the host's SRC on DST in NEWROOT\n"
 "                         (recursive); FLAGS: nosuid,nodev,noexec\n"
 "  -r, --ro-bind SRC:DST[:FLAGS]  the same, read-only\n"
-"  -t, --tmpfs DST[:MODE] mount a new tmpfs (mode 755, or octal MODE) on DST\n"
+"  -t, --tmpfs DST[:MODE[:SIZE]]  mount a new tmpfs on DST (mode 755, or\n"
+"                         octal MODE; SIZE as 64m, or half the RAM)\n"
 "  -R, --ro               make the root read-only once all is mounted\n"
 "  -w, --chdir DIR        run PROG in DIR of the new root (default /)\n"
 "      --idmap            show NEWROOT and the binds through idmapped mounts:\n"
@@ -97,6 +98,7 @@ struct usermount {
 	const char *dst;	/* inside the new root */
 	unsigned int attr;	/* MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC */
 	char mode[8];		/* a tmpfs's, octal */
+	char size[24];		/* a tmpfs's, "" for the kernel's default */
 };
 
 /*
@@ -163,6 +165,9 @@ static const char *const no_options[] = { NULL };
 static const char *const dev_options[] = { "mode", "755", "size", "65536k",
 	NULL };
 static const char *const tmp_options[] = { "mode", "1777", NULL };
+/* /dev/shm: 64 MiB, docker's and containerd's default shm size. */
+static const char *const shm_options[] = { "mode", "1777", "size", "65536k",
+	NULL };
 static const char *const mask_options[] = { "mode", "555", NULL };
 static const char *const pts_options[] = {
 	"newinstance", NULL, "ptmxmode", "0666", "mode", "620", NULL,
@@ -202,17 +207,35 @@ bind_flags(struct usermount *m, const char *name, const char *flags)
 	}
 }
 
-/* DST:MODE of --tmpfs; 755 without one. */
+/* A tmpfs size: digits, then k, m or g or nothing. */
+static bool
+size_ok(const char *size)
+{
+	size_t n = strspn(size, "0123456789");
+
+	return n > 0 && n <= 18 && (size[n] == '\0' ||
+	    (strchr("kKmMgG", size[n]) != NULL && size[n + 1] == '\0'));
+}
+
+/* DST:MODE:SIZE of --tmpfs; mode 755 and no size without them. */
 static void
 tmpfs_mode(struct usermount *m, const char *name)
 {
-	char *colon = strchr(m->dst, ':');
-	const char *mode = colon != NULL ? colon + 1 : "755";
+	char *colon = strchr(m->dst, ':'), *size;
+	char mode[32] = "755";
 
 	if (colon != NULL) {
+		snprintf(mode, sizeof(mode), "%s", colon + 1);
 		m->dst = strndup(m->dst, colon - m->dst);
 		if (m->dst == NULL)
 			die_sys("%s %s", name, m->arg);
+	}
+	if ((size = strchr(mode, ':')) != NULL) {
+		*size++ = '\0';
+		if (!size_ok(size))
+			die("%s %s: bad size '%s' (a number with k, m or g, as "
+			    "64m)", name, m->arg, size);
+		snprintf(m->size, sizeof(m->size), "%s", size);
 	}
 	if (mode[0] == '\0' || mode[strspn(mode, "01234567")] != '\0' ||
 	    strlen(mode) > 5)
@@ -930,7 +953,7 @@ mount_dev(void)
 	bind_console(dev);
 	mount_fs_in(dev, "pts", "/dev/pts", 0755, "devpts", pts_options,
 	    ATTR_PTS);
-	mount_fs_in(dev, "shm", "/dev/shm", 01777, "tmpfs", tmp_options,
+	mount_fs_in(dev, "shm", "/dev/shm", 01777, "tmpfs", shm_options,
 	    ATTR_SHM);
 	if (opt.mqueue)
 		mount_fs_in(dev, "mqueue", "/dev/mqueue", 0755, "mqueue",
@@ -964,7 +987,8 @@ mount_user(const struct usermount *m)
 	int tree, at;
 
 	if (m->kind == 't') {
-		const char *const options[] = { "mode", m->mode, NULL };
+		const char *const options[] = { "mode", m->mode,
+			m->size[0] != '\0' ? "size" : NULL, m->size, NULL };
 
 		close(mount_fs(m->dst, "tmpfs", options, ATTR_TMP));
 		return;

@@ -397,10 +397,10 @@ test_bind_flags_tmpfs_mode_mqueue() {
 	mkdir -p "$T/rw"
 	cp "$R/bin/busybox" "$T/rw/prog"
 	run mntns -p -i pivot --mqueue --bind "$T/rw:/mnt/rw:nosuid,noexec" \
-		--ro-bind "$T/rw:/mnt/ro:nodev" --tmpfs /run:1777 "$R" /bin/sh -c '
+		--ro-bind "$T/rw:/mnt/ro:nodev" --tmpfs /run:1777:1m "$R" /bin/sh -c '
 		for m in /mnt/rw /mnt/ro /dev /dev/mqueue; do
 			grep " $m " /proc/self/mountinfo | cut -d" " -f5,6; done
-		grep " /dev " /proc/self/mountinfo | grep -o "size=[0-9a-z]*"
+		grep -E " /(dev|dev/shm|run) " /proc/self/mountinfo | grep -o "size=[0-9a-z]*"
 		stat -c %a /run; /mnt/rw/prog true 2>&1 | sed "s/.*: //"'
 	assert_rc 0
 	assert_out "/mnt/rw rw,nosuid,noexec,relatime
@@ -408,6 +408,8 @@ test_bind_flags_tmpfs_mode_mqueue() {
 /dev rw,nosuid,nodev,noexec,relatime
 /dev/mqueue rw,nosuid,nodev,noexec,relatime
 size=65536k
+size=65536k
+size=1024k
 1777
 Permission denied"
 	need_user || return 0
@@ -428,6 +430,10 @@ test_bind_flags_tmpfs_mode_mqueue_errors() {
 		pivot --tmpfs /run:999 /x
 	assert_fails 125 "pivot: --tmpfs /run:: bad mode '' (octal, as 1777)" \
 		pivot --tmpfs /run: /x
+	assert_fails 125 "pivot: --tmpfs /run:755:1x: bad size '1x' (a number with k, m or g, as 64m)" \
+		pivot --tmpfs /run:755:1x /x
+	assert_fails 125 "pivot: --tmpfs /run:755:: bad size '' (a number with k, m or g, as 64m)" \
+		pivot --tmpfs /run:755: /x
 	assert_fails 125 "pivot: --mqueue with --no-dev: the queues are mounted in pivot's /dev" \
 		pivot --no-dev --mqueue /x
 }
