@@ -265,7 +265,11 @@ container_start(struct state *st, json_t *hooks)
 	while (p[1].fd != -1 && poll(p, 2, -1) == -1)
 		if (errno != EINTR)
 			die_sys("poll %s", fifo);
-	if (p[1].fd == -1 || p[1].revents != 0 || read(p[0].fd, &byte, 1) != 1)
+	/*
+	 * The byte first: a PROG that exits at once (sh -c 'exit 7') has
+	 * its pidfd ready too by the time poll returns, yet it started.
+	 */
+	if (p[1].fd == -1 || read(p[0].fd, &byte, 1) != 1)
 		die("cannot start container %s: its process has ended", st->id);
 	close(p[0].fd);
 	close(p[1].fd);

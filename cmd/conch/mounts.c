@@ -41,7 +41,8 @@ static const struct stdmount {
 	    "size=65536k,rw" },
 	{ "/dev/pts", "devpts", M_PTS, "nosuid,noexec,newinstance,"
 	    "ptmxmode=0666,mode=620,mode=0620,gid=5,rw" },
-	{ "/dev/shm", "tmpfs", M_SHM, "nosuid,nodev,noexec,mode=1777,rw" },
+	{ "/dev/shm", "tmpfs", M_SHM, "nosuid,nodev,noexec,mode=1777,rw,"
+	    "size=65536k" },
 	{ "/tmp", "tmpfs", M_TMP, "nosuid,nodev,mode=1777,mode=01777,rw,"
 	    "private,rprivate,tmpcopyup" },
 	{ "/sys/fs/cgroup", "cgroup", M_CGROUP, "nosuid,nodev,noexec,ro,"
@@ -78,13 +79,20 @@ in_opts(const char *list, const char *opt)
 	return false;
 }
 
-/* mode=OCTAL, as a tmpfs takes it. */
+/* mode=OCTAL or size=N[kmg], as a tmpfs takes them and pivot gives. */
 static bool
-octal_mode(const char *opt)
+tmpfs_option(const char *opt)
 {
-	return strncmp(opt, "mode=", 5) == 0 && opt[5] != '\0' &&
-	    strlen(opt + 5) <= 5 && opt[5 + strspn(opt + 5, "01234567")] ==
-	    '\0';
+	size_t n;
+
+	if (strncmp(opt, "mode=", 5) == 0)
+		return opt[5] != '\0' && strlen(opt + 5) <= 5 &&
+		    opt[5 + strspn(opt + 5, "01234567")] == '\0';
+	if (strncmp(opt, "size=", 5) != 0)
+		return false;
+	n = strspn(opt + 5, "0123456789");
+	return n > 0 && n <= 18 && (opt[5 + n] == '\0' ||
+	    (strchr("kKmMgG", opt[5 + n]) != NULL && opt[6 + n] == '\0'));
 }
 
 /* Every option of mounts[i] must be in ALLOWED (or an atime one). */
@@ -104,7 +112,7 @@ options_check(json_t *m, const struct jpath *p, const char *allowed,
 		snprintf(word, sizeof(word), ",%s,", json_string_value(v));
 		if (in_opts(allowed, json_string_value(v)) ||
 		    (strcmp(what, "a tmpfs") == 0 &&
-		    octal_mode(json_string_value(v))) ||
+		    tmpfs_option(json_string_value(v))) ||
 		    strstr(atime_opts, word) != NULL)
 			continue;
 		die_field(&e, "'%s': pivot cannot give %s this option",
@@ -279,15 +287,15 @@ tmpcopyup_check(json_t *m, const struct jpath *p, int rootfd,
 }
 
 /*
- * A tmpfs of the config's: mode=MODE, else the kernel's 1777, as pivot's
- * --tmpfs DST:MODE.
+ * A tmpfs of the config's: mode=MODE, else the kernel's 1777, and
+ * size=SIZE, as pivot's --tmpfs DST:MODE:SIZE.
  */
 static void
 tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
     struct chain *c)
 {
 	json_t *opts = json_object_get(m, "options"), *v;
-	const char *mode = "1777", *w;
+	const char *mode = "1777", *size = NULL, *w;
 	size_t i;
 
 	options_check(m, p, "nosuid,nodev,rw,private,rprivate,tmpcopyup",
@@ -296,11 +304,14 @@ tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
 		w = json_string_value(v);
 		if (strncmp(w, "mode=", 5) == 0)
 			mode = w + 5;
+		if (strncmp(w, "size=", 5) == 0)
+			size = w + 5;
 	}
 	if (strchr(dst, ':') != NULL)
 		die_field(p, "%s: pivot takes DST:MODE, and DST may not hold a "
 		    "colon", dst);
-	strv_addf(&c->pivot, "--tmpfs=%s:%s", dst, mode);
+	strv_addf(&c->pivot, "--tmpfs=%s:%s%s%s", dst, mode,
+	    size != NULL ? ":" : "", size != NULL ? size : "");
 }
 
 /* mounts[i]: which standard mount it is (its bit), or 0 once handled. */
