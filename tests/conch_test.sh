@@ -438,6 +438,30 @@ test_unsupported_fields() {
 	assert_ok C run -b "$T/b" c2
 }
 
+# linux.devices beyond pivot's /dev: the host's node of that path, bound.
+test_linux_devices() {
+	[ -z "$_skipped" ] || return 0
+	[ -c /dev/loop-control ] || { skip "no /dev/loop-control here"; return 0; }
+	bundle b
+	local mode
+	mode=$(stat -c %a /dev/loop-control)
+	jqset b '.linux.devices = [{path: "/dev/null", type: "c", major: 1, minor: 3},
+		{path: "/dev/loop-control", type: "c", major: 10, minor: 237}]'
+	probe b 'stat -c "%n %t:%T %F" /dev/loop-control; head -c0 /dev/loop-control && echo opened'
+	assert_ok C run -b "$T/b" c1
+	assert_out "$(printf '/dev/loop-control a:ed character special file\nopened')"
+	jqset b '.linux.devices[1].minor = 1'
+	assert_fails 125 "conch: config.json: linux.devices[1]: /dev/loop-control: the host's node is not c 10:1" \
+		C run -b "$T/b" c2
+	jqset b '.linux.devices[1] = {path: "/dev/loop-control", type: "c", major: 10, minor: 237, fileMode: 511}'
+	assert_fails 125 "conch: config.json: linux.devices[1]: /dev/loop-control: fileMode 0777, the host's node has 0$mode" \
+		C run -b "$T/b" c3
+	jqset b '.linux.devices[1] = {path: "/dev/conch-none", type: "c", major: 1, minor: 3}'
+	assert_fails 125 "conch: config.json: linux.devices[1]: /dev/conch-none: No such file or directory (pivot binds the host's node of that path)" \
+		C run -b "$T/b" c4
+	nothing_left b c4
+}
+
 # --- bad bundles: 125, one JSON error line, nothing left -------------------
 
 # bad NAME ID 'message': create fails with status 125 and the message, one

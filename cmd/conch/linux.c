@@ -136,17 +136,59 @@ time_offsets_read(json_t *t, const struct jpath *p, struct chain *c)
 }
 
 /*
- * The nodes pivot makes in its /dev, bound from the host: a config may
- * list them (containerd's and podman's do), as long as they are these.
+ * A node of linux.devices that pivot's /dev lacks: the host's node of
+ * that path, bound on it (pivot's /dev is nodev, and a user namespace
+ * makes no nodes: a bind works for both). It must be the device asked
+ * for, with the mode and owner asked for, if any.
  */
 static void
-devices_read(json_t *arr, const struct jpath *p)
+device_bind(json_t *d, const struct jpath *e, const char *path,
+    const char *type, long long major, long long minor, struct chain *c)
+{
+	struct stat st;
+	long long v;
+	bool chr = strcmp(type, "c") == 0 || strcmp(type, "u") == 0;
+
+	if (!chr && strcmp(type, "b") != 0)
+		die_field(e, "%s: type '%s': pivot binds c, u and b devices",
+		    path, type);
+	if (strncmp(path, "/dev/", 5) != 0 || strstr(path, "/..") != NULL ||
+	    strchr(path, ':') != NULL)
+		die_field(e, "%s: not a clean path in /dev", path);
+	if (stat(path, &st) == -1)
+		die_field(e, "%s: %s (pivot binds the host's node of that path)",
+		    path, strerror(errno));
+	if ((chr ? !S_ISCHR(st.st_mode) : !S_ISBLK(st.st_mode)) ||
+	    major(st.st_rdev) != major || minor(st.st_rdev) != minor)
+		die_field(e, "%s: the host's node is not %s %lld:%lld", path,
+		    type, major, minor);
+	if (jint(d, "fileMode", e, 0, 07777, &v) && v != (st.st_mode & 07777))
+		die_field(e, "%s: fileMode %04llo, the host's node has %04o",
+		    path, v, st.st_mode & 07777);
+	if (jint(d, "uid", e, 0, UINT32_MAX, &v) && v != st.st_uid)
+		die_field(e, "%s: uid %lld, the host's node has %u", path, v,
+		    st.st_uid);
+	if (jint(d, "gid", e, 0, UINT32_MAX, &v) && v != st.st_gid)
+		die_field(e, "%s: gid %lld, the host's node has %u", path, v,
+		    st.st_gid);
+	strv_addf(&c->pivot, "--bind=%s:%s", path, path);
+}
+
+/*
+ * linux.devices: the nodes pivot makes in its /dev (bound from the
+ * host), which a config may list (containerd's and podman's do), and
+ * others bound from the host's node of the same path.
+ */
+static void
+devices_read(json_t *arr, const struct jpath *p, struct chain *c)
 {
 	static const struct { const char *path; int major, minor; } std[] = {
 		{ "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 },
 		{ "/dev/full", 1, 7 }, { "/dev/random", 1, 8 },
 		{ "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 	};
+	static const char *const handled[] = { "path", "type", "major",
+		"minor", "fileMode", "uid", "gid", NULL };
 	struct jpath e = { p, NULL, 0 };
 	long long major, minor;
 	const char *path, *type;
@@ -157,6 +199,7 @@ devices_read(json_t *arr, const struct jpath *p)
 		e.index = i;
 		if (!json_is_object(d))
 			die_field(&e, "expected an object");
+		jknown(d, &e, handled, NULL);
 		path = jstr(d, "path", &e);
 		type = jstr(d, "type", &e);
 		if (path == NULL || type == NULL ||
@@ -169,9 +212,7 @@ devices_read(json_t *arr, const struct jpath *p)
 			    minor == std[k].minor)
 				break;
 		if (k == LEN(std))
-			die_field(&e, "%s (%s %lld:%lld): pivot makes only "
-			    "null, zero, full, random, urandom and tty", path,
-			    type, major, minor);
+			device_bind(d, &e, path, type, major, minor, c);
 	}
 }
 
@@ -253,7 +294,7 @@ linux_read(json_t *lx, const struct jpath *p, struct chain *c)
 	if ((v = jget(lx, "timeOffsets", p, &s, JSON_OBJECT)) != NULL)
 		time_offsets_read(v, &s, c);
 	if ((v = jget(lx, "devices", p, &s, JSON_ARRAY)) != NULL)
-		devices_read(v, &s);
+		devices_read(v, &s, c);
 	cgroups_path_read(lx, p, c);
 	if ((v = jget(lx, "resources", p, &s, JSON_OBJECT)) != NULL)
 		resources_read(v, &s, c);
