@@ -216,7 +216,10 @@ read_config(const char *path, size_t *len)
 json_t *
 json_read(const char *path, json_error_t *e)
 {
+	char *text = NULL;
+	size_t len = 0, cap = 0;
 	json_t *o;
+	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -225,32 +228,51 @@ json_read(const char *path, json_error_t *e)
 		e->line = e->column = 0;
 		return NULL;
 	}
-	o = json_loadfd(fd, JSON_REJECT_DUPLICATES, e);
-	if (o == NULL && strstr(e->text, "too big integer") != NULL &&
-	    lseek(fd, 0, SEEK_SET) == 0)
-		o = json_loadfd(fd, JSON_REJECT_DUPLICATES |
-		    JSON_DECODE_INT_AS_REAL, e);
+	/* Whole, in a few reads: jansson's fd reader reads byte by byte. */
+	do {
+		if (len == cap) {
+			cap = cap == 0 ? 16384 : cap * 2;
+			if ((text = realloc(text, cap)) == NULL)
+				die_sys("read %s", path);
+		}
+		n = read(fd, text + len, cap - len);
+		if (n == -1 && errno != EINTR)
+			die_sys("read %s", path);
+		len += n > 0 ? n : 0;
+	} while (n != 0);
 	close(fd);
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, e);
+	if (o == NULL && strstr(e->text, "too big integer") != NULL)
+		o = json_loadb(text, len, JSON_REJECT_DUPLICATES |
+		    JSON_DECODE_INT_AS_REAL, e);
+	free(text);
 	return o;
 }
 
-/* O as PATH (mode 0600, close-on-exec), or -1. */
+/* O as PATH (mode 0600, close-on-exec) in one write, or -1. */
 int
 json_write(json_t *o, const char *path)
 {
+	char *text = json_dumps(o, JSON_INDENT(1));
+	size_t len = text != NULL ? strlen(text) : 0;
 	int fd, err;
 
+	if (text == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	text[len] = '\n';	/* json_dumps leaves no newline: the NUL's place */
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
 	    0600);
-	if (fd == -1)
-		return -1;
-	if (json_dumpfd(o, fd, JSON_INDENT(1)) == -1 || write(fd, "\n", 1) !=
-	    1) {
+	if (fd == -1 || write(fd, text, len + 1) != (ssize_t)(len + 1)) {
 		err = errno;
-		close(fd);
+		if (fd != -1)
+			close(fd);
+		free(text);
 		errno = err != 0 ? err : EIO;
 		return -1;
 	}
+	free(text);
 	return close(fd);
 }
 

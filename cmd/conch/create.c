@@ -258,8 +258,9 @@ container_start(struct state *st, json_t *hooks)
 	struct pollfd p[2] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", st->dir);
-	p[0].fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* The pidfd first: once the FIFO is open, PROG may be gone. */
 	p[1].fd = state_pidfd(st);
+	p[0].fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (p[0].fd == -1)
 		die_sys("open %s", fifo);
 	while (p[1].fd != -1 && poll(p, 2, -1) == -1)
