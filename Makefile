@@ -50,7 +50,7 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
 	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
-	s6
+	s6 podman containerd
 
 all: $(BINS)
 
