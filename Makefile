@@ -50,7 +50,7 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	curl libcap-ng-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
 	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
-	s6 podman containerd
+	s6 podman containerd apparmor
 
 all: $(BINS)
 
@@ -128,10 +128,11 @@ deps:
 
 # Programs the suites run inside filters and containers: static, so they
 # work in any root; sysprobe makes one raw system call (64- and 32-bit),
-# writeprobe tries to open every file of a tree for writing, subreaper
-# reaps what a detached child leaves, as conmon does.
+# writeprobe tries to open every file of a tree for writing, netprobe
+# binds, connects and listens (TCP, abstract sockets) for confine,
+# subreaper reaps what a detached child leaves, as conmon does.
 TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe \
-	build/tests/subreaper
+	build/tests/netprobe build/tests/subreaper
 
 # Unit tests, tests/unit/NAME_test.c: each links the harness (unit.c),
 # the objects it tests, UNIT_OBJ_NAME (a tool's files but its main.c), and
@@ -152,6 +153,9 @@ UNIT_OBJ_ldpath = build/cmd/mkrootfs/ldpath.o $(UNIT_OBJ_elf)
 UNIT_OBJ_tar = build/cmd/mkrootfs/tar.o build/cmd/mkrootfs/decompress.o \
 	build/cmd/mkrootfs/util.o
 
+# confine: its rules, without its main.c.
+UNIT_OBJ_confine = build/cmd/confine/rules.o
+
 build/tests/unit/%_test: build/tests/unit/%_test.o build/tests/unit/unit.o \
 		$$(UNIT_OBJ_$$*) build/libconch.a
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) build/libconch.a $(UNIT_LDLIBS_$*)
@@ -161,6 +165,10 @@ build/tests/sysprobe: tests/helpers/sysprobe.c
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 build/tests/writeprobe: tests/helpers/writeprobe.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
+
+build/tests/netprobe: tests/helpers/netprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
@@ -224,6 +232,9 @@ FUZZ_OBJ_tar = $(addprefix build/fuzz/cmd/mkrootfs/,tar.o decompress.o \
 	unpack.o root.o util.o)
 FUZZ_OBJ_elf = $(addprefix build/fuzz/cmd/mkrootfs/,elf.o util.o)
 
+# confine: its rules reader.
+FUZZ_OBJ_confine_rules = build/fuzz/cmd/confine/rules.o
+
 build/fuzz/libconch.a: $(FUZZ_LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_LIBOBJ)
@@ -233,6 +244,10 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -Wl,--wrap=exit -o $@ \
 		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
+
+# cgmake: its settings parser (FILE=VALUE), unit-tested and fuzzed.
+UNIT_OBJ_cgsettings = build/cmd/cgmake/settings.o build/cmd/cgmake/devices.o
+FUZZ_OBJ_cgsettings = build/fuzz/cmd/cgmake/settings.o
 
 # scfilter: its unit tests (the BPF compiler, the profile readers) and the
 # fuzz harnesses of its readers link its files but main.c; those of the

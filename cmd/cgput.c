@@ -30,22 +30,55 @@ static const char usage[] =
 
 #define MAXPIDS 256
 
-static struct cgroupfs fs;
+struct opts {
+	pid_t pids[MAXPIDS];	/* -p, in order */
+	size_t npids;
+	const char *root;	/* --root, or NULL */
+	const char *cgroup;
+	char **prog;
+};
 
-/* Why the kernel refused to move PID (0: us) into REL. */
+/* The cgroup moved into: its file system, path and descriptor. */
+struct target {
+	struct cgroupfs fs;
+	char rel[PATH_MAX];	/* from the cgroup2 root */
+	char path[PATH_MAX];	/* for messages */
+	int fd;			/* O_PATH */
+};
+
+/* The deepest cgroup that holds both a and b (relative paths). */
+static void
+cgroup_common(const char *a, const char *b, char *out, size_t size)
+{
+	size_t i, last = 0;
+
+	for (i = 0; a[i] != '\0' && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			last = i;
+	if ((a[i] == '\0' || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
+		last = i;
+	if (last >= size)
+		last = size - 1;
+	memcpy(out, a, last);
+	out[last] = '\0';
+}
+
+/* Why the kernel refused to move PID (0: us) into T. */
 static const char *
-move_hint(int err, pid_t pid, const char *rel, int fd, char *hint,
+move_hint(const struct target *t, int err, pid_t pid, char *hint,
     size_t size)
 {
+	const char *rel = t->rel;
+	int fd = t->fd;
 	char from[PATH_MAX], abs[PATH_MAX], common[PATH_MAX], path[PATH_MAX];
 	char buf[256] = "";
 	int known;
 
-	known = cgroup_of_pid(&fs, pid, from, sizeof(from), abs,
+	known = cgroup_of_pid(&t->fs, pid, from, sizeof(from), abs,
 	    sizeof(abs)) == 0;
 	if (known) {
 		cgroup_common(from, rel, common, sizeof(common));
-		cgroup_path(&fs, common, path, sizeof(path));
+		cgroup_path(&t->fs, common, path, sizeof(path));
 	}
 	switch (err) {
 	case ESRCH:
@@ -98,96 +131,104 @@ move(int fd, pid_t pid)
 }
 
 static noreturn void
-die_move(int err, pid_t pid, const char *rel, int fd)
+die_move(const struct target *t, int err, pid_t pid)
 {
-	char path[PATH_MAX], hint[3 * PATH_MAX];
+	char hint[3 * PATH_MAX];
 
-	cgroup_path(&fs, rel, path, sizeof(path));
-	die_err(err, move_hint(err, pid, rel, fd, hint, sizeof(hint)),
-	    "move %d to %s", pid != 0 ? (int)pid : (int)getpid(), path);
+	die_err(err, move_hint(t, err, pid, hint, sizeof(hint)),
+	    "move %d to %s", pid != 0 ? (int)pid : (int)getpid(), t->path);
+}
+
+/* Where a PID was, to be moved back there if the rest cannot move. */
+struct moved {
+	const struct cgroupfs *fs;
+	pid_t pid;
+	bool known;		/* its cgroup is under fs */
+	char from[PATH_MAX];	/* that cgroup, from fs's root */
+};
+
+static int
+move_back(const void *data)
+{
+	const struct moved *m = data;
+	int back, r, err;
+
+	if (!m->known) {
+		warnm("undo: cannot move %d back: its cgroup is not under %s",
+		    (int)m->pid, m->fs->dir);
+		return 0;
+	}
+	back = cgroup_open(m->fs, m->from);
+	if (back == -1)
+		return -1;
+	r = move(back, m->pid);
+	err = errno;
+	close(back);
+	errno = err;
+	return r;
 }
 
 /*
- * Where each PID was, so that a refusal half way, or a SIGINT, SIGTERM or
- * SIGHUP, moves the ones already moved back: all of them move, or none.
+ * All of them move, or none: each PID moved goes into the undo log, so
+ * that a refusal half way, or a SIGINT, SIGTERM or SIGHUP, moves the
+ * ones already moved back.
  */
 static void
-move_pids(int fd, const char *rel, const pid_t *pids, size_t n)
+move_pids(const struct target *t, const pid_t *pids, size_t n)
 {
-	static char from[MAXPIDS][PATH_MAX];
-	static int known[MAXPIDS];
+	static struct moved m[MAXPIDS];
 	char abs[PATH_MAX], path[PATH_MAX];
-	size_t i, failed;
-	int err, back;
-	bool moved;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		known[i] = cgroup_of_pid(&fs, pids[i], from[i],
-		    sizeof(from[i]), abs, sizeof(abs)) == 0;
-		if (!known[i] && errno != EXDEV)
-			die_move(errno == ENOENT ? ESRCH : errno, pids[i], rel,
-			    fd);
+		m[i] = (struct moved){ .fs = &t->fs, .pid = pids[i] };
+		m[i].known = cgroup_of_pid(&t->fs, pids[i], m[i].from,
+		    sizeof(m[i].from), abs, sizeof(abs)) == 0;
+		if (!m[i].known && errno != EXDEV)
+			die_move(t, errno == ENOENT ? ESRCH : errno, pids[i]);
 	}
 	for (i = 0; i < n; i++) {
-		trace("move %d to %s/%s", (int)pids[i], fs.dir, rel);
-		moved = move(fd, pids[i]) == 0;
-		if (moved && !interrupted())
-			continue;
-		err = errno;
-		failed = i;
-		if (moved)
-			i++;	/* interrupted: this one goes back too */
-		while (i-- > 0) {
-			if (!known[i]) {
-				warnm("undo: cannot move %d back: its cgroup "
-				    "is not under %s", (int)pids[i], fs.dir);
-				continue;
-			}
-			cgroup_path(&fs, from[i], path, sizeof(path));
-			trace("undo: move %d back to %s", (int)pids[i], path);
-			back = cgroup_open(&fs, from[i]);
-			if (back == -1 || move(back, pids[i]) == -1)
-				warn_err(errno, NULL, "undo: move %d back to %s",
-				    (int)pids[i], path);
-			if (back != -1)
-				close(back);
-		}
-		die_move(err, pids[failed], rel, fd);
+		trace("move %d to %s/%s", (int)pids[i], t->fs.dir, t->rel);
+		if (move(t->fd, pids[i]) == -1)
+			die_move(t, errno, pids[i]);
+		cgroup_path(&t->fs, m[i].from, path, sizeof(path));
+		undo_push(move_back, &m[i], sizeof(m[i]), "move %d back%s%s",
+		    (int)pids[i], m[i].known ? " to " : "",
+		    m[i].known ? path : "");
+		interrupt_check();
 	}
+	undo_commit();
 }
 
-int
-main(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "root", required_argument, NULL, 'R' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static pid_t pids[MAXPIDS];
-	char rel[PATH_MAX];
-	const char *root = NULL;
-	unsigned long pid;
-	size_t npids = 0;
-	char path[PATH_MAX];
-	int c, fd;
+static const struct option longopts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "root", required_argument, NULL, 'R' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	conch_init("cgput");
-	interrupt_catch();
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	unsigned long pid;
+	int c;
+
+	o->npids = 0;
+	o->root = NULL;
 	while ((c = getopt_long(argc, argv, "+:p:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_ulong(optarg, INT_MAX, &pid) == -1 || pid == 0)
+			if (parse_ulong(optarg, INT_MAX, &pid) == -1 ||
+			    pid == 0)
 				die("-p '%s': not a PID", optarg);
-			if (npids == MAXPIDS)
+			if (o->npids == MAXPIDS)
 				die("more than %d PIDs", MAXPIDS);
-			pids[npids++] = pid;
+			o->pids[o->npids++] = pid;
 			break;
 		case 'R':
-			root = optarg;
+			o->root = optarg;
 			break;
 		default:
 			common_option(c, argv, usage);
@@ -195,21 +236,45 @@ main(int argc, char **argv)
 	}
 	if (optind == argc)
 		die("missing CGROUP (see cgput --help)");
+	o->cgroup = argv[optind];
+	o->prog = argv + optind + 1;
+}
 
-	cgroupfs_open(&fs, root);
-	cgroup_resolve(&fs, argv[optind], rel, sizeof(rel));
-	fd = cgroup_xopen(&fs, rel);
-	cgroup_path(&fs, rel, path, sizeof(path));
-	if (npids > 0) {
-		move_pids(fd, rel, pids, npids);
-		interrupt_end();
-		if (optind + 1 == argc)
+/* CGROUP, found in the cgroup2 file system (or --root), and opened. */
+static void
+target_open(struct target *t, const struct opts *o)
+{
+	cgroupfs_open(&t->fs, o->root);
+	cgroup_resolve(&t->fs, o->cgroup, t->rel, sizeof(t->rel));
+	t->fd = cgroup_xopen(&t->fs, t->rel);
+	cgroup_path(&t->fs, t->rel, t->path, sizeof(t->path));
+}
+
+static void
+move_self(const struct target *t)
+{
+	trace("move %d to %s", (int)getpid(), t->path);
+	if (write_fileat(t->fd, "cgroup.procs", "0") == -1)
+		die_move(t, errno, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct opts o;	/* MAXPIDS of them */
+	static struct target t;
+
+	conch_init("cgput");
+	interrupt_catch();
+	parse_args(argc, argv, &o);
+	target_open(&t, &o);
+	if (o.npids > 0) {
+		move_pids(&t, o.pids, o.npids);
+		if (o.prog[0] == NULL)
 			return 0;
 	} else {
-		trace("move %d to %s", (int)getpid(), path);
-		if (write_fileat(fd, "cgroup.procs", "0") == -1)
-			die_move(errno, 0, rel, fd);
+		move_self(&t);
 	}
-	close(fd);
-	exec_prog(argv + optind + 1, NULL);
+	close(t.fd);
+	exec_prog(o.prog, NULL);
 }

@@ -50,37 +50,43 @@ struct opts {
 	const char *setgroups;
 	pid_t pid;
 	char **prog;
+	bool writes;		/* any map or setgroups given: else show */
 };
+
+/* One option of the getopt loop. */
+static void
+parse_option(int c, char **argv, struct opts *o)
+{
+	char what[128];
+
+	switch (c) {
+	case 'u':
+	case 'g':
+		snprintf(what, sizeof(what), "-%c '%s'", c, optarg);
+		idmap_parse(c == 'u' ? &o->uid : &o->gid, optarg, what);
+		break;
+	case 'a':
+		o->automatic = true;
+		break;
+	case 's':
+		if (strcmp(optarg, "allow") != 0 && strcmp(optarg, "deny") != 0)
+			die("--setgroups '%s': expected allow or deny", optarg);
+		o->setgroups = optarg;
+		break;
+	default:
+		common_option(c, argv, usage);
+	}
+}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	unsigned long pid;
-	char what[128];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+:u:g:as:vhV", longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'u':
-		case 'g':
-			snprintf(what, sizeof(what), "-%c '%s'", c, optarg);
-			idmap_parse(c == 'u' ? &o->uid : &o->gid, optarg, what);
-			break;
-		case 'a':
-			o->automatic = true;
-			break;
-		case 's':
-			if (strcmp(optarg, "allow") != 0 &&
-			    strcmp(optarg, "deny") != 0)
-				die("--setgroups '%s': expected allow or deny",
-				    optarg);
-			o->setgroups = optarg;
-			break;
-		default:
-			common_option(c, argv, usage);
-		}
-	}
+	    NULL)) != -1)
+		parse_option(c, argv, o);
 	if (o->automatic && (o->uid.n || o->gid.n))
 		die("--auto makes the whole map: no -u or -g with it");
 	if (optind == argc)
@@ -89,6 +95,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		die("'%s': not a PID", argv[optind]);
 	o->pid = pid;
 	o->prog = argv + optind + 1;
+	o->writes = o->uid.n || o->gid.n || o->automatic ||
+	    o->setgroups != NULL;
 }
 
 /* KIND_map as "KIND INSIDE:OUTSIDE:COUNT" lines, or "KIND none". */
@@ -163,7 +171,7 @@ main(int argc, char **argv)
 	conch_init("idmap");
 	parse_args(argc, argv, &o);
 	procfd = open_proc(o.pid);
-	if (o.uid.n || o.gid.n || o.automatic || o.setgroups != NULL)
+	if (o.writes)
 		write_maps(&o);
 	else
 		show(o.pid, procfd);

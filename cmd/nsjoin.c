@@ -67,10 +67,10 @@ static const struct option longopts[] = {
 	{ "cgroupns", optional_argument, NULL, 'C' },
 	{ "time", optional_argument, NULL, 'T' },
 	{ "ns", required_argument, NULL, OPT_NS },
+	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "root", no_argument, NULL, 'r' },
 	{ "wd", no_argument, NULL, 'w' },
 	{ "cgroup", no_argument, NULL, 'c' },
-	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "list", no_argument, NULL, 'l' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -81,6 +81,7 @@ static const struct option longopts[] = {
 struct opts {
 	int select;		/* CLONE_NEW* chosen; 0 is all */
 	int files;		/* CLONE_NEW* given as --TYPE=FILE */
+	const char *file[8];	/* those files, indexed as nstypes[] */
 	bool root, wd, cgroup, list, detach;
 	const char *target;
 	char **prog;
@@ -95,62 +96,100 @@ struct ns {
 	bool same;		/* as ours */
 };
 
-static struct ns ns[8];
-static pid_t pid;		/* of a PID target, else 0 */
-static int pidfd = -1, procfd = -1;
+/* What is entered: a process, a pinned directory, or files. */
+struct target {
+	struct ns ns[8];
+	pid_t pid;		/* of a PID target, else 0 */
+	int pidfd, procfd;	/* of a PID target, else -1 */
+};
 
-static void
-parse_args(int argc, char **argv, struct opts *o)
+/* "user,mnt,pid" or "all" to CLONE_NEW* flags; -1 names no type. */
+static int
+ns_flags_parse(const char *list, int *flags)
 {
 	const struct nstype *t;
-	char names[96];
-	bool all = false;
-	int c, i, flags, every = 0;
+	char name[16];
+	size_t len;
 
-	while ((c = getopt_long(argc, argv, "+:aUmpuniCTrwclvhV", longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			all = true;
-			break;
-		case OPT_NS:
-			if (ns_flags_parse(optarg, &flags) == -1)
-				die("--ns '%s': unknown namespace type (known: "
-				    "user,mnt,pid,uts,net,ipc,cgroup,time,all)",
-				    optarg);
-			o->select |= flags;
-			break;
-		case 'r':
-			o->root = true;
-			break;
-		case 'w':
-			o->wd = true;
-			break;
-		case 'c':
-			o->cgroup = true;
-			break;
-		case OPT_DETACH:
-			o->detach = true;
-			break;
-		case 'l':
-			o->list = true;
-			break;
-		default:
-			if ((t = nstype_byopt(c)) == NULL) {
-				common_option(c, argv, usage);	/* -v, or none */
-				break;
-			}
-			if (optarg == NULL) {
-				o->select |= t->flag;
-				break;
-			}
-			i = t - nstypes;
-			if (snprintf(ns[i].path, sizeof(ns[i].path), "%s",
-			    optarg) >= (int)sizeof(ns[i].path))
+	*flags = 0;
+	for (;;) {
+		len = strcspn(list, ",");
+		if (len == 0 || len >= sizeof(name))
+			return -1;
+		memcpy(name, list, len);
+		name[len] = '\0';
+		if (strcmp(name, "all") == 0) {
+			for (t = nstypes; t < nstypes + nstypes_len; t++)
+				*flags |= t->flag;
+		} else {
+			for (t = nstypes; t < nstypes + nstypes_len &&
+			    strcmp(t->name, name) != 0; t++)
+				;
+			if (t == nstypes + nstypes_len)
+				return -1;
+			*flags |= t->flag;
+		}
+		if (list[len] == '\0')
+			return 0;
+		list += len + 1;
+	}
+}
+
+/* One option of the getopt loop; -a sets *ALL. */
+static void
+parse_option(int c, char **argv, struct opts *o, bool *all)
+{
+	const struct nstype *t;
+	int flags;
+
+	switch (c) {
+	case 'a':
+		*all = true;
+		break;
+	case OPT_NS:
+		if (ns_flags_parse(optarg, &flags) == -1)
+			die("--ns '%s': unknown namespace type (known: "
+			    "user,mnt,pid,uts,net,ipc,cgroup,time,all)",
+			    optarg);
+		o->select |= flags;
+		break;
+	case 'r':
+		o->root = true;
+		break;
+	case 'w':
+		o->wd = true;
+		break;
+	case 'c':
+		o->cgroup = true;
+		break;
+	case OPT_DETACH:
+		o->detach = true;
+		break;
+	case 'l':
+		o->list = true;
+		break;
+	default:
+		if ((t = nstype_byopt(c)) == NULL) {
+			common_option(c, argv, usage);	/* -v, or none */
+		} else if (optarg == NULL) {
+			o->select |= t->flag;
+		} else {
+			if (strlen(optarg) >= PATH_MAX)
 				die("%s: path too long", argv[optind - 1]);
+			o->file[t - nstypes] = optarg;
 			o->files |= t->flag;
 		}
 	}
+}
+
+/* After the options: which namespaces, the target, and PROG. */
+static void
+parse_operands(int argc, char **argv, struct opts *o, bool all)
+{
+	char names[96];
+	int every = 0;
+	size_t i;
+
 	if (o->files && (o->select & ~o->files)) {
 		ns_flags_str(o->select & ~o->files, names, sizeof(names));
 		die("%s: no PID or DIR target to take it from (namespace "
@@ -158,7 +197,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		    names);
 	}
 	/* Every type chosen is -a: every one the target has. */
-	for (i = 0; i < (int)nstypes_len; i++)
+	for (i = 0; i < nstypes_len; i++)
 		every |= nstypes[i].flag;
 	if (all || o->select == every || o->files)
 		o->select = o->files;
@@ -171,6 +210,19 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->prog = argv + optind;
 	if (o->list && o->prog[0] != NULL)
 		die("--list: unexpected argument '%s'", o->prog[0]);
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	bool all = false;
+	int c;
+
+	*o = (struct opts){ .select = 0 };
+	while ((c = getopt_long(argc, argv, "+:aUmpuniCTrwclvhV", longopts,
+	    NULL)) != -1)
+		parse_option(c, argv, o, &all);
+	parse_operands(argc, argv, o, all);
 }
 
 /* The "same" test: nsfs gives every namespace its own inode. */
@@ -187,11 +239,11 @@ compare(struct ns *n, const struct nstype *t, const struct stat *st)
 }
 
 /*
- * /proc/PID opened after the pidfd, and the process still alive: then
+ * /proc/PID opened after the t->pidfd, and the process still alive: then
  * it is the same process, and stays so even if PID is later reused.
  */
 static void
-open_pid(const char *arg)
+open_pid(struct target *t, const char *arg)
 {
 	char proc[32], rel[16];
 	unsigned long n;
@@ -201,29 +253,29 @@ open_pid(const char *arg)
 
 	if (parse_ulong(arg, INT_MAX, &n) == -1)
 		die("'%s': not a PID", arg);
-	pid = n;
-	trace("pidfd_open(%d)", (int)pid);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd == -1)
-		die_sys("pidfd_open(%d)", (int)pid);
-	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
-	procfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (procfd == -1)
+	t->pid = n;
+	trace("pidfd_open(%d)", (int)t->pid);
+	t->pidfd = syscall(SYS_pidfd_open, t->pid, 0);
+	if (t->pidfd == -1)
+		die_sys("pidfd_open(%d)", (int)t->pid);
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)t->pid);
+	t->procfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t->procfd == -1)
 		die_sys("open %s", proc);
-	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	p = (struct pollfd){ .fd = t->pidfd, .events = POLLIN };
 	if (poll(&p, 1, 0) != 0)
-		die("process %d: has exited", (int)pid);
+		die("process %d: has exited", (int)t->pid);
 	for (i = 0; i < nstypes_len; i++) {
-		snprintf(ns[i].path, sizeof(ns[i].path), "/proc/%d/ns/%s",
-		    (int)pid, nstypes[i].name);
-		ns[i].fd = -1;
+		snprintf(t->ns[i].path, sizeof(t->ns[i].path), "/proc/%d/ns/%s",
+		    (int)t->pid, nstypes[i].name);
+		t->ns[i].fd = -1;
 		snprintf(rel, sizeof(rel), "ns/%s", nstypes[i].name);
-		if (fstatat(procfd, rel, &st, 0) == 0)
-			compare(&ns[i], &nstypes[i], &st);
+		if (fstatat(t->procfd, rel, &st, 0) == 0)
+			compare(&t->ns[i], &nstypes[i], &st);
 		else if (errno == ENOENT)
-			ns[i].err = errno;	/* not in this kernel */
+			t->ns[i].err = errno;	/* not in this kernel */
 		else
-			die_sys("%s", ns[i].path);
+			die_sys("%s", t->ns[i].path);
 	}
 }
 
@@ -265,7 +317,7 @@ open_nsfile(struct ns *n, const struct nstype *t, int dirfd,
 /* DIR/user, DIR/mnt...: what nsnew --pin DIR leaves (pid and time are
    the namespaces for children, the ones its PID 1 lives in). */
 static void
-open_dir(const char *dir)
+open_dir(struct target *t, const char *dir)
 {
 	size_t i, found = 0;
 	int dirfd;
@@ -275,10 +327,10 @@ open_dir(const char *dir)
 		die_err(errno, errno == ENOTDIR ? "a target is a PID or a "
 		    "directory pinned by nsnew --pin" : NULL, "open %s", dir);
 	for (i = 0; i < nstypes_len; i++) {
-		snprintf(ns[i].path, sizeof(ns[i].path), "%s/%s", dir,
+		snprintf(t->ns[i].path, sizeof(t->ns[i].path), "%s/%s", dir,
 		    nstypes[i].name);
-		open_nsfile(&ns[i], &nstypes[i], dirfd, nstypes[i].name);
-		found += ns[i].err == 0;
+		open_nsfile(&t->ns[i], &nstypes[i], dirfd, nstypes[i].name);
+		found += t->ns[i].err == 0;
 	}
 	close(dirfd);
 	if (found == 0)
@@ -287,21 +339,24 @@ open_dir(const char *dir)
 }
 
 static void
-open_files(int files)
+open_files(struct target *t, const struct opts *o)
 {
 	size_t i;
 
 	for (i = 0; i < nstypes_len; i++) {
-		ns[i].fd = -1;
-		if (files & nstypes[i].flag)
-			open_nsfile(&ns[i], &nstypes[i], AT_FDCWD, ns[i].path);
-		else
-			ns[i].err = ENOENT;
+		t->ns[i].fd = -1;
+		if (!(o->files & nstypes[i].flag)) {
+			t->ns[i].err = ENOENT;
+			continue;
+		}
+		snprintf(t->ns[i].path, sizeof(t->ns[i].path), "%s",
+		    o->file[i]);
+		open_nsfile(&t->ns[i], &nstypes[i], AT_FDCWD, t->ns[i].path);
 	}
 }
 
 static void
-open_target(const struct opts *o)
+open_target(struct target *t, const struct opts *o)
 {
 	bool is_pid = o->target != NULL &&
 	    strspn(o->target, "0123456789") == strlen(o->target);
@@ -310,24 +365,24 @@ open_target(const struct opts *o)
 		die("%s needs a PID target", o->root ? "--root" :
 		    o->wd ? "--wd" : "--cgroup");
 	if (o->files)
-		open_files(o->files);
+		open_files(t, o);
 	else if (is_pid)
-		open_pid(o->target);
+		open_pid(t, o->target);
 	else
-		open_dir(o->target);
+		open_dir(t, o->target);
 }
 
 /* TYPE INODE same|different: one line each, for people and for awk. */
 static noreturn void
-list(int select)
+list(const struct target *t, int select)
 {
 	size_t i;
 
 	for (i = 0; i < nstypes_len; i++)
-		if (ns[i].err == 0 && (!select || select & nstypes[i].flag))
+		if (t->ns[i].err == 0 && (!select || select & nstypes[i].flag))
 			printf("%s %lu %s\n", nstypes[i].name,
-			    (unsigned long)ns[i].ino,
-			    ns[i].same ? "same" : "different");
+			    (unsigned long)t->ns[i].ino,
+			    t->ns[i].same ? "same" : "different");
 	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
 }
 
@@ -337,7 +392,7 @@ list(int select)
  * others would be no-ops that may need privileges we lack.
  */
 static int
-choose(int select)
+choose(const struct target *t, int select)
 {
 	int flags = 0;
 	size_t i;
@@ -345,12 +400,12 @@ choose(int select)
 	for (i = 0; i < nstypes_len; i++) {
 		if (select && !(select & nstypes[i].flag))
 			continue;
-		if (ns[i].err != 0 && select)
-			die_err(ns[i].err, NULL, "%s", ns[i].path);
-		if (ns[i].err != 0)
+		if (t->ns[i].err != 0 && select)
+			die_err(t->ns[i].err, NULL, "%s", t->ns[i].path);
+		if (t->ns[i].err != 0)
 			continue;
-		if (ns[i].same)
-			trace("%s: already ours, skipped", ns[i].path);
+		if (t->ns[i].same)
+			trace("%s: already ours, skipped", t->ns[i].path);
 		else
 			flags |= nstypes[i].flag;
 	}
@@ -359,13 +414,13 @@ choose(int select)
 
 /* The directories of PID, opened before we leave our mount namespace. */
 static int
-open_proc_dir(const char *name)
+open_proc_dir(const struct target *t, const char *name)
 {
 	int fd;
 
-	fd = openat(procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(t->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
-		die_sys("open /proc/%d/%s", (int)pid, name);
+		die_sys("open /proc/%d/%s", (int)t->pid, name);
 	return fd;
 }
 
@@ -375,23 +430,23 @@ open_proc_dir(const char *name)
  * from ours.
  */
 static void
-join_cgroup(void)
+join_cgroup(const struct target *t)
 {
 	char rel[PATH_MAX], abs[PATH_MAX], path[PATH_MAX], self[24];
 	struct cgroupfs fs;
 	int fd;
 
 	cgroupfs_open(&fs, NULL);
-	if (cgroup_of_procfd(&fs, procfd, rel, sizeof(rel), abs,
+	if (cgroup_of_procfd(&fs, t->procfd, rel, sizeof(rel), abs,
 	    sizeof(abs)) == -1) {
 		if (errno == ENOENT)
 			die("--cgroup: process %d is in no cgroup v2 hierarchy",
-			    (int)pid);
+			    (int)t->pid);
 		if (errno == EXDEV)
 			die("--cgroup: cgroup %s of process %d is outside the "
-			    "cgroup2 mount %s (its root is %s)", abs, (int)pid,
-			    fs.dir, fs.cgpath);
-		die_sys("read /proc/%d/cgroup", (int)pid);
+			    "cgroup2 mount %s (its root is %s)", abs,
+			    (int)t->pid, fs.dir, fs.cgpath);
+		die_sys("read /proc/%d/cgroup", (int)t->pid);
 	}
 	cgroup_path(&fs, rel, path, sizeof(path));
 	fd = cgroup_open(&fs, rel);
@@ -410,27 +465,27 @@ join_cgroup(void)
 
 /* Enters what it can of the files of flags (all, if must); returns the rest. */
 static int
-setns_files(int flags, bool must)
+setns_files(const struct target *t, int flags, bool must)
 {
 	size_t i;
 
 	for (i = 0; i < nstypes_len; i++) {
 		if (!(flags & nstypes[i].flag))
 			continue;
-		trace("setns(%s)", ns[i].path);
-		if (setns(ns[i].fd, nstypes[i].flag) == 0)
+		trace("setns(%s)", t->ns[i].path);
+		if (setns(t->ns[i].fd, nstypes[i].flag) == 0)
 			flags &= ~nstypes[i].flag;
 		else if (must)
 			die_err(errno, errno == EPERM ? SETNS_HINT : NULL,
-			    "setns(%s)", ns[i].path);
+			    "setns(%s)", t->ns[i].path);
 		else
-			trace("setns(%s): %s", ns[i].path, strerror(errno));
+			trace("setns(%s): %s", t->ns[i].path, strerror(errno));
 	}
 	return flags;
 }
 
 /*
- * A pidfd enters them all at once: the kernel enters the user namespace
+ * A t->pidfd enters them all at once: the kernel enters the user namespace
  * first, and checks each other one against our credentials both before
  * and after, so that it works for root and for the unprivileged owner.
  * Files go one by one, in two passes as in nsenter: all but the user
@@ -439,23 +494,23 @@ setns_files(int flags, bool must)
  * unprivileged, only the user namespace grants the right to the others.
  */
 static void
-enter(int flags)
+enter(const struct target *t, int flags)
 {
 	char names[96];
 
-	if (pidfd == -1) {
-		flags = setns_files(flags & ~CLONE_NEWUSER, false) |
+	if (t->pidfd == -1) {
+		flags = setns_files(t, flags & ~CLONE_NEWUSER, false) |
 		    (flags & CLONE_NEWUSER);
-		setns_files(flags, true);
+		setns_files(t, flags, true);
 		return;
 	}
 	if (flags == 0)
 		return;
 	ns_flags_str(flags, names, sizeof(names));
-	trace("setns(%d, %s)", (int)pid, names);
-	if (setns(pidfd, flags) == -1)
+	trace("setns(%d, %s)", (int)t->pid, names);
+	if (setns(t->pidfd, flags) == -1)
 		die_err(errno, errno == EPERM ? SETNS_HINT : NULL,
-		    "setns(%d, %s)", (int)pid, names);
+		    "setns(%d, %s)", (int)t->pid, names);
 }
 
 /*
@@ -477,49 +532,50 @@ become_root(void)
 }
 
 static void
-change_root(int rootfd, int wdfd)
+change_root(const struct target *t, int rootfd, int wdfd)
 {
 	if (rootfd != -1) {
-		trace("chroot /proc/%d/root", (int)pid);
+		trace("chroot /proc/%d/root", (int)t->pid);
 		if (fchdir(rootfd) == -1 || chroot(".") == -1)
 			die_err(errno, errno == EPERM ? "needs CAP_SYS_CHROOT: "
 			    "enter the target's user namespace too" : NULL,
-			    "chroot /proc/%d/root", (int)pid);
+			    "chroot /proc/%d/root", (int)t->pid);
 	}
 	if (wdfd != -1) {
-		trace("chdir /proc/%d/cwd", (int)pid);
+		trace("chdir /proc/%d/cwd", (int)t->pid);
 		if (fchdir(wdfd) == -1)
-			die_sys("chdir /proc/%d/cwd", (int)pid);
+			die_sys("chdir /proc/%d/cwd", (int)t->pid);
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o;
+	struct target t = { .pidfd = -1, .procfd = -1 };
 	int flags, rootfd = -1, wdfd = -1;
 	pid_t child;
 
 	conch_init("nsjoin");
 	parse_args(argc, argv, &o);
-	open_target(&o);
+	open_target(&t, &o);
 	if (o.list)
-		list(o.select);
-	flags = choose(o.select);
+		list(&t, o.select);
+	flags = choose(&t, o.select);
 	if (o.root)
-		rootfd = open_proc_dir("root");
+		rootfd = open_proc_dir(&t, "root");
 	if (o.wd)
-		wdfd = open_proc_dir("cwd");
+		wdfd = open_proc_dir(&t, "cwd");
 	if (o.cgroup)
-		join_cgroup();
+		join_cgroup(&t);
 	/* Groups are dropped while we may (root): inside, it may be denied. */
 	if ((flags & CLONE_NEWUSER) && setgroups(0, NULL) == -1 &&
 	    errno != EPERM)
 		die_sys("setgroups(0)");
-	enter(flags);
+	enter(&t, flags);
 	if (flags & CLONE_NEWUSER)
 		become_root();
-	change_root(rootfd, wdfd);
+	change_root(&t, rootfd, wdfd);
 	/* Unlike the others, a pid namespace is only for our children. */
 	if ((flags & CLONE_NEWPID) && o.detach) {
 		if (fork_detached() > 0)

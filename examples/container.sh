@@ -57,10 +57,11 @@ can_idmap() {
 }
 
 # 2. A busybox root filesystem, with the conch tools that run after pivot
-# (and the programs named in CONCH_DEMO_COPY). As root, the image belongs
-# to the host's root and pivot --idmap shows it as the container root's;
-# where the kernel cannot idmap its filesystem, mkrootfs makes it under
-# the container's map instead, owned by the container's root.
+# (and the programs named in CONCH_DEMO_COPY), and the Landlock rules of
+# examples/confine.rules as its /etc/confine.rules. As root, the image
+# belongs to the host's root and pivot --idmap shows it as the container
+# root's; where the kernel cannot idmap its filesystem, mkrootfs makes it
+# under the container's map instead, owned by the container's root.
 copy=()
 for prog in ${CONCH_DEMO_COPY:-}; do copy+=(--copy "$prog"); done
 idmap=() shifted=()
@@ -77,6 +78,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	fi
 fi
 "${shifted[@]}" mkrootfs --busybox --tools "${copy[@]}" "$root"
+# The rules, and the programs copied in made executable where they are.
+rules=$(cat "$here/confine.rules")
+for prog in ${CONCH_DEMO_COPY:-}; do rules+=$'\n'"rx $(command -v "$prog")"; done
+printf '%s\n' "$rules" >"$root/etc/confine.rules"
 
 # 3. A cgroup with the limits this kernel's cgroup2 tree offers.
 cgtree=$(awk '/ - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
@@ -113,5 +118,6 @@ fi
 nsnew -a --init "${map[@]}" --hostname "$name" \
 pivot "${idmap[@]}" --ro "$root" \
 capset --keep net_bind_service \
+confine --rules /etc/confine.rules \
 scfilter -f default \
 "$@"

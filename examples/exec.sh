@@ -1,6 +1,7 @@
 #!/bin/bash
 # A second shell (or CMD) in the container examples/container.sh started:
-# the same namespaces, root, cgroup, capabilities and seccomp filter.
+# the same namespaces, root, cgroup, capabilities, Landlock rules (the
+# container's /etc/confine.rules) and seccomp filter.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 command -v nsjoin >/dev/null || PATH=$here/../bin:$PATH
@@ -17,4 +18,5 @@ prog=$(pgrep -P "$(pgrep -P "$nsnew")")
 join=(nsjoin --root --wd)
 [ "$(id -u)" -ne 0 ] || join+=(--cgroup)
 [ $# -gt 0 ] || set -- /bin/sh
-exec "${join[@]}" "$prog" capset --keep net_bind_service scfilter -f default "$@"
+exec "${join[@]}" "$prog" capset --keep net_bind_service \
+	confine --rules /etc/confine.rules scfilter -f default "$@"

@@ -41,9 +41,12 @@ cgput /box \
 nsnew -a --map-root --hostname box \
 pivot --ro /run/box \
 capset --keep net_bind_service \
+confine --best-effort --ro / --rx /usr --rw /tmp --rw /dev/null \
 scfilter -f default \
 /bin/sh -c 'echo "in the container: $(id), on $(hostname), processes:" /proc/[0-9]*
-	grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; mount'
+	grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; mount
+	cp /bin/busybox /tmp/bb && { /tmp/bb true 2>/dev/null ||
+		echo "Landlock: what is written to /tmp does not run"; }'
 echo "conch-initramfs: the container exited with status $?"
 poweroff -f
 INIT

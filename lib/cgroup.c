@@ -19,68 +19,6 @@
 
 #include "conch.h"
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void
-unescape(char *s)
-{
-	char *d = s;
-
-	while (*s != '\0') {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-			    (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/*
- * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPER":
- * calls fn for each line until it returns non-zero, and returns that.
- */
-int
-mountinfo_each(int (*fn)(const struct mountent *, void *), void *arg)
-{
-	char line[8192], *f[6], *rest, *sep;
-	struct mountent m;
-	FILE *fp;
-	int i, r = 0;
-
-	fp = fopen("/proc/self/mountinfo", "re");
-	if (fp == NULL)
-		die_sys("read /proc/self/mountinfo");
-	while (r == 0 && fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		sep = strstr(line, " - ");
-		if (sep == NULL)
-			continue;
-		*sep = '\0';
-		rest = line;
-		for (i = 0; i < 5; i++)
-			f[i] = strsep(&rest, " ");
-		if (f[4] == NULL)
-			continue;
-		rest = sep + 3;
-		m.fstype = strsep(&rest, " ");
-		f[5] = strsep(&rest, " ");	/* the source */
-		m.superopts = rest != NULL ? rest : "";
-		m.id = strtoul(f[0], NULL, 10);
-		m.root = f[3];
-		m.point = f[4];
-		unescape(m.root);
-		unescape(m.point);
-		r = fn(&m, arg);
-	}
-	if (ferror(fp))
-		die_sys("read /proc/self/mountinfo");
-	fclose(fp);
-	return r;
-}
-
 struct find_arg {
 	const char *want;	/* a path on the mount, or NULL: the first */
 	char point[PATH_MAX];
@@ -376,21 +314,4 @@ cgroup_xopen(const struct cgroupfs *fs, const char *rel)
 		die_sys("open %s", path);
 	}
 	return fd;
-}
-
-/* The deepest cgroup that holds both a and b (relative paths). */
-void
-cgroup_common(const char *a, const char *b, char *out, size_t size)
-{
-	size_t i, last = 0;
-
-	for (i = 0; a[i] != '\0' && a[i] == b[i]; i++)
-		if (a[i] == '/')
-			last = i;
-	if ((a[i] == '\0' || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
-		last = i;
-	if (last >= size)
-		last = size - 1;
-	memcpy(out, a, last);
-	out[last] = '\0';
 }

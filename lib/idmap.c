@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,36 +74,40 @@ idmap_parse(struct idmap *m, const char *spec, const char *what)
 }
 
 /* The "NAME:FIRST:COUNT" or "UID:FIRST:COUNT" lines of /etc/sub[ug]id. */
-int
+struct subid_find {
+	const struct passwd_ent *pw;
+	char uid[24];
+	struct idrange *out;
+	size_t n, max;
+};
+
+static int
+subid_match(char **f, int n, void *arg)
+{
+	struct subid_find *a = arg;
+	unsigned long first, count;
+
+	if (n != 3 || (strcmp(f[0], a->pw->name) != 0 &&
+	    strcmp(f[0], a->uid) != 0))
+		return 0;
+	if (parse_ulong(f[1], ID_LIMIT - 1, &first) == -1 ||
+	    parse_ulong(f[2], ID_LIMIT, &count) == -1 || count == 0 ||
+	    first > ID_LIMIT - count)
+		return 0;	/* as shadow's own tools skip it */
+	a->out[a->n++] = (struct idrange){ 0, first, count };
+	return a->n == a->max;
+}
+
+static int
 subid_ranges(const char *file, const struct passwd_ent *pw,
     struct idrange *out, size_t max)
 {
-	char line[256], uid[24], *owner, *first, *count, *rest;
-	unsigned long f, c;
-	size_t n = 0;
-	FILE *fp;
+	struct subid_find a = { .pw = pw, .out = out, .max = max };
 
-	fp = fopen(file, "re");
-	if (fp == NULL)
-		return errno == ENOENT ? 0 : -1;
-	snprintf(uid, sizeof(uid), "%lu", (unsigned long)pw->uid);
-	while (n < max && fgets(line, sizeof(line), fp) != NULL) {
-		rest = line;
-		rest[strcspn(rest, "\n")] = '\0';
-		owner = strsep(&rest, ":");
-		first = strsep(&rest, ":");
-		count = strsep(&rest, ":");
-		if (count == NULL || rest != NULL ||
-		    (strcmp(owner, pw->name) != 0 && strcmp(owner, uid) != 0))
-			continue;
-		if (parse_ulong(first, ID_LIMIT - 1, &f) == -1 ||
-		    parse_ulong(count, ID_LIMIT, &c) == -1 || c == 0 ||
-		    f > ID_LIMIT - c)
-			continue;	/* as shadow's own tools skip it */
-		out[n++] = (struct idrange){ 0, f, c };
-	}
-	fclose(fp);
-	return n;
+	snprintf(a.uid, sizeof(a.uid), "%lu", (unsigned long)pw->uid);
+	if (max > 0 && colon_each(file, 4, subid_match, &a) == -1)
+		return -1;
+	return a.n;
 }
 
 /* Who we are, for maps: the name from /etc/passwd, our effective IDs. */
@@ -142,6 +147,24 @@ subid_load(char kind, const struct passwd_ent *pw, struct idrange *sub,
 	return n;
 }
 
+/* Every range of a subordinate ID file, whoever it is for. */
+struct subid_all {
+	struct idrange r[256];
+	size_t n;
+};
+
+static int
+subid_any(char **f, int n, void *arg)
+{
+	struct subid_all *a = arg;
+	struct idrange *r = &a->r[a->n];
+
+	if (n >= 3 && parse_ulong(f[1], ULONG_MAX, &r->outside) == 0 &&
+	    parse_ulong(f[2], ULONG_MAX, &r->count) == 0)
+		a->n++;
+	return a->n == LEN(a->r);
+}
+
 /*
  * A block of 65536 IDs at 1000000 or above that no line of FILE uses, to
  * suggest in a message (useradd picks the next free block the same way).
@@ -149,26 +172,20 @@ subid_load(char kind, const struct passwd_ent *pw, struct idrange *sub,
 static unsigned long
 subid_free_block(const char *file)
 {
-	struct idrange r[256];
+	static struct subid_all all;
 	unsigned long first = 1000000;
-	char line[256];
-	size_t i, n = 0;
+	size_t i;
 	bool moved;
-	FILE *fp;
 
-	fp = fopen(file, "re");
-	while (fp != NULL && n < LEN(r) && fgets(line, sizeof(line), fp))
-		if (sscanf(line, "%*[^:]:%lu:%lu", &r[n].outside,
-		    &r[n].count) == 2)
-			n++;
-	if (fp != NULL)
-		fclose(fp);
+	all.n = 0;
+	colon_each(file, 4, subid_any, &all);
 	do {
 		moved = false;
-		for (i = 0; i < n; i++)
-			if (overlap(first, r[i].outside, 65536, r[i].count)) {
-				first = (r[i].outside + r[i].count + 65535) /
-				    65536 * 65536;
+		for (i = 0; i < all.n; i++)
+			if (overlap(first, all.r[i].outside, 65536,
+			    all.r[i].count)) {
+				first = (all.r[i].outside + all.r[i].count +
+				    65535) / 65536 * 65536;
 				moved = true;
 			}
 	} while (moved);
@@ -221,7 +238,7 @@ own_id_only(const struct idrange *r, char kind, const struct passwd_ent *pw)
 }
 
 /* What newuidmap/newgidmap would refuse, refused first in our words. */
-void
+static void
 idmap_check_subid(const struct idmap *m, char kind,
     const struct passwd_ent *pw)
 {
@@ -311,6 +328,14 @@ idmap_format(const struct idmap *m, char *buf, size_t size)
 	for (i = 0; i < m->n && len < size; i++)
 		len += snprintf(buf + len, size - len, "%lu %lu %lu\n",
 		    m->r[i].inside, m->r[i].outside, m->r[i].count);
+}
+
+static void
+xwrite_file(const char *path, const char *buf)
+{
+	trace("write %s: %.*s", path, (int)strcspn(buf, "\n"), buf);
+	if (write_file(path, buf) == -1)
+		die_sys("write %s", path);
 }
 
 void

@@ -155,27 +155,15 @@ idmapped_clone(int fd, uint32_t flags, int userns, const char **call)
 		.attr_set = MOUNT_ATTR_IDMAP,
 		.userns_fd = userns,
 	};
-	unsigned int rec = flags & IDMOUNT_RECURSIVE ? AT_RECURSIVE : 0;
+	bool rec = flags & IDMOUNT_RECURSIVE;
 	char path[PATH_MAX], link[32];
 	ssize_t n;
-	int tree, err;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	path[n == -1 ? 0 : n] = '\0';
 	trace("mount helper: idmap %s%s", path, rec ? " (recursive)" : "");
-	*call = "open_tree";
-	tree = open_tree(fd, "", AT_EMPTY_PATH | OPEN_TREE_CLONE |
-	    OPEN_TREE_CLOEXEC | rec);
-	if (tree == -1)
-		return -1;
-	*call = "mount_setattr";
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | rec, &a, sizeof(a)) == 0)
-		return tree;
-	err = errno;
-	close(tree);
-	errno = err;
-	return -1;
+	return mount_tree(fd, "", AT_EMPTY_PATH, rec, &a, call);
 }
 
 /*

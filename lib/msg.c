@@ -178,11 +178,25 @@ die_err(int err, const char *hint, const char *fmt, ...)
 	exit(EXIT_TOOL);
 }
 
+static noreturn void
+print_version(void)
+{
+	printf("%s (conch) %s\n", conch_tool, CONCH_VERSION);
+	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
+}
+
+static noreturn void
+print_help(const char *text)
+{
+	fputs(text, stdout);
+	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
+}
+
 /*
  * getopt_long() with an optstring "+:..." returns ':' for a missing
  * argument and '?' for an unknown option; say which, in our own words.
  */
-void
+static noreturn void
 die_option(int c, char **argv)
 {
 	const char *opt = argv[optind - 1];
@@ -219,18 +233,4 @@ common_option(int c, char **argv, const char *usage)
 	default:
 		die_option(c, argv);
 	}
-}
-
-void
-print_version(void)
-{
-	printf("%s (conch) %s\n", conch_tool, CONCH_VERSION);
-	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
-}
-
-void
-print_help(const char *text)
-{
-	fputs(text, stdout);
-	exit(fflush(stdout) == 0 ? 0 : EXIT_TOOL);
 }

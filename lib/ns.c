@@ -16,6 +16,10 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* The fixed inodes of initial namespaces (linux/nsfs.h). */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+#define MNT_NS_INIT_INO 0xEFFFFFF8U	/* since Linux 6.18 */
+
 const struct nstype nstypes[] = {
 	{ "user", CLONE_NEWUSER, 'U' },
 	{ "cgroup", CLONE_NEWCGROUP, 'C' },
@@ -29,17 +33,6 @@ const struct nstype nstypes[] = {
 const size_t nstypes_len = LEN(nstypes);
 
 const struct nstype *
-nstype_byname(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < LEN(nstypes); i++)
-		if (strcmp(nstypes[i].name, name) == 0)
-			return &nstypes[i];
-	return NULL;
-}
-
-const struct nstype *
 nstype_byopt(int opt)
 {
 	size_t i;
@@ -48,35 +41,6 @@ nstype_byopt(int opt)
 		if (nstypes[i].opt == opt)
 			return &nstypes[i];
 	return NULL;
-}
-
-/* "user,mnt,pid" or "all" to CLONE_NEW* flags; -1 names no type. */
-int
-ns_flags_parse(const char *list, int *flags)
-{
-	const struct nstype *t;
-	char name[16];
-	size_t len;
-
-	*flags = 0;
-	for (;;) {
-		len = strcspn(list, ",");
-		if (len == 0 || len >= sizeof(name))
-			return -1;
-		memcpy(name, list, len);
-		name[len] = '\0';
-		if (strcmp(name, "all") == 0) {
-			for (t = nstypes; t < nstypes + LEN(nstypes); t++)
-				*flags |= t->flag;
-		} else if ((t = nstype_byname(name)) != NULL) {
-			*flags |= t->flag;
-		} else {
-			return -1;
-		}
-		if (list[len] == '\0')
-			return 0;
-		list += len + 1;
-	}
 }
 
 void
@@ -91,42 +55,23 @@ ns_flags_str(int flags, char *buf, size_t size)
 			    len ? "," : "", nstypes[i].name);
 }
 
+static int
+has_id(const struct mountent *m, void *arg)
+{
+	return m->id == *(unsigned long long *)arg;
+}
+
 /* Whether the mountinfo at PATH has a line for the mount ID. */
 static bool
 mountinfo_has(const char *path, unsigned long long id)
 {
-	char buf[8192], want[32];
-	size_t len = 0, wlen;
-	ssize_t n;
 	int fd;
-	bool found = false, inside = false;
+	bool found;
 
-	wlen = snprintf(want, sizeof(want), "%llu ", id);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		die_sys("open %s", path);
-	/* Lines are judged by their start; INSIDE a line over the buffer. */
-	while (!found && (n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
-		char *p = buf, *end = buf + len + n, *nl;
-
-		for (; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1) {
-			if (!inside && (size_t)(nl - p) > wlen &&
-			    memcmp(p, want, wlen) == 0)
-				found = true;
-			inside = false;
-		}
-		len = end - p;
-		if (len == sizeof(buf)) {
-			if (!inside && memcmp(p, want, wlen) == 0)
-				found = true;
-			inside = true;
-			len = 0;
-		} else {
-			memmove(buf, p, len);
-		}
-	}
-	if (n == -1)
-		die_sys("read %s", path);
+	found = mountinfo_read(fd, path, has_id, &id) != 0;
 	close(fd);
 	return found;
 }

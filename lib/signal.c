@@ -78,17 +78,22 @@ interrupt_reraise(void)
 /*
  * A signal that is ignored (nohup, a background job's SIGINT) stays
  * ignored, for us and for PROG. Call this before atexit(undo), so that
- * the undo runs before the signal is raised again.
+ * the undo runs before the signal is raised again (lib/undo.c calls it
+ * first). A second call while catching does nothing.
  */
 void
 interrupt_catch(void)
 {
 	struct sigaction sa = { .sa_handler = on_interrupt };
+	static bool registered;
 	size_t i;
 
+	if (catching)
+		return;
 	sigemptyset(&sa.sa_mask);	/* and no SA_RESTART: EINTR */
-	if (atexit(interrupt_reraise) != 0)
+	if (!registered && atexit(interrupt_reraise) != 0)
 		die("atexit: cannot register the interrupt exit");
+	registered = true;
 	for (i = 0; i < LEN(interrupts); i++) {
 		if (sigaction(interrupts[i].sig, NULL, &saved[i]) == -1)
 			die_sys("sigaction(%s)", interrupts[i].name);

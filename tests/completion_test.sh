@@ -163,6 +163,21 @@ test_conch() {
 	assert_not_offers conch --root "$T/root" exec box1 echo -- :: --tty
 }
 
+test_confine() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers confine --tcp :: --tcp-bind --tcp-connect
+	assert_offers confine -- :: --ro --rx --rw --scope --rules --best-effort --apparmor
+	assert_offers confine --tcp-bind "" :: none any
+	assert_offers confine --scope sig :: signal
+	assert_offers confine --scope signal,ab :: signal,abstract-unix
+	mkdir "$T/dir"
+	touch "$T/file"
+	assert_offers confine --rw "$T/di" :: "$T/dir"
+	assert_offers confine --rules "$T/fi" :: "$T/file"
+	assert_offers confine --ro / --rw /tmp ech :: echo
+	assert_not_offers confine --ro / echo --r :: --rw
+}
+
 test_zsh_completions_load() {
 	need_cmd zsh || return 0
 	local f t

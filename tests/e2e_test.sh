@@ -1,8 +1,9 @@
 #!/bin/bash
 # The whole container, as examples/container.sh builds it (cgroup, every
-# namespace, pivot --ro, capset --keep net_bind_service, scfilter -f
-# default), as root and rootless, looked at from inside: what the host
-# lets through, and what the caller gets back.
+# namespace, pivot --ro, capset --keep net_bind_service, confine --rules
+# /etc/confine.rules, scfilter -f default), as root and rootless, looked
+# at from inside: what the host lets through, and what the caller gets
+# back.
 . "$(dirname "$0")/lib.sh"
 
 DEMO=$TOP/examples/container.sh
@@ -25,12 +26,23 @@ echo "owner: $(stat -c %u:%g /bin/busybox)"
 [ -e "/proc/1/root$HOSTMARK" ] || [ -e "$HOSTMARK" ] || echo "host: unseen"
 touch /etc/x 2>/dev/null || echo "etc: read-only"
 touch /tmp/x && echo "tmp: writable"
+cp /bin/busybox /tmp/bb && { /tmp/bb true 2>/dev/null && echo "exec tmp: allowed" || echo "exec tmp: refused"; }
+touch /dev/shm/x 2>/dev/null && echo "shm: writable" || echo "shm: refused"
+echo x >/dev/null && echo "null: writable"
 echo "fds: $(ls /proc/self/fd | tr "\n" " ")"
 '
 
 # The demo makes its busybox root itself (as root, the way this kernel
 # can give it to the container's root), with sysprobe to try calls with.
 export CONCH_DEMO_COPY=sysprobe
+
+# Whether this kernel has Landlock, which the demo uses where it can.
+landlock_here() {
+	case $(netprobe abi 2>/dev/null) in
+	[1-9]*) return 0 ;;
+	esac
+	return 1
+}
 
 # The answers every container gives, whoever made it.
 check_look() {
@@ -55,6 +67,13 @@ check_look() {
 	assert_contains "$OUT" "host: unseen"
 	assert_contains "$OUT" "etc: read-only"
 	assert_contains "$OUT" "tmp: writable"
+	assert_contains "$OUT" "null: writable"
+	# Landlock (confine --rules /etc/confine.rules): nothing written is
+	# executable, nothing but /tmp and a few devices writable.
+	if landlock_here; then
+		assert_contains "$OUT" "exec tmp: refused"
+		assert_contains "$OUT" "shm: refused"
+	fi
 	assert_contains "$OUT" "fds: 0 1 2 3 "
 	# Every mount point is one pivot made; none of the host's is left.
 	# Those below /proc and /sys are its masked and read-only paths.
@@ -126,20 +145,37 @@ test_look_around_without_a_terminal() {
 	assert_contains "$OUT" "NoNewPrivs:	1"
 }
 
+# The demo's program has written /tmp/pid1: the chain (pivot, capset,
+# confine, scfilter) is done, and exec.sh joins the container, not a
+# tool of the chain still in the host's root.
+demo_started() {
+	local nsnew reaper prog
+	nsnew=$(pgrep -of -- '^nsnew -a .*--hostname conch-demo ') || return 1
+	reaper=$(pgrep -P "$nsnew" | head -n 1) || return 1
+	prog=$(pgrep -P "$reaper" | head -n 1) || return 1
+	[ -s "/proc/$prog/root/tmp/pid1" ]
+}
+
 test_second_shell_joins() {
 	need_root || return 0
 	CONCH_DEMO_ROOT="$T/root" "$DEMO" /bin/sh -c 'echo $$ >/tmp/pid1; sleep 30' &
 	local demo=$!
-	wait_until 50 pgrep -f -- '^nsnew -a .*--hostname conch-demo ' >/dev/null
-	run "$TOP/examples/exec.sh" /bin/sh -c 'hostname; cat /tmp/pid1; grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\t"; echo /proc/[0-9]*'
-	kill -KILL "$(pgrep -f -- '^nsnew -a .*--hostname conch-demo ')"
+	wait_until 100 demo_started
+	run "$TOP/examples/exec.sh" /bin/sh -c 'hostname; cat /tmp/pid1; grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\t"; echo /proc/[0-9]*
+		cp /bin/busybox /tmp/bb2 && { /tmp/bb2 true 2>/dev/null && echo "exec tmp: allowed" || echo "exec tmp: refused"; }'
+	# nsnew and its reaper (--init) both match: the oldest is nsnew,
+	# with which the container dies.
+	kill -KILL "$(pgrep -of -- '^nsnew -a .*--hostname conch-demo ')"
 	wait "$demo" 2>/dev/null
 	assert_rc 0
+	local tmp="exec tmp: allowed"
+	landlock_here && tmp="exec tmp: refused"
 	assert_out "conch-demo
 2
 NoNewPrivs:1
 Seccomp:2
-/proc/1 /proc/2 /proc/3"
+/proc/1 /proc/2 /proc/3
+$tmp"
 }
 
 # The limits cgmake set, seen and enforced from inside (a pure cgroup v2

@@ -1,10 +1,11 @@
 #!/bin/bash
 # Escapes: the README's demo container (examples/container.sh: a cgroup,
-# every namespace, pivot --ro, capset --keep net_bind_service, scfilter -f
-# default), as root and rootless, tries from inside every way out to the
-# host it knows; the host then checks that nothing of it changed. Writes
-# are tried with the value already there, and writeprobe only opens: a
-# way out that opens shows as a failure, it does not change the host.
+# every namespace, pivot --ro, capset --keep net_bind_service, confine
+# --rules /etc/confine.rules, scfilter -f default), as root and rootless,
+# tries from inside every way out to the host it knows; the host then
+# checks that nothing of it changed. Writes are tried with the value
+# already there, and writeprobe only opens: a way out that opens shows as
+# a failure, it does not change the host.
 . "$(dirname "$0")/lib.sh"
 
 DEMO=$TOP/examples/container.sh

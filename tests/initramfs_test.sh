@@ -41,7 +41,7 @@ test_cpio() {
 	local f
 	for f in init usr/bin/busybox usr/bin/sh usr/bin/nsnew usr/bin/pivot \
 	    usr/bin/capset usr/bin/scfilter usr/bin/cgput usr/bin/cgmake \
-	    usr/bin/mkrootfs etc/passwd; do
+	    usr/bin/mkrootfs usr/bin/confine etc/passwd; do
 		assert_contains "$OUT" "$(printf '\n%s\n' "$f")" "the archive's list"
 	done
 	# Every file is root's, whoever packed it; /init runs.
@@ -74,6 +74,7 @@ test_boot() {
 	assert_contains "$OUT" "$(printf 'Seccomp:\t2')"
 	assert_contains "$OUT" "pids.max=64"
 	assert_contains "$OUT" "tmpfs on / type tmpfs (ro,"
+	assert_contains "$OUT" "Landlock: what is written to /tmp does not run"
 	assert_contains "$OUT" "conch-initramfs: the container exited with status 0"
 }
 

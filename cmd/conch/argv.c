@@ -1,8 +1,8 @@
 /*
  * Argument vectors that grow, as the chain is built one tool at a time,
  * and the shell quoting with which `conch chain` prints them. Memory
- * that cannot be had ends the runtime: nothing is made before the chain
- * is complete, so there is nothing to undo.
+ * that cannot be had ends the runtime (lib/mem.c): nothing is made
+ * before the chain is complete, so there is nothing to undo.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,48 +11,25 @@
 
 #include "runtime.h"
 
-void *
-xmalloc(size_t n)
+/*
+ * A subcommand's getopt loop ends here: -h, -v and -V are not its own
+ * (they are conch's), so anything left is an unknown or incomplete
+ * option, said as every tool says it.
+ */
+void
+die_usage(int c, char **argv)
 {
-	void *p = malloc(n);
-
-	if (p == NULL)
-		die("out of memory");
-	return p;
-}
-
-void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL)
-		die("out of memory");
-	return p;
-}
-
-char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (p == NULL)
-		die("out of memory");
-	return p;
+	common_option(c == 'h' || c == 'v' || c == 'V' ? '?' : c, argv, "");
+	exit(EXIT_TOOL);	/* not reached: common_option dies */
 }
 
 static void
 strv_grow(struct strv *s)
 {
-	char **v;
-
 	if (s->n + 2 <= s->cap)
 		return;
 	s->cap = s->cap == 0 ? 16 : s->cap * 2;
-	v = realloc(s->v, s->cap * sizeof(*v));
-	if (v == NULL)
-		die("out of memory");
-	s->v = v;
+	s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
 }
 
 void

@@ -198,7 +198,7 @@ read_config(const char *path, size_t *len)
 		die_sys("stat %s", path);
 	if (!S_ISREG(sb.st_mode))
 		die("%s: not a regular file", path);
-	buf = xmalloc(sb.st_size + 1);
+	buf = xcalloc(1, sb.st_size + 1);
 	*len = 0;
 	while ((n = read(fd, buf + *len, sb.st_size - *len)) > 0)
 		*len += n;
@@ -216,10 +216,9 @@ read_config(const char *path, size_t *len)
 json_t *
 json_read(const char *path, json_error_t *e)
 {
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	size_t len;
 	json_t *o;
-	ssize_t n;
+	char *text;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -229,17 +228,8 @@ json_read(const char *path, json_error_t *e)
 		return NULL;
 	}
 	/* Whole, in a few reads: jansson's fd reader reads byte by byte. */
-	do {
-		if (len == cap) {
-			cap = cap == 0 ? 16384 : cap * 2;
-			if ((text = realloc(text, cap)) == NULL)
-				die_sys("read %s", path);
-		}
-		n = read(fd, text + len, cap - len);
-		if (n == -1 && errno != EINTR)
-			die_sys("read %s", path);
-		len += n > 0 ? n : 0;
-	} while (n != 0);
+	if ((text = read_all(fd, &len)) == NULL)
+		die_sys("read %s", path);
 	close(fd);
 	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, e);
 	if (o == NULL && strstr(e->text, "too big integer") != NULL)

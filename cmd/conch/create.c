@@ -68,11 +68,11 @@ create_args(int argc, char **argv, struct createopts *o)
 			break;
 		case 'd':
 			if (!o->run)
-				die_option('?', argv);
+				die_usage('?', argv);
 			o->detach = true;
 			break;
-		case 'h': print_help(usage_create);
-		default: die_option(c, argv);
+		case 'h': common_option(c, argv, usage_create); break;
+		default: die_usage(c, argv);
 		}
 	}
 	if (optind + 1 != argc)

@@ -65,7 +65,7 @@ exec_args(int argc, char **argv, struct execopts *o)
 				    "1024", optarg);
 			o->preserve = (int)n;
 			break;
-		default: die_option(c, argv);
+		default: die_usage(c, argv);
 		}
 	}
 	if (optind == argc)

@@ -86,7 +86,7 @@ init_args(int argc, char **argv, struct initopts *o)
 		else if (c == O_CWD)
 			o->cwd = optarg;
 		else if (c == ':' || c == '?')
-			die_option(c, argv);
+			die_usage(c, argv);
 	}
 	if (optind == argc)
 		die("init: no program to run");

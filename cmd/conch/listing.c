@@ -55,7 +55,7 @@ cmd_ps(const struct global *g, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":f:", longopts, NULL)) != -1) {
 		if (c != 'f')
-			die_option(c, argv);
+			die_usage(c, argv);
 		json = format_json(optarg);
 	}
 	if (optind + 1 != argc)
@@ -162,7 +162,7 @@ cmd_list(const struct global *g, int argc, char **argv)
 		else if (c == 'q')
 			quiet = true;
 		else
-			die_option(c, argv);
+			die_usage(c, argv);
 	}
 	if (optind != argc)
 		die("list: no arguments (see conch --help)");

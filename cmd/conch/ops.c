@@ -92,7 +92,7 @@ cmd_kill(const struct global *g, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":a", longopts, NULL)) != -1) {
 		if (c != 'a')
-			die_option(c, argv);
+			die_usage(c, argv);
 		all = true;
 	}
 	if (optind == argc || argc - optind > 2)
@@ -158,7 +158,7 @@ cmd_delete(const struct global *g, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":f", longopts, NULL)) != -1) {
 		if (c != 'f')
-			die_option(c, argv);
+			die_usage(c, argv);
 		force = true;
 	}
 	if (optind + 1 != argc)

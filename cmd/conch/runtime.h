@@ -35,9 +35,7 @@ void strv_addv(struct strv *s, const struct strv *from);
 bool strv_has(const struct strv *s, const char *arg);
 void strv_free(struct strv *s);
 void shell_quote(const char *arg, char *buf, size_t size);
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-char *xstrdup(const char *s);
+noreturn void die_usage(int c, char **argv);
 
 /* log.c: --log, --log-format; conch's own messages reach it too. */
 struct logopts {

@@ -115,7 +115,7 @@ cmd_spec(const struct global *g, int argc, char **argv)
 		else if (c == 'r')
 			rootless = true;
 		else
-			die_option(c, argv);
+			die_usage(c, argv);
 	}
 	if (optind != argc)
 		die("spec: no arguments (see conch --help)");

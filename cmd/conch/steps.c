@@ -132,7 +132,9 @@ write_sysctl(const char *kv)
 	for (p = path + 10; *p != '\0'; p++)
 		if (*p == '.')
 			*p = '/';
-	xwrite_file(path, eq + 1);
+	trace("write %s: %s", path, eq + 1);
+	if (write_file(path, eq + 1) == -1)
+		die_sys("write %s", path);
 }
 
 int
@@ -157,7 +159,7 @@ step_setup(int argc, char **argv)
 		else if (c == 'k')
 			keyring = optarg;
 		else
-			die_option(c, argv);
+			die_usage(c, argv);
 	}
 	if (sync != -1 && (sync_send(sync, SYNC_NS, true) == -1 ||
 	    sync_recv(sync, buf, sizeof(buf), NULL) <= 0))

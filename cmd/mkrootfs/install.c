@@ -21,8 +21,8 @@ extern char **environ;
 
 /* The conch tools that --tools installs. */
 static const char *const conch_tools[] = {
-	"capset", "cgmake", "cgput", "idmap", "mkrootfs", "nsjoin", "nsnew",
-	"pivot", "scfilter",
+	"capset", "cgmake", "cgput", "confine", "idmap", "mkrootfs", "nsjoin",
+	"nsnew", "pivot", "scfilter",
 };
 
 static const char etc_passwd[] =

@@ -244,13 +244,11 @@ static size_t
 emit_arch(struct bpf *b, const struct archfilter *af, uint32_t lo,
     uint32_t hi)
 {
-	struct entry *e = malloc((af->ncalls + 1) * sizeof(*e));
+	struct entry *e = xreallocarray(NULL, af->ncalls + 1, sizeof(*e));
 	uint32_t token = af->arch->token;
 	uint32_t last = profile_last_call(af->profile, token);
 	size_t i, n = 0, k, label;
 
-	if (e == NULL)
-		die_sys("malloc");
 	for (i = 0; i < af->ncalls; i++) {
 		if (af->calls[i].nr < lo || af->calls[i].nr > hi)
 			continue;

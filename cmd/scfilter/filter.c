@@ -174,12 +174,11 @@ archfilter_build(struct archfilter *af, const struct profile *p,
 
 	af->profile = p;
 	af->arch = arch;
-	af->calls = calloc(p->n + nmuxed + 4, sizeof(*af->calls));
-	af->extra = calloc(nmuxed + 1, sizeof(*af->extra));
+	af->calls = xcalloc(p->n + nmuxed + 4, sizeof(*af->calls));
+	af->extra = xcalloc(nmuxed + 1, sizeof(*af->extra));
 	/* Each rule once, the gate, socketcall twins, and room to sort. */
-	tried = af->tried = malloc((2 * p->n + nmuxed + 2) * sizeof(*tried));
-	if (af->calls == NULL || af->extra == NULL || tried == NULL)
-		die_sys("malloc");
+	tried = af->tried = xreallocarray(NULL, 2 * p->n + nmuxed + 2,
+	    sizeof(*tried));
 	if (gate != NULL) {
 		g = &af->extra[af->nextra++];
 		*g = (struct rule){ .name = "execve", .nr = execve_nr,
@@ -225,9 +224,7 @@ filter_build(struct filter *flt, const struct profile *p,
 	const struct rule **sorted;
 	size_t i;
 
-	sorted = malloc((p->n ? p->n : 1) * sizeof(*sorted));
-	if (sorted == NULL)
-		die_sys("malloc");
+	sorted = xreallocarray(NULL, p->n, sizeof(*sorted));
 	for (i = 0; i < p->n; i++)
 		sorted[i] = &p->r[i];
 	qsort(sorted, p->n, sizeof(*sorted), by_call);

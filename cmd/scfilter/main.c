@@ -107,9 +107,7 @@ static const struct option longopts[] = {
 static char *
 read_profile_file(const char *path, size_t *len)
 {
-	size_t cap = 8192;
-	char *buf = NULL;
-	ssize_t n;
+	char *buf;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -117,28 +115,12 @@ read_profile_file(const char *path, size_t *len)
 		die_err(errno, errno == ENOENT && strchr(path, '/') == NULL ?
 		    "not a built-in profile either: default, nonet, noexec" :
 		    NULL, "open profile %s", path);
-	*len = 0;
-	for (;;) {
-		if (buf == NULL || *len + 1 == cap) {
-			if (buf != NULL)
-				cap *= 2;
-			if (cap > PROFILE_MAX)
-				die("profile %s: larger than %d MiB", path,
-				    PROFILE_MAX >> 20);
-			if ((buf = realloc(buf, cap)) == NULL)
-				die_sys("realloc");
-		}
-		n = read(fd, buf + *len, cap - 1 - *len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			die_sys("read profile %s", path);
-		if (n == 0)
-			break;
-		*len += n;
-	}
+	buf = read_all_max(fd, PROFILE_MAX - 1, len);
+	if (buf == NULL && errno == EFBIG)
+		die("profile %s: larger than %d MiB", path, PROFILE_MAX >> 20);
+	if (buf == NULL)
+		die_sys("read profile %s", path);
 	close(fd);
-	buf[*len] = '\0';
 	return buf;
 }
 
@@ -150,8 +132,7 @@ add_profile(struct profile *p, const char *arg)
 	size_t len, rules = p->n;
 
 	if (b != NULL && strchr(arg, '/') == NULL) {
-		if ((text = strdup(b->text)) == NULL)
-			die_sys("strdup");
+		text = xstrdup(b->text);
 		profile_hold(p, text, free);
 		text_profile_read(p, text, b->name);
 		trace("profile %s (built-in): %zu rules", arg, p->n - rules);

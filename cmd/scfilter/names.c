@@ -428,12 +428,10 @@ void
 list_syscalls(void)
 {
 	uint32_t arches[MAX_ARCH];
-	size_t narch = machine_arches(arches), n = 0, cap = 1024, i;
-	char **names = malloc(cap * sizeof(*names)), *s;
+	size_t narch = machine_arches(arches), n = 0, cap = 0, i;
+	char **names = NULL, *s;
 	int nr, base;
 
-	if (names == NULL)
-		die_sys("malloc");
 	for (i = 0; i < narch; i++) {
 		base = arches[i] == SCMP_ARCH_X32 ? 0x40000000 : 0;
 		for (nr = 0; nr < 1024; nr++) {
@@ -441,9 +439,7 @@ list_syscalls(void)
 			    base + nr);
 			if (s == NULL)
 				continue;
-			if (n == cap && (names = realloc(names,
-			    (cap *= 2) * sizeof(*names))) == NULL)
-				die_sys("realloc");
+			names = grow(names, n, &cap, sizeof(*names));
 			names[n++] = s;
 		}
 	}

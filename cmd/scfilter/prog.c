@@ -24,15 +24,16 @@
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
 
-/* PROG (argv NULL: $SHELL, else /bin/sh) found, or exits 126 or 127. */
+/*
+ * PROG (argv NULL: $SHELL, else /bin/sh) found as exec_prog() would find
+ * it (prog_lookup(), execvp's policy), or exits 126 or 127.
+ */
 void
 prog_find(struct exec *ex, char **argv)
 {
-	char *buf = ex->found;
-	const char *path, *p, *end;
+	bool slash;
 	struct stat st;
-	int err = ENOENT;
-	size_t len;
+	int err;
 
 	if (argv == NULL || argv[0] == NULL) {
 		ex->shell[0] = getenv("SHELL");
@@ -42,45 +43,20 @@ prog_find(struct exec *ex, char **argv)
 		argv = ex->shell;
 	}
 	ex->argv = argv;
-	if (strchr(argv[0], '/') != NULL) {
-		ex->path = argv[0];
-		if (stat(ex->path, &st) == 0)
-			return;
-		err = errno;
-		warn_err(err, NULL, "exec %s", argv[0]);
-		exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND :
-		    EXIT_CANNOT_EXEC);
+	slash = strchr(argv[0], '/') != NULL;
+	if (prog_lookup(argv[0], ex->found, sizeof(ex->found)) == 0 &&
+	    (!slash || stat(ex->found, &st) == 0)) {
+		ex->path = ex->found;
+		return;
 	}
-	path = getenv("PATH");
-	if (path == NULL)
-		path = "/bin:/usr/bin";
-	for (p = path;; p = end + 1) {
-		end = strchrnul(p, ':');
-		len = (size_t)(end - p);
-		if (len == 0) {		/* an empty entry: the directory */
-			p = ".";
-			len = 1;
-		}
-		if (len + 1 + strlen(argv[0]) < sizeof(ex->found)) {
-			snprintf(buf, sizeof(ex->found), "%.*s/%s", (int)len, p,
-			    argv[0]);
-			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-				if (access(buf, X_OK) == 0) {
-					ex->path = buf;
-					return;
-				}
-				err = EACCES;
-			}
-		}
-		if (*end == '\0')
-			break;
+	err = errno;
+	if (!slash && err == ENOENT) {
+		warn_err(err, "not found in PATH", "exec %s", argv[0]);
+		exit(EXIT_NOT_FOUND);
 	}
-	if (err == EACCES) {
-		warn_err(err, NULL, "exec %s", argv[0]);
-		exit(EXIT_CANNOT_EXEC);
-	}
-	warn_err(err, "not found in PATH", "exec %s", argv[0]);
-	exit(EXIT_NOT_FOUND);
+	warn_err(err, NULL, "exec %s", argv[0]);
+	exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND :
+	    EXIT_CANNOT_EXEC);
 }
 
 /* Fresh memory at a random address; it vanishes with the exec. */

@@ -84,24 +84,14 @@ profile_default_for(const struct profile *p, uint32_t token, uint32_t nr)
 void
 profile_hold(struct profile *p, void *mem, void (*release)(void *))
 {
-	if (p->nheld == p->heldcap) {
-		p->heldcap = p->heldcap ? 2 * p->heldcap : 8;
-		p->held = realloc(p->held, p->heldcap * sizeof(*p->held));
-		if (p->held == NULL)
-			die_sys("realloc");
-	}
+	p->held = grow(p->held, p->nheld, &p->heldcap, sizeof(*p->held));
 	p->held[p->nheld++] = (struct held){ mem, release };
 }
 
 void
 profile_add_rule(struct profile *p, const struct rule *r)
 {
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 128;
-		p->r = realloc(p->r, p->cap * sizeof(*p->r));
-		if (p->r == NULL)
-			die_sys("realloc");
-	}
+	p->r = grow(p->r, p->n, &p->cap, sizeof(*p->r));
 	p->r[p->n++] = *r;
 }
 

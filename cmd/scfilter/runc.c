@@ -18,12 +18,7 @@
 void
 jrule_add(struct jrules *jr, const struct rule *r, size_t entry)
 {
-	if (jr->n == jr->cap) {
-		jr->cap = jr->cap ? 2 * jr->cap : 256;
-		jr->v = realloc(jr->v, jr->cap * sizeof(*jr->v));
-		if (jr->v == NULL)
-			die_sys("realloc");
-	}
+	jr->v = grow(jr->v, jr->n, &jr->cap, sizeof(*jr->v));
 	jr->v[jr->n] = (struct jrule){ *r, entry, jr->n };
 	jr->n++;
 }

@@ -334,7 +334,7 @@ test_numbers_and_ends(void)
 
 /* Reads every member and its data: for the archives that must fail. */
 static void
-read_all(void *arg)
+read_members(void *arg)
 {
 	struct tar *t = open_archive(arg);
 	struct member m = { 0 };
@@ -344,7 +344,7 @@ read_all(void *arg)
 }
 
 #define REFUSED(a, why) \
-	CHECK_DIES(read_all, (a), "mkrootfs: --tar test.tar: " why)
+	CHECK_DIES(read_members, (a), "mkrootfs: --tar test.tar: " why)
 
 static void
 test_refused_types(void)
@@ -434,7 +434,7 @@ test_truncated_everywhere(void)
 			continue;
 		memcpy(cut.b, a.b, n);
 		cut.n = n;
-		st = unit_run(read_all, &cut, err, sizeof(err));
+		st = unit_run(read_members, &cut, err, sizeof(err));
 		if (st == 0) {	/* between members, or past an end block */
 			CHECK_MSG(n % 512 == 0 || n >= a.n - 512,
 			    "cut at %zu: accepted", n);
