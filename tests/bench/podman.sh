@@ -18,17 +18,32 @@ P() {
 		--runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs \
 		--events-backend file "$@"
 }
+# wait_for_empty CGROUP: up to 5 s for its processes to be gone.
+wait_for_empty() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -z "$(cat "$1/cgroup.procs" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	echo "bench: podman: $1 still holds processes" >&2
+	return 1
+}
 cleanup() {
 	P rm -a -f -t 0 >/dev/null 2>&1
 	P rmi -a -f >/dev/null 2>&1
 	grep -o " $dir[^ ]*" /proc/self/mountinfo | sort -r |
 		while read -r m; do umount "$m"; done
 	rm -rf "$dir"
-	# The cgroups podman and runc made for runc's runs, empty by now.
-	find /sys/fs/cgroup/*/"$parent" -depth -type d -exec rmdir {} + 2>/dev/null
+	# The cgroups podman and runc made for runc's runs, once empty.
+	local d
+	for d in /sys/fs/cgroup/*/"$parent"; do
+		[ -d "$d" ] || continue
+		find "$d" -depth -type d | while read -r d; do
+			wait_for_empty "$d" && rmdir "$d"
+		done
+	done
 }
 trap cleanup EXIT
-[ -n "${BENCH_DEBUG:-}" ] && trap - EXIT
 mkrootfs --busybox "$dir/rootfs" >/dev/null || exit 1
 rmdir "$dir/rootfs/run/lock"
 tar -C "$dir/rootfs" -cf "$dir/rootfs.tar" . || exit 1
