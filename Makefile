@@ -6,6 +6,10 @@ VERSION = 0.1.0
 
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
+# The static builds conch runs its chains with, and carries into
+# containers (see conch(1)).
+LIBEXECDIR = $(PREFIX)/libexec/conch
+CARRIED = cgmake rlimit cgput nsjoin nsnew pivot capset scfilter conch
 MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
@@ -28,6 +32,7 @@ LDLIBS_scfilter = -lseccomp -ljansson
 # image's JSON (jansson).
 LDLIBS_mkrootfs = -lnettle -lz -lzstd -ljansson
 LDLIBS_netmake = -lmnl -lnftables
+LDLIBS_conch = -ljansson
 
 # A tool is cmd/NAME.c, or cmd/NAME/*.c when it has subsystems of its own.
 TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))) \
@@ -50,7 +55,8 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	passwd kmod groff-base qemu-system-x86 shellcheck hyperfine bash-static \
 	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
 	apparmor nettle-dev zlib1g-dev libzstd-dev umoci skopeo time \
-	libmnl-dev libnftables-dev nftables passt iperf3 slirp4netns
+	libmnl-dev libnftables-dev nftables passt iperf3 slirp4netns \
+	s6 podman containerd
 
 all: $(BINS)
 
@@ -144,9 +150,10 @@ deps:
 # Programs the suites run inside filters and containers: static, so they
 # work in any root; sysprobe makes one raw system call (64- and 32-bit),
 # writeprobe tries to open every file of a tree for writing, netprobe
-# binds, connects and listens (TCP, abstract sockets) for confine.
+# binds, connects and listens (TCP, abstract sockets) for confine,
+# subreaper reaps what a detached child leaves, as conmon does.
 TESTPROGS = build/tests/sysprobe build/tests/sysprobe32 build/tests/writeprobe \
-	build/tests/netprobe
+	build/tests/netprobe build/tests/subreaper
 
 # Unit tests, tests/unit/NAME_test.c: each links the harness (unit.c),
 # the objects it tests, UNIT_OBJ_NAME (a tool's files but its main.c), and
@@ -195,6 +202,10 @@ build/tests/netprobe: tests/helpers/netprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
 
+build/tests/subreaper: tests/helpers/subreaper.c
+	@mkdir -p $(@D)
+	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -static -o $@ $<
+
 build/tests/sysprobe32: tests/helpers/sysprobe.c
 	@mkdir -p $(@D)
 	$(CC) $(CONCH_CPPFLAGS) $(CPPFLAGS) $(CONCH_CFLAGS) $(CFLAGS) -m32 -static -o $@ $<
@@ -208,7 +219,7 @@ check: deps all static testprogs
 
 # The same suites against an installed tree (binaries, man pages,
 # completions), which uninstall then leaves empty.
-installcheck: all testprogs
+installcheck: all static testprogs
 	@d=$$(mktemp -d /tmp/conch-install.XXXXXX) && chmod 755 $$d && \
 	$(MAKE) -s install DESTDIR=$$d PREFIX=/usr && \
 	CONCH_BIN=$$d/usr/bin CONCH_MANDIR=$$d/usr/share/man \
@@ -272,7 +283,7 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 		$(filter %.o,$^) build/fuzz/libconch.a $(FUZZ_LDLIBS_$*)
 
 # cgmake: its settings parser (FILE=VALUE), unit-tested and fuzzed.
-UNIT_OBJ_cgsettings = build/cmd/cgmake/settings.o
+UNIT_OBJ_cgsettings = build/cmd/cgmake/settings.o build/cmd/cgmake/devices.o
 FUZZ_OBJ_cgsettings = build/fuzz/cmd/cgmake/settings.o
 
 # scfilter: its unit tests (the BPF compiler, the profile readers) and the
@@ -310,6 +321,12 @@ install: all
 			cp -f completions/zsh/_$$t $(DESTDIR)$(ZSHCOMPDIR)/ || exit 1; fi; \
 	done
 	if [ -f man/conch.7 ]; then cp -f man/conch.7 $(DESTDIR)$(MANDIR)/man7/; fi
+	# The runtime's chain, when make static built it.
+	for t in $(CARRIED); do \
+		if [ -f static/$$t ]; then mkdir -p $(DESTDIR)$(LIBEXECDIR) && \
+			cp -f static/$$t $(DESTDIR)$(LIBEXECDIR)/$$t && \
+			chmod 755 $(DESTDIR)$(LIBEXECDIR)/$$t || exit 1; fi; \
+	done
 
 uninstall:
 	for t in $(TOOLS); do \
@@ -317,6 +334,8 @@ uninstall:
 			$(DESTDIR)$(BASHCOMPDIR)/$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; \
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man7/conch.7
+	for t in $(CARRIED); do rm -f $(DESTDIR)$(LIBEXECDIR)/$$t; done
+	rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build bin static

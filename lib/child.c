@@ -71,6 +71,25 @@ fork_child(void)
 	return pid;
 }
 
+/*
+ * A child that outlives us, as an OCI runtime's container outlives
+ * `create` and `exec --detach`: once we exit, it is reparented to the
+ * nearest subreaper (conch, then conmon or containerd's shim), which
+ * reaps it and reads its status, as with runc.
+ */
+pid_t
+fork_detached(void)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		die_err(errno, errno == ENOMEM ? "out of memory, or a pid "
+		    "namespace entered whose PID 1 has exited" : NULL, "fork");
+	if (pid > 0)
+		trace("fork: child %d, not waited for (--detach)", (int)pid);
+	return pid;
+}
+
 int
 status_code(int wstatus)
 {

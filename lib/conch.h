@@ -117,6 +117,7 @@ int mount_attach(int mnt, int dirfd, const char *name);
 
 /* child.c: fork a child that dies with us; supervise it. */
 pid_t fork_child(void);
+pid_t fork_detached(void);
 noreturn void supervise(pid_t child, bool reap_all);
 int status_code(int wstatus);
 

@@ -125,6 +125,82 @@ test_create_without_delegation() {
 	assertFalse "[ -e $R/$A/x ]"
 }
 
+# --- device rules: a BPF_CGROUP_DEVICE program --------------------------------
+
+# devices_probe CGROUP: opens /dev/null, reads /dev/zero, writes /dev/zero
+# and reads /dev/urandom inside CGROUP; prints which succeeded.
+devices_probe() {
+	cgput "$1" sh -c 'for t in "r /dev/null" "r /dev/zero" "w /dev/zero" "r /dev/urandom"; do
+		set -- $t
+		if [ "$1" = r ]; then head -c1 "$2" >/dev/null 2>&1; else echo x 2>/dev/null >"$2"; fi &&
+			printf "%s " "$1$2"
+	done'
+}
+
+test_devices_allow_list() {
+	need_cg || return 0
+	cg_new A devices
+	assert_ok cgmake "/$A" devices.deny=a "devices.allow=c 1:3 rwm" \
+		"devices.allow=c 1:5 r"
+	assert_out ""
+	assert_err ""
+	run devices_probe "/$A"
+	assert_out "r/dev/null r/dev/zero "
+	# mknod is m: allowed for 1:3 only.
+	run cgput "/$A" sh -c "mknod $T/null c 1 3 && echo made; mknod $T/zero c 1 5"
+	assert_out "made"
+	assert_contains "$ERR" "Operation not permitted"
+	assertFalse "[ -e $T/zero ]"
+	# Again: the new program replaces the old one (which denied
+	# writing /dev/zero). The last rule that matches decides.
+	assert_ok cgmake "/$A" "devices.allow=c 1:* rw" "devices.deny=c 1:9 w"
+	run devices_probe "/$A"
+	assert_out "r/dev/null r/dev/zero w/dev/zero r/dev/urandom "
+	run cgput "/$A" sh -c "echo x >/dev/urandom"
+	assertNotEquals "writing /dev/urandom fails" 0 "$RC"
+	assert_contains "$ERR" "Operation not permitted"
+}
+
+test_devices_default_allow_and_children() {
+	need_cg || return 0
+	cg_new A devdefault
+	# Without a, what no rule names is allowed (v1's default).
+	assert_ok cgmake "/$A" "devices.deny=c 1:5 rwm"
+	run devices_probe "/$A"
+	assert_out "r/dev/null r/dev/urandom "
+	# A child allowing everything is still held by its parent's program.
+	assert_ok cgmake "/$A/child" devices.allow=a
+	run devices_probe "/$A/child"
+	assert_out "r/dev/null r/dev/urandom "
+	# a alone forgets the rules before it.
+	assert_ok cgmake "/$A" "devices.deny=c 1:3 rwm" devices.allow=a
+	run devices_probe "/$A"
+	assert_out "r/dev/null r/dev/zero w/dev/zero r/dev/urandom "
+}
+
+test_devices_bad_rules() {
+	local why="(TYPE MAJOR:MINOR ACCESS, as 'c 1:3 rwm': TYPE a, b or c, * for any number, ACCESS of r, w and m; or a for every device)"
+	local r
+	for r in "c 1" "x 1:3 r" "c 1:3 rr" "c 1:3 " "c a:3 r" "c 1:99999999999 r" "" "c 1:3 rwx"; do
+		assert_fails 125 "cgmake: devices.allow=$r: bad device rule '$r' $why" \
+			cgmake /conch-test-$$-never "devices.allow=$r"
+	done
+	need_cg || return 0
+	assertFalse "nothing made" "[ -e $R/conch-test-$$-never ]"
+}
+
+test_devices_rootless_refused() {
+	need_cg || return 0
+	need_user || return 0
+	cg_new A devuser
+	assert_ok cgmake --owner "$TEST_USER" "/$A"
+	run as_user cgmake "/$A/sub" devices.deny=a
+	assert_rc 125
+	assert_contains "$ERR" "cgmake: "
+	assert_contains "$ERR" "$R/$A/sub: Operation not permitted"
+	assertFalse "sub undone" "[ -e $R/$A/sub ]"
+}
+
 # --- PROG ---------------------------------------------------------------------
 
 test_prog_runs_outside() {

@@ -149,6 +149,34 @@ test_mkrootfs() {
 	assert_offers mkrootfs -e all "$T/dir" ech :: echo
 }
 
+test_rlimit() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers rlimit --oom :: --oom-score-adj
+	assert_offers rlimit no :: nofile=
+	assert_offers rlimit nofile= :: nofile=unlimited
+	assert_offers rlimit -o "" :: 0 1000
+	# After the first word without '=', PROG and its own arguments.
+	assert_offers rlimit core=0 ech :: echo
+	assert_not_offers rlimit core=0 echo no :: nofile=
+}
+
+test_conch() {
+	[ -z "$_skipped" ] || return 0
+	assert_offers conch --lo :: --log --log-format
+	assert_offers conch --log-format "" :: text json
+	assert_offers conch cr :: create
+	assert_offers conch --root /x ru :: run
+	assert_offers conch create --b :: --bundle
+	assert_offers conch run -- :: --detach --preserve-fds --no-new-keyring
+	assert_offers conch exec -- :: --process --tty --console-socket
+	assert_offers conch list --format "" :: table json
+	mkdir -p "$T/root/box1" "$T/root/box2"
+	assert_offers conch --root "$T/root" state b :: box1 box2
+	assert_offers conch --root "$T/root" kill box1 "" :: KILL TERM
+	assert_offers conch --root "$T/root" exec box1 ech :: echo
+	assert_not_offers conch --root "$T/root" exec box1 echo -- :: --tty
+}
+
 test_confine() {
 	[ -z "$_skipped" ] || return 0
 	assert_offers confine --tcp :: --tcp-bind --tcp-connect

@@ -48,9 +48,7 @@ test_every_tool_is_built_and_documented() {
 test_man_pages_lint_clean() {
 	need_cmd mandoc || return 0
 	local t page
-	for t in $CONCH_TOOLS conch; do
-		page=$(man_page "$t" 1)
-		[ "$t" = conch ] && page=$(man_page conch 7)
+	for page in $(for t in $CONCH_TOOLS; do man_page "$t" 1; done) "$(man_page conch 7)"; do
 		[ -f "$page" ] || continue
 		run mandoc -Tlint -W warning "$page"
 		assertEquals "mandoc -Tlint $page" "" "$OUT$ERR"

@@ -272,7 +272,7 @@ wait_until() {
 
 # --- documentation --------------------------------------------------------
 
-CONCH_TOOLS="nsnew nsjoin idmap capset cgmake cgput scfilter mkrootfs pivot confine netmake"
+CONCH_TOOLS="nsnew nsjoin idmap capset cgmake cgput scfilter mkrootfs pivot confine netmake rlimit conch"
 # Where the man pages and completions under test are: the source tree by
 # default, an installed tree (man1/, man7/ below CONCH_MANDIR) when set.
 : "${CONCH_MANDIR:=$TOP/man}"

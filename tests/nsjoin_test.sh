@@ -409,6 +409,25 @@ test_bad_targets() {
 		nsjoin "$T/file" true
 }
 
+# --detach: PROG's process in the pid namespace is the subreaper's, as
+# conch exec --detach leaves it to conmon.
+test_detach() {
+	need_root || return 0
+	nsnew -p sleep 100 &
+	local np=$! sp
+	defer "kill -9 $np 2>/dev/null; wait $np 2>/dev/null"
+	wait_for "pgrep -P $np >/dev/null" || { fail "no sleep in its pid namespace"; return; }
+	sp=$(pgrep -P "$np")
+	run subreaper nsjoin --detach -p "$sp" sh -c 'sleep 0.3; [ $$ -ne 1 ] && echo inside; exit 3'
+	assert_rc 0
+	assert_out "CMD 0
+inside
+orphan 3"
+	# Without a pid namespace to enter there is no fork: PROG is CMD.
+	run subreaper nsjoin --detach -u "$sp" sh -c 'exit 4'
+	assert_out "CMD 4"
+}
+
 test_bad_usage() {
 	assert_fails 125 "nsjoin: unknown option '--bogus' (see nsjoin --help)" nsjoin --bogus 1
 	assert_fails 125 "nsjoin: unknown option '-x' (see nsjoin --help)" nsjoin -x 1

@@ -459,6 +459,26 @@ test_shell_by_default() {
 	assert_out from-shell
 }
 
+# --detach: nsnew exits 0 once forked; PID 1 is the subreaper's to reap,
+# with its own status, as conch create leaves a container to conmon.
+test_detach() {
+	run subreaper nsnew -p --detach sh -c 'sleep 0.3; echo "pid $$"; exit 7'
+	assert_rc 0
+	assert_out "CMD 0
+pid 1
+orphan 7"
+	run subreaper nsnew -p --init --detach sh -c 'sleep 0.3; kill -9 $$'
+	assert_out "CMD 0
+orphan 137"
+	assert_fails 125 "nsnew: --detach needs a new pid or time namespace (-p, -T): without them nsnew does not fork" \
+		nsnew -m --detach true
+	need_user || return 0
+	run as_user subreaper nsnew -U --map-root -p --detach sh -c 'sleep 0.3; id -u; exit 3'
+	assert_out "CMD 0
+0
+orphan 3"
+}
+
 test_bad_usage() {
 	assert_fails 125 "nsnew: unknown option '--bogus' (see nsnew --help)" nsnew --bogus
 	assert_fails 125 "nsnew: unknown option '-x' (see nsnew --help)" nsnew -x

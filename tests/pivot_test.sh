@@ -390,6 +390,54 @@ f"
 	assertTrue "file mount point made" "[ -f '$R/etc/onefile' ]"
 }
 
+# What an OCI config's mounts ask beyond that: bind flags, a tmpfs mode,
+# /dev/mqueue, a noexec /dev of 64 MiB; and as rootless.
+test_bind_flags_tmpfs_mode_mqueue() {
+	need_root || return 0
+	mkdir -p "$T/rw"
+	cp "$R/bin/busybox" "$T/rw/prog"
+	run mntns -p -i pivot --mqueue --bind "$T/rw:/mnt/rw:nosuid,noexec" \
+		--ro-bind "$T/rw:/mnt/ro:nodev" --tmpfs /run:1777:1m "$R" /bin/sh -c '
+		for m in /mnt/rw /mnt/ro /dev /dev/mqueue; do
+			grep " $m " /proc/self/mountinfo | cut -d" " -f5,6; done
+		grep -E " /(dev|dev/shm|run) " /proc/self/mountinfo | grep -o "size=[0-9a-z]*"
+		stat -c %a /run; /mnt/rw/prog true 2>&1 | sed "s/.*: //"'
+	assert_rc 0
+	assert_out "/mnt/rw rw,nosuid,noexec,relatime
+/mnt/ro ro,nodev,relatime
+/dev rw,nosuid,nodev,noexec,relatime
+/dev/mqueue rw,nosuid,nodev,noexec,relatime
+size=65536k
+size=65536k
+size=1024k
+1777
+Permission denied"
+	need_user || return 0
+	chown -R "$TEST_UID:$TEST_GID" "$R"
+	run as_user nsnew -U --map-root -mpi pivot --mqueue --tmpfs /run:700 "$R" \
+		/bin/sh -c 'grep -c " /dev/mqueue " /proc/self/mountinfo; stat -c %a /run'
+	assert_rc 0
+	assert_out "1
+700"
+}
+
+test_bind_flags_tmpfs_mode_mqueue_errors() {
+	assert_fails 125 "pivot: --bind /a:/b:nosuid,bad: unknown flag 'bad' (nosuid, nodev, noexec)" \
+		pivot --bind /a:/b:nosuid,bad /x
+	assert_fails 125 "pivot: --ro-bind /a:/b:: unknown flag '' (nosuid, nodev, noexec)" \
+		pivot --ro-bind /a:/b: /x
+	assert_fails 125 "pivot: --tmpfs /run:999: bad mode '999' (octal, as 1777)" \
+		pivot --tmpfs /run:999 /x
+	assert_fails 125 "pivot: --tmpfs /run:: bad mode '' (octal, as 1777)" \
+		pivot --tmpfs /run: /x
+	assert_fails 125 "pivot: --tmpfs /run:755:1x: bad size '1x' (a number with k, m or g, as 64m)" \
+		pivot --tmpfs /run:755:1x /x
+	assert_fails 125 "pivot: --tmpfs /run:755:: bad size '' (a number with k, m or g, as 64m)" \
+		pivot --tmpfs /run:755: /x
+	assert_fails 125 "pivot: --mqueue with --no-dev: the queues are mounted in pivot's /dev" \
+		pivot --no-dev --mqueue /x
+}
+
 test_chdir() {
 	need_root || return 0
 	mkdir -p "$R/home/box"

@@ -1012,6 +1012,19 @@ test_bad_command_line() {
 	assert_fails 125 "scfilter: unknown option '--frob' (see scfilter --help)" scfilter --frob
 }
 
+# --keep-privs: loaded with CAP_SYS_ADMIN, without no_new_privs, as runc
+# loads a config's filter when noNewPrivileges is false.
+test_keep_privs() {
+	need_root || return 0
+	run scfilter --keep-privs --deny mkdir,mkdirat sh -c "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status; mkdir $T/d"
+	assert_rc 1
+	assert_out "$(printf 'NoNewPrivs:\t0\nSeccomp:\t2')"
+	assert_contains "$ERR" "Operation not permitted"
+	need_user || return 0
+	assert_fails 125 "scfilter: load the filter (13 BPF instructions): Permission denied (--keep-privs needs CAP_SYS_ADMIN: without it, leave it out)" \
+		as_user scfilter --keep-privs --deny reboot true
+}
+
 test_bad_text_profile() {
 	local p=$T/p
 	_bad() { printf '%s\n' "# a comment" "$1" >"$p"; assert_fails 125 "scfilter: $p:2: $2" scfilter -f "$p" true; }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "conch.h"
+#include "devices.h"
 
 /* settings.c: FILE=VALUE, checked and converted before anything is made. */
 struct setting {
@@ -45,6 +46,7 @@ struct opts {
 	const char *cgroup;
 	struct setting *settings;
 	size_t nsettings;
+	struct devrules *devices;	/* devices.allow and devices.deny */
 	char **prog;		/* after --, or NULL */
 };
 

@@ -313,6 +313,8 @@ write_setting(const struct target *t, int fd, const struct setting *s,
 	const char *what = NULL;
 	int err;
 
+	if (devices_file(s->file))
+		return;	/* one program for them all, after the files */
 	if ((strcmp(s->file, "cgroup.kill") == 0 ||
 	    (strcmp(s->file, "cgroup.freeze") == 0 &&
 	    strcmp(s->value, "0") != 0)) &&
@@ -348,6 +350,8 @@ create(const struct target *t, const struct opts *o, controller *ctrl,
 		delegate(fd, t->path, &o->owner);
 	for (i = 0; i < o->nsettings; i++)
 		write_setting(t, fd, &o->settings[i], o->timeout_ms);
+	if (o->devices->any)
+		devices_attach(o->devices, fd, t->path);
 	close(fd);
 	undo_commit();
 }

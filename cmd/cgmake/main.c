@@ -42,7 +42,9 @@ static const char usage[] =
 "\n"
 "CGROUP is absolute from the cgroup2 root (/box), or relative to this\n"
 "process's own cgroup (box). VALUE: sizes with K, M, G or T (1024-based),\n"
-"max; cpu.max=PERCENT% of one CPU.\n";
+"max; cpu.max=PERCENT% of one CPU. devices.allow and devices.deny take\n"
+"cgroup v1's lines ('c 1:3 rwm', 'a'), made into one BPF device program:\n"
+"the last rule that matches decides; 'a' alone sets the default.\n";
 
 static const struct option longopts[] = {
 	{ "show", no_argument, NULL, 's' },
@@ -159,11 +161,14 @@ static void
 parse_operands(int argc, char **argv, struct opts *o)
 {
 	static struct setting settings[SETTINGS_MAX];
+	static struct devrules devices;
+	struct setting *s;
 
 	if (optind == argc)
 		die("missing CGROUP (see cgmake --help)");
 	o->cgroup = argv[optind++];
 	o->settings = settings;
+	o->devices = &devices;
 	for (; optind < argc; optind++) {
 		if (strcmp(argv[optind], "--") == 0) {
 			if (optind + 1 < argc)
@@ -175,7 +180,10 @@ parse_operands(int argc, char **argv, struct opts *o)
 			    mode_name(o->mode));
 		if (o->nsettings == LEN(settings))
 			die("more than %zu FILE=VALUE", LEN(settings));
-		setting_parse(&settings[o->nsettings++], argv[optind]);
+		s = &settings[o->nsettings++];
+		setting_parse(s, argv[optind]);
+		if (devices_file(s->file))
+			devices_add(&devices, s->arg, s->file, s->value);
 	}
 }
 

@@ -227,7 +227,7 @@ controller_of(const char *file, char *out, size_t size)
 	out[0] = '\0';
 	if (file[n] == '\0' || n >= size || strncmp(file, "cgroup.", 7) == 0 ||
 	    (tail != NULL && strcmp(tail, ".pressure") == 0) ||
-	    strncmp(file, "cpu.stat", 8) == 0)
+	    strncmp(file, "cpu.stat", 8) == 0 || devices_file(file))
 		return;
 	memcpy(out, file, n);
 	out[n] = '\0';

@@ -47,6 +47,9 @@ static const char usage[] =
     "  -r, --root              take the root directory of PID\n"
     "  -w, --wd                take the working directory of PID\n"
     "  -c, --cgroup            join the cgroup (v2) of PID first\n"
+    "      --detach            with a pid namespace: exit 0 once forked,\n"
+    "                          without waiting; the caller's subreaper\n"
+    "                          reaps PROG\n"
     "  -l, --list              print TYPE INODE same|different OWNER PARENT\n"
     "                          for each namespace of the target, and exit\n"
     "      --tree              with -l: draw the target's user namespaces,\n"
@@ -55,7 +58,7 @@ static const char usage[] =
     "  -h, --help              print this help\n"
     "  -V, --version           print the version\n";
 
-enum { OPT_NS = 256, OPT_TREE };
+enum { OPT_NS = 256, OPT_TREE, OPT_DETACH };
 
 static const struct option longopts[] = {
 	{ "all", no_argument, NULL, 'a' },
@@ -68,6 +71,7 @@ static const struct option longopts[] = {
 	{ "cgroupns", optional_argument, NULL, 'C' },
 	{ "time", optional_argument, NULL, 'T' },
 	{ "ns", required_argument, NULL, OPT_NS },
+	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "root", no_argument, NULL, 'r' },
 	{ "wd", no_argument, NULL, 'w' },
 	{ "cgroup", no_argument, NULL, 'c' },
@@ -83,7 +87,7 @@ struct opts {
 	int select;		/* CLONE_NEW* chosen; 0 is all */
 	int files;		/* CLONE_NEW* given as --TYPE=FILE */
 	const char *file[8];	/* those files, indexed as nstypes[] */
-	bool root, wd, cgroup, list, tree;
+	bool root, wd, cgroup, list, tree, detach;
 	const char *target;
 	char **prog;
 };
@@ -146,6 +150,9 @@ parse_option(int c, char **argv, struct opts *o, bool *all)
 		break;
 	case 'c':
 		o->cgroup = true;
+		break;
+	case OPT_DETACH:
+		o->detach = true;
 		break;
 	case 'l':
 		o->list = true;
@@ -548,7 +555,10 @@ main(int argc, char **argv)
 		become_root();
 	change_root(&t, rootfd, wdfd);
 	/* Unlike the others, a pid namespace is only for our children. */
-	if (flags & CLONE_NEWPID) {
+	if ((flags & CLONE_NEWPID) && o.detach) {
+		if (fork_detached() > 0)
+			exit(0);
+	} else if (flags & CLONE_NEWPID) {
 		child = fork_child();
 		if (child > 0)
 			supervise(child, false);

@@ -43,6 +43,8 @@ static const char usage[] =
     "      --setgroups allow|deny\n"
     "                          setgroups(2) in the user namespace\n"
     "      --init              keep a reaper as PID 1, PROG is PID 2 (-p)\n"
+    "      --detach            with -p or -T: exit 0 once forked, without\n"
+    "                          waiting; the caller's subreaper reaps PROG\n"
     "      --propagation private|slave|shared|unchanged\n"
     "                          of all mounts (default: private)\n"
     "      --mount-proc        mount a new /proc (implies -m)\n"
@@ -56,7 +58,8 @@ static const char usage[] =
     "  -V, --version           print the version\n";
 
 enum {
-	OPT_MAP_AUTO = 256, OPT_MAP, OPT_SETGROUPS, OPT_INIT, OPT_PROPAGATION,
+	OPT_MAP_AUTO = 256, OPT_MAP, OPT_SETGROUPS, OPT_INIT, OPT_DETACH,
+	OPT_PROPAGATION,
 	OPT_MOUNT_PROC, OPT_HOSTNAME, OPT_MONOTONIC, OPT_BOOTTIME, OPT_PIN,
 	OPT_NETNS,
 };
@@ -76,6 +79,7 @@ static const struct option longopts[] = {
 	{ "map", required_argument, NULL, OPT_MAP },
 	{ "setgroups", required_argument, NULL, OPT_SETGROUPS },
 	{ "init", no_argument, NULL, OPT_INIT },
+	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "propagation", required_argument, NULL, OPT_PROPAGATION },
 	{ "mount-proc", no_argument, NULL, OPT_MOUNT_PROC },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
@@ -193,6 +197,9 @@ parse_option(int c, char **argv, struct opts *o)
 	case OPT_INIT:
 		o->init = true;
 		break;
+	case OPT_DETACH:
+		o->detach = true;
+		break;
 	case OPT_PIN:
 		o->pin = optarg;
 		break;
@@ -220,6 +227,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->flags |= CLONE_NEWUSER;
 	if (o->init && !(o->flags & CLONE_NEWPID))
 		die("--init needs a new pid namespace (-p)");
+	if (o->detach && !(o->flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+		die("--detach needs a new pid or time namespace (-p, -T): "
+		    "without them nsnew does not fork");
 	if (o->pin != NULL && o->flags == 0)
 		die("--pin '%s': no namespace to pin", o->pin);
 	o->prog = argv + optind;
@@ -252,10 +262,12 @@ main(int argc, char **argv)
 	 */
 	if (!(o.flags & (CLONE_NEWPID | CLONE_NEWTIME)))
 		run_prog(&o, &h);
-	child = fork_child();
+	child = o.detach ? fork_detached() : fork_child();
 	if (child == 0)
 		run_child(&o, &h);
 	helper_done(&h);
 	mount_helper_close(&h);
+	if (o.detach)
+		exit(0);
 	supervise(child, false);
 }

@@ -21,6 +21,7 @@ struct opts {
 	struct idmap uidmap, gidmap;	/* from --map */
 	const char *setgroups;
 	bool init;
+	bool detach;			/* do not wait for the forked child */
 	unsigned long propagation;	/* 0: unchanged */
 	bool mount_proc;
 	const char *hostname;

@@ -77,8 +77,14 @@ bind_console(int dev)
  * the links to /proc/self/fd.
  */
 void
-mount_dev(const struct newroot *r)
+mount_dev(const struct newroot *r, bool mqueue)
 {
+	/* Empty files and links: 64 MiB as every runtime's /dev; shm as
+	 * docker's and containerd's. */
+	static const char *const dev_options[] = { "mode", "755", "size",
+		"65536k", NULL };
+	static const char *const shm_options[] = { "mode", "1777", "size",
+		"65536k", NULL };
 	static const char *const nodes[] = {
 		"null", "zero", "full", "random", "urandom", "tty",
 	};
@@ -92,14 +98,17 @@ mount_dev(const struct newroot *r)
 	size_t i;
 	int dev;
 
-	dev = mount_fs(r, "/dev", "tmpfs", mode755_options, ATTR_DEV);
+	dev = mount_fs(r, "/dev", "tmpfs", dev_options, ATTR_DEV);
 	for (i = 0; i < LEN(nodes); i++)
 		bind_dev_node(dev, nodes[i]);
 	bind_console(dev);
 	mount_fs_in(dev, "pts", "/dev/pts", 0755, "devpts", pts_options,
 	    ATTR_PTS);
-	mount_fs_in(dev, "shm", "/dev/shm", 01777, "tmpfs", tmp_options,
+	mount_fs_in(dev, "shm", "/dev/shm", 01777, "tmpfs", shm_options,
 	    ATTR_SHM);
+	if (mqueue)
+		mount_fs_in(dev, "mqueue", "/dev/mqueue", 0755, "mqueue",
+		    (const char *const[]){ NULL }, ATTR_PROC);
 	for (i = 0; i < LEN(links); i++) {
 		trace("link /dev/%s -> %s", links[i][0], links[i][1]);
 		if (symlinkat(links[i][1], dev, links[i][0]) == -1)

@@ -31,9 +31,11 @@ static const char usage[] =
 "Make NEWROOT the root filesystem of this mount namespace, with /proc, /sys,\n"
 "/dev and /tmp, then run PROG (default: $SHELL, else /bin/sh) in it.\n"
 "\n"
-"  -b, --bind SRC:DST     bind the host's SRC on DST in NEWROOT (recursive)\n"
-"  -r, --ro-bind SRC:DST  the same, read-only\n"
-"  -t, --tmpfs DST        mount a new tmpfs (mode 755) on DST\n"
+"  -b, --bind SRC:DST[:FLAGS]  bind the host's SRC on DST in NEWROOT\n"
+"                         (recursive); FLAGS: nosuid,nodev,noexec\n"
+"  -r, --ro-bind SRC:DST[:FLAGS]  the same, read-only\n"
+"  -t, --tmpfs DST[:MODE[:SIZE]]  mount a new tmpfs on DST (mode 755, or\n"
+"                         octal MODE; SIZE as 64m, or half the RAM)\n"
 "  -R, --ro               make the root read-only once all is mounted\n"
 "  -w, --chdir DIR        run PROG in DIR of the new root (default /)\n"
 "      --idmap            show NEWROOT and the binds through idmapped mounts:\n"
@@ -43,6 +45,7 @@ static const char usage[] =
 "      --no-sys           no read-only /sys\n"
 "      --no-dev           no /dev\n"
 "      --no-tmp           no tmpfs on /tmp\n"
+"      --mqueue           a POSIX message queue file system on /dev/mqueue\n"
 "      --mask PATH        mask PATH too: an empty read-only tmpfs on a\n"
 "                         directory, /dev/null on a file\n"
 "      --ro-path PATH     make PATH read-only too\n"
@@ -60,7 +63,7 @@ static const char usage[] =
 
 enum {
 	OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP,
-	OPT_MASK, OPT_RO_PATH, OPT_UNMASK, OPT_IDMAP,
+	OPT_MASK, OPT_RO_PATH, OPT_UNMASK, OPT_IDMAP, OPT_MQUEUE,
 };
 
 static const struct option longopts[] = {
@@ -73,6 +76,7 @@ static const struct option longopts[] = {
 	{ "no-sys", no_argument, NULL, OPT_NO_SYS },
 	{ "no-dev", no_argument, NULL, OPT_NO_DEV },
 	{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
+	{ "mqueue", no_argument, NULL, OPT_MQUEUE },
 	{ "mask", required_argument, NULL, OPT_MASK },
 	{ "ro-path", required_argument, NULL, OPT_RO_PATH },
 	{ "unmask", required_argument, NULL, OPT_UNMASK },
@@ -82,6 +86,68 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* FLAGS of SRC:DST:FLAGS, what an OCI config's bind options may add. */
+static void
+bind_flags(struct usermount *m, const char *name, const char *flags)
+{
+	static const struct { const char *word; unsigned int attr; } known[] = {
+		{ "nosuid", MOUNT_ATTR_NOSUID }, { "nodev", MOUNT_ATTR_NODEV },
+		{ "noexec", MOUNT_ATTR_NOEXEC },
+	};
+	size_t len, i;
+
+	for (; ; flags += len + 1) {
+		len = strcspn(flags, ",");
+		for (i = 0; i < LEN(known); i++)
+			if (strlen(known[i].word) == len &&
+			    strncmp(flags, known[i].word, len) == 0)
+				break;
+		if (i == LEN(known))
+			die("%s %s: unknown flag '%.*s' (nosuid, nodev, noexec)",
+			    name, m->arg, (int)len, flags);
+		m->attr |= known[i].attr;
+		if (flags[len] == '\0')
+			break;
+	}
+}
+
+/* A tmpfs size: digits, then k, m or g or nothing. */
+static bool
+size_ok(const char *size)
+{
+	size_t n = strspn(size, "0123456789");
+
+	return n > 0 && n <= 18 && (size[n] == '\0' ||
+	    (strchr("kKmMgG", size[n]) != NULL && size[n + 1] == '\0'));
+}
+
+/* DST:MODE:SIZE of --tmpfs; mode 755 and no size without them. */
+static void
+tmpfs_mode(struct usermount *m, const char *name)
+{
+	char *colon = strchr(m->dst, ':'), *size;
+	char mode[32] = "755";
+
+	if (colon != NULL) {
+		snprintf(mode, sizeof(mode), "%s", colon + 1);
+		m->dst = xstrndup(m->dst, colon - m->dst);
+	}
+	if ((size = strchr(mode, ':')) != NULL) {
+		*size++ = '\0';
+		if (!size_ok(size))
+			die("%s %s: bad size '%s' (a number with k, m or g, as "
+			    "64m)", name, m->arg, size);
+		snprintf(m->size, sizeof(m->size), "%s", size);
+	}
+	if (mode[0] == '\0' || mode[strspn(mode, "01234567")] != '\0' ||
+	    strlen(mode) > 5)
+		die("%s %s: bad mode '%s' (octal, as 1777)", name, m->arg,
+		    mode);
+	snprintf(m->mode, sizeof(m->mode), "%s", mode);
+	if (m->dst[0] == '\0')
+		die("%s: empty path", name);
+}
 
 static void
 add_mount(struct opts *o, int kind, const char *name, char *arg)
@@ -95,6 +161,7 @@ add_mount(struct opts *o, int kind, const char *name, char *arg)
 		if (arg[0] == '\0')
 			die("%s: empty path", name);
 		m->dst = arg;
+		tmpfs_mode(m, name);
 		return;
 	}
 	colon = strchr(arg, ':');
@@ -102,6 +169,10 @@ add_mount(struct opts *o, int kind, const char *name, char *arg)
 		die("%s %s: expected SRC:DST", name, arg);
 	m->src = xstrndup(arg, colon - arg);
 	m->dst = colon + 1;
+	if ((colon = strchr(m->dst, ':')) != NULL) {
+		m->dst = xstrndup(m->dst, colon - m->dst);
+		bind_flags(m, name, colon + 1);
+	}
 	if (m->dst[strspn(m->dst, "/")] == '\0')
 		die("%s %s: DST is the new root itself", name, arg);
 }
@@ -145,6 +216,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NO_TMP:
 			o->tmp = false;
 			break;
+		case OPT_MQUEUE:
+			o->mqueue = true;
+			break;
 		case OPT_MASK:
 			add_mask(o, optarg, true, true);
 			break;
@@ -165,6 +239,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		die("missing NEWROOT (see pivot --help)");
 	o->newroot = argv[optind];
 	o->prog = argv + optind + 1;
+	if (o->mqueue && !o->dev)
+		die("--mqueue with --no-dev: the queues are mounted in "
+		    "pivot's /dev");
 }
 
 /* /proc, /sys, /dev and /tmp, then the command line's, in its order. */
@@ -178,7 +255,7 @@ mount_all(const struct newroot *r, const struct opts *o)
 	if (o->sys)
 		mount_sys(r);
 	if (o->dev)
-		mount_dev(r);
+		mount_dev(r, o->mqueue);
 	if (o->tmp)
 		mount_tmp(r);
 	for (i = 0; i < o->nmounts; i++)

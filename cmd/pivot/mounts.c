@@ -21,7 +21,6 @@
 #define CGROUP_NS_INIT_INO 0xEFFFFFFBU
 
 static const char *const no_options[] = { NULL };
-const char *const mode755_options[] = { "mode", "755", NULL };
 const char *const tmp_options[] = { "mode", "1777", NULL };
 
 /* The new mount API and openat2() came in Linux 5.2 to 5.12. */
@@ -312,12 +311,15 @@ mount_user(const struct newroot *r, const struct usermount *m)
 	int tree, at;
 
 	if (m->kind == 't') {
-		close(mount_fs(r, m->dst, "tmpfs", mode755_options, ATTR_TMP));
+		const char *const options[] = { "mode", m->mode,
+			m->size[0] != '\0' ? "size" : NULL, m->size, NULL };
+
+		close(mount_fs(r, m->dst, "tmpfs", options, ATTR_TMP));
 		return;
 	}
 	trace("bind %s on %s%s", m->src, m->dst, ro ? " (read-only)" : "");
-	tree = clone_shown(r, AT_FDCWD, m->src, 0, ro ? MOUNT_ATTR_RDONLY : 0,
-	    m->src);
+	tree = clone_shown(r, AT_FDCWD, m->src, 0, m->attr |
+	    (ro ? MOUNT_ATTR_RDONLY : 0), m->src);
 	if (tree == -1)
 		die_mount("%s %s: %s", optname(m->kind), m->arg, m->src);
 	if (fstat(tree, &st) == -1)

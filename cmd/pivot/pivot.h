@@ -16,6 +16,9 @@ struct usermount {
 	const char *arg;	/* as given, for messages */
 	char *src;		/* on the host; NULL for a tmpfs */
 	const char *dst;	/* inside the new root */
+	unsigned int attr;	/* a bind's MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC */
+	char mode[8];		/* a tmpfs's, octal */
+	char size[24];		/* a tmpfs's, "" for the kernel's default */
 };
 
 /* A masked or read-only path, the defaults' and --mask's or --ro-path's. */
@@ -26,7 +29,7 @@ struct maskpath {
 };
 
 struct opts {
-	bool proc, sys, dev, tmp, ro, idmap;
+	bool proc, sys, dev, tmp, ro, idmap, mqueue;
 	const char *chdir;
 	struct usermount *mounts;
 	size_t nmounts;
@@ -48,7 +51,7 @@ struct newroot {
 enum {
 	ATTR_PROC = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_SYS = ATTR_PROC | MOUNT_ATTR_RDONLY,
-	ATTR_DEV = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	ATTR_DEV = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_PTS = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 	ATTR_SHM = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	ATTR_TMP = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
@@ -56,7 +59,6 @@ enum {
 };
 
 /* fsconfig() settings: key, value (NULL for a flag), ..., NULL. */
-extern const char *const mode755_options[];
 extern const char *const tmp_options[];
 
 /* mounts.c: mount points inside the new root, and mounts on them. */
@@ -80,7 +82,7 @@ void mount_tmp(const struct newroot *r);
 void mount_user(const struct newroot *r, const struct usermount *m);
 
 /* dev.c: /dev, a tmpfs with the host's basic nodes. */
-void mount_dev(const struct newroot *r);
+void mount_dev(const struct newroot *r, bool mqueue);
 
 /* masks.c: the masked and read-only paths. */
 void add_default_masks(struct opts *o, int argc);

@@ -64,6 +64,8 @@ static const char usage[] =
     "      --default ACTION     for every other call (default: allow)\n"
     "      --arch LIST          architectures let through (default: all\n"
     "                           this machine runs); others are killed\n"
+    "      --keep-privs         load the filter with CAP_SYS_ADMIN, without\n"
+    "                           no_new_privs: set-user-ID programs still work\n"
     "      --dump               print the filter (as libseccomp PFC), exit\n"
     "      --bpf FILE           write the filter as raw BPF (- for stdout),\n"
     "                           exit\n"
@@ -89,7 +91,7 @@ static const char usage[] =
 enum {
 	OPT_ALLOW = 256, OPT_DENY, OPT_ERRNO, OPT_KILL, OPT_LOG, OPT_DEFAULT,
 	OPT_ARCH, OPT_DUMP, OPT_BPF, OPT_LIST, OPT_SHOW, OPT_LEARN,
-	OPT_LEARN_ARGS, OPT_LEARN_INNER, OPT_TRACE,
+	OPT_LEARN_ARGS, OPT_LEARN_INNER, OPT_TRACE, OPT_KEEP_PRIVS,
 };
 
 static const struct option longopts[] = {
@@ -101,6 +103,7 @@ static const struct option longopts[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "default", required_argument, NULL, OPT_DEFAULT },
 	{ "arch", required_argument, NULL, OPT_ARCH },
+	{ "keep-privs", no_argument, NULL, OPT_KEEP_PRIVS },
 	{ "dump", no_argument, NULL, OPT_DUMP },
 	{ "bpf", required_argument, NULL, OPT_BPF },
 	{ "list", required_argument, NULL, OPT_LIST },
@@ -267,6 +270,7 @@ struct opts {
 	bool rules;			/* some were given */
 	struct learn_opts learn;
 	bool dump;
+	bool keep_privs;	/* no no_new_privs: CAP_SYS_ADMIN loads */
 	const char *bpf;
 	char **prog;
 };
@@ -343,6 +347,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case OPT_DUMP:
 			o->dump = true;
+			break;
+		case OPT_KEEP_PRIVS:
+			o->keep_privs = true;
 			break;
 		case OPT_BPF:
 			o->bpf = optarg;
@@ -437,21 +444,30 @@ write_filter(const struct opts *o)
 	return 0;
 }
 
-/* no_new_privs, then the filter, with the flags of a JSON profile. */
+/*
+ * no_new_privs, then the filter, with the flags of a JSON profile. With
+ * --keep-privs, CAP_SYS_ADMIN is what lets the filter load instead (as
+ * runc and crun load an OCI config's filter without noNewPrivileges).
+ */
 static void
 load_filter(const struct profile *p, const struct sock_fprog *prog,
-    const char *path)
+    const char *path, bool keep_privs)
 {
 	unsigned flags = (p->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) |
 	    (p->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
 
-	trace("prctl(PR_SET_NO_NEW_PRIVS): needed to load a filter without "
-	    "CAP_SYS_ADMIN; no exec can gain privileges after it");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		die_sys("prctl(PR_SET_NO_NEW_PRIVS)");
+	if (!keep_privs) {
+		trace("prctl(PR_SET_NO_NEW_PRIVS): needed to load a filter "
+		    "without CAP_SYS_ADMIN; no exec can gain privileges after "
+		    "it");
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+			die_sys("prctl(PR_SET_NO_NEW_PRIVS)");
+	}
 	trace("seccomp(SECCOMP_SET_MODE_FILTER), then exec %s", path);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog) == -1)
-		die_sys("load the filter (%u BPF instructions)", prog->len);
+		die_err(errno, keep_privs && errno == EACCES ? "--keep-privs "
+		    "needs CAP_SYS_ADMIN: without it, leave it out" : NULL,
+		    "load the filter (%u BPF instructions)", prog->len);
 }
 
 int
@@ -481,6 +497,6 @@ main(int argc, char **argv)
 		prog_check_allowed(&profile, &ex);
 	}
 	compile(&flt, &b, &prog, &profile, g);
-	load_filter(&profile, &prog, ex.path);
+	load_filter(&profile, &prog, ex.path, o.keep_privs);
 	prog_exec(&ex);
 }
