@@ -417,9 +417,15 @@ test_extras_gconv() {
 
 test_extras() {
 	assert_ok mkrootfs --extras nss,certs,terminfo,locale "$T/d"
-	assertEquals "the host's nsswitch.conf" "$(cat /etc/nsswitch.conf)" "$(cat "$T/d/etc/nsswitch.conf")"
+	# The host's nsswitch.conf, or mkrootfs's own where the host has none
+	# (the VM's busybox system).
+	if [ -f /etc/nsswitch.conf ]; then
+		assertEquals "the host's nsswitch.conf" "$(cat /etc/nsswitch.conf)" "$(cat "$T/d/etc/nsswitch.conf")"
+	else
+		assertTrue "an nsswitch.conf" "[ -s $T/d/etc/nsswitch.conf ]"
+	fi
 	local s f
-	for s in $(sed 's/#.*//; /:/!d; s/^[^:]*://; s/\[[^]]*\]//g' /etc/nsswitch.conf | tr ' \t' '\n\n' | sort -u); do
+	for s in $(sed 's/#.*//; /:/!d; s/^[^:]*://; s/\[[^]]*\]//g' "$T/d/etc/nsswitch.conf" | tr ' \t' '\n\n' | sort -u); do
 		for f in /lib/*/libnss_"$s".so.2; do
 			[ -e "$f" ] && assertTrue "$f" "[ -e $T/d$f ]"
 		done
@@ -849,8 +855,9 @@ test_tar_bad() {
 		assert_fails 125 "mkrootfs: --tar $T/cut.tgz: gzip: unexpected end of the compressed data" \
 			mkrootfs -x "$T/cut.tgz" "$T/d"
 	fi
-	if command -v xz >/dev/null; then
-		xz -c "$T/t.tar" | head -c 40 >"$T/cut.txz"
+	# busybox's xz (the VM's) only decompresses.
+	if command -v xz >/dev/null && xz -c "$T/t.tar" >"$T/t.txz" 2>/dev/null; then
+		head -c 40 "$T/t.txz" >"$T/cut.txz"
 		run mkrootfs -x "$T/cut.txz" "$T/d"
 		assert_rc 125
 		assert_contains "$ERR" "mkrootfs: --tar $T/cut.txz: xz exited with status 1: "
