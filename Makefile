@@ -9,7 +9,7 @@ BINDIR = $(PREFIX)/bin
 # The static builds conch runs its chains with, and carries into
 # containers (see conch(1)).
 LIBEXECDIR = $(PREFIX)/libexec/conch
-CARRIED = cgmake rlimit cgput nsjoin nsnew pivot capset scfilter conch
+CARRIED = cgmake rlimit cgput nsjoin nsnew pivot capset confine scfilter conch
 MANDIR = $(PREFIX)/share/man
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions

@@ -421,7 +421,7 @@ test_unsupported_fields() {
 	[ -z "$_skipped" ] || return 0
 	bundle b
 	local f
-	for f in '.process.apparmorProfile = "p"|process.apparmorProfile' \
+	for f in '.linux.mountLabel = "system_u:object_r:container_file_t:s0"|linux.mountLabel' \
 		'.linux.intelRdt = {closID: "x"}|linux.intelRdt' \
 		'.domainname = "d"|domainname'; do
 		cp "$T/b/config.json" "$T/config.orig"
@@ -515,6 +515,139 @@ test_failure_half_way_leaves_nothing() {
 	assert_contains "$ERR" "pivot: "
 	assertEquals "the last line is the error" "$(tail -1 <<<"$ERR")" "$(log_errors)"
 	nothing_left b x1
+}
+
+# --- AppArmor and SELinux: confine's labels ------------------------------------
+
+# lsm_refused NAME ID TEXT: create fails with 125 and confine's message,
+# containing TEXT, as the one error line of the log; nothing is left.
+lsm_refused() {
+	: >"$T/log"
+	run C create --bundle "$T/$1" "$2"
+	assert_rc 125
+	assert_contains "$ERR" "$3"
+	assertEquals "one line in the log" 1 "$(wc -l <"$T/log")"
+	assertEquals "as JSON, at level error" "$ERR" "$(log_errors)"
+	nothing_left "$1" "$2"
+}
+
+# After capset, before scfilter (or, without no_new_privs, after both);
+# no step for an empty label; a label that is not a string is refused.
+test_lsm_labels_in_the_chain() {
+	[ -z "$_skipped" ] || return 0
+	bundle b
+	local sel=system_u:system_r:container_t:s0:c1,c2 chain
+	jqset b --arg s "$sel" '.process.apparmorProfile = "conch-p" | .process.selinuxLabel = $s'
+	chain=$(conch chain "$T/b")
+	assert_contains "$chain" " --nnp -- \\
+confine --apparmor=conch-p --selinux=$sel -- \\
+conch init "
+	jqset b '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW"}'
+	chain=$(conch chain "$T/b")
+	assert_contains "$chain" " --nnp -- \\
+confine --apparmor=conch-p --selinux=$sel -- \\
+scfilter -f <(jq -c .linux.seccomp $T/b/config.json) -- \\
+conch init "
+	jqset b '.process.noNewPrivileges = false'
+	chain=$(conch chain "$T/b")
+	assert_contains "$chain" "scfilter --keep-privs -f <(jq -c .linux.seccomp $T/b/config.json) -- \\
+capset "
+	assert_contains "$chain" " --ambient=-all -- \\
+confine --apparmor=conch-p --selinux=$sel -- \\
+conch init "
+	jqset b '.process.apparmorProfile = "" | .process.selinuxLabel = ""'
+	chain=$(conch chain "$T/b")
+	assert_not_contains "$chain" "confine"
+	jqset b '.process.apparmorProfile = 1'
+	assert_fails 125 "conch: config.json: process.apparmorProfile: expected a string" \
+		C run -b "$T/b" c1
+	nothing_left b c1
+}
+
+# Where AppArmor is off, confine's 125 is the runtime's: the chain had
+# made the cgroup, the namespaces and the state, and undoes them.
+test_apparmor_absent() {
+	[ -z "$_skipped" ] || return 0
+	if apparmor_active; then
+		skip "AppArmor is active here"
+		return 0
+	fi
+	bundle b
+	jqset b '.process.apparmorProfile = "conch-none"'
+	lsm_refused b a1 "confine: --apparmor conch-none: AppArmor is not enabled in this kernel"
+	run C run -b "$T/b" a2
+	assert_rc 125
+	assert_contains "$ERR" "confine: --apparmor conch-none: AppArmor is not enabled in this kernel"
+	nothing_left b a2
+	need_user || return 0
+	local u=$T/rl
+	mkdir -p "$u"
+	cp -a "$ROOTFS_TEMPLATE/r" "$u/rootfs"
+	chown -R "$TEST_USER" "$u"
+	chmod 755 "$T"
+	assert_ok as_user conch spec --rootless --bundle "$u"
+	jq '.process.apparmorProfile = "conch-none" | .process.args = ["true"]' "$u/config.json" >"$u/c" &&
+		mv "$u/c" "$u/config.json" && chown "$TEST_USER" "$u/config.json"
+	run as_user conch --root "$u/state" run --bundle "$u" a3
+	assert_rc 125
+	assert_contains "$ERR" "confine: --apparmor conch-none: AppArmor is not enabled in this kernel"
+	assertFalse "no state left" "[ -e '$u/state/a3' ]"
+}
+
+test_selinux_absent() {
+	[ -z "$_skipped" ] || return 0
+	case ,$(active_lsms), in
+	*,selinux,*) skip "SELinux is enabled here"; return 0 ;;
+	esac
+	bundle b
+	jqset b '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	lsm_refused b s1 "confine: --selinux system_u:system_r:container_t:s0: "
+	assert_contains "$ERR" "SELinux is not enabled"
+}
+
+# In the VM: a loaded profile that denies one file of the root. PROG runs
+# under it (after scfilter and conch init, carried copies, ran under it
+# too), and cannot read that file; a profile not loaded is confine's 125.
+test_apparmor_profile_applies() {
+	[ -z "$_skipped" ] || return 0
+	need_apparmor || return 0
+	local profile=conch-oci-$$
+	cat >"$T/profile" <<-EOF
+	profile $profile flags=(attach_disconnected,mediate_deleted) {
+	  file,
+	  network,
+	  capability,
+	  signal,
+	  deny /etc/conch-secret r,
+	}
+	EOF
+	run apparmor_parser --config-file=/dev/null -r -K "$T/profile"
+	assert_rc 0
+	defer "apparmor_parser --config-file=/dev/null -R -K '$T/profile'"
+	bundle b
+	echo secret >"$T/b/rootfs/etc/conch-secret"
+	echo public >"$T/b/rootfs/etc/conch-public"
+	jqset b --arg p "$profile" '.process.apparmorProfile = $p |
+		.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW"}'
+	probe b 'cat /proc/self/attr/current /etc/conch-public; cat /etc/conch-secret'
+	run C run -b "$T/b" p1
+	assert_rc 1
+	assert_out "$(printf '%s\n' "$profile (enforce)" public)"
+	assert_contains "$ERR" "Permission denied"
+	# exec: the process given runs under its own profile, or none.
+	probe b 'exec sleep 100'
+	assert_ok C run -d -b "$T/b" p2
+	jq -n --arg p "$profile" '{args: ["cat", "/proc/self/attr/current"], cwd: "/",
+		env: ["PATH=/bin"], apparmorProfile: $p}' >"$T/process.json"
+	assert_ok C exec --process "$T/process.json" p2
+	assert_out "$profile (enforce)"
+	jq '.apparmorProfile = ""' "$T/process.json" >"$T/p.json"
+	assert_ok C exec --process "$T/p.json" p2
+	assert_out "unconfined"
+	assert_ok C delete -f p2
+	nothing_left b p2
+	jqset b '.process.apparmorProfile = "conch-no-such-profile"'
+	lsm_refused b p3 "confine: --apparmor conch-no-such-profile: No such file or directory (no profile of this name is loaded: apparmor_parser -r FILE loads one, /sys/kernel/security/apparmor/profiles lists them)"
 }
 
 # --- lifecycle ------------------------------------------------------------

@@ -166,6 +166,31 @@ runs_32bit() {
 	return 1
 }
 
+# The active security modules as the kernel lists them (securityfs,
+# mounted in a mount namespace of our own where it is not mounted), or "".
+active_lsms() {
+	cat /sys/kernel/security/lsm 2>/dev/null && return 0
+	is_root && nsnew -m sh -c 'mount -t securityfs securityfs /sys/kernel/security &&
+		cat /sys/kernel/security/lsm' 2>/dev/null
+}
+
+apparmor_active() {
+	[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]
+}
+
+# need_apparmor || return 0: AppArmor active, apparmor_parser to load a
+# test profile, and securityfs where it loads it (the VM; skipped here).
+need_apparmor() {
+	if ! apparmor_active; then
+		skip "AppArmor is not active in this kernel ($(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo "no /sys/module/apparmor: not built in"))"
+		return 1
+	fi
+	need_cmd apparmor_parser || return 1
+	[ -e /sys/kernel/security/apparmor/profiles ] && return 0
+	skip "securityfs is not mounted at /sys/kernel/security"
+	return 1
+}
+
 # ns_inode TYPE [PID]
 ns_inode() {
 	stat -L -c %i "/proc/${2:-self}/ns/$1"

@@ -1,7 +1,7 @@
 /*
  * The chain, in DESIGN.md's order: cgmake, rlimit, cgput, nsjoin, nsnew,
- * conch setup (once the namespaces exist), pivot, capset, scfilter,
- * conch init (the last step), PROG.
+ * conch setup (once the namespaces exist), pivot, capset, confine,
+ * scfilter, conch init (the last step), PROG.
  *
  * As conch runs it, the tools before pivot are those beside conch,
  * by their paths. Those after pivot cannot be looked up in the
@@ -148,7 +148,10 @@ carry(const struct global *g, const char *name)
 	return mfd;
 }
 
-/* The copies of conch, and of capset and scfilter when the chain has them. */
+/*
+ * The copies of conch, and of capset, confine and scfilter when the
+ * chain has them.
+ */
 void
 chain_carry(const struct global *g, const struct chain *c,
     struct chainfds *f)
@@ -156,6 +159,8 @@ chain_carry(const struct global *g, const struct chain *c,
 	f->fd[FD_CONCH] = carry(g, "conch");
 	if (c->capset.n > 0)
 		f->fd[FD_CAPSET] = carry(g, "capset");
+	if (c->confine.n > 0)
+		f->fd[FD_CONFINE] = carry(g, "confine");
 	if (c->seccomp != NULL)
 		f->fd[FD_SCFILTER] = carry(g, "scfilter");
 }
@@ -254,10 +259,16 @@ step_scfilter(const struct chain *c, const struct namer *n, struct strv *v,
 }
 
 /*
- * capset, then scfilter; without noNewPrivileges, the filter is loaded
- * first, while capset has not yet dropped the CAP_SYS_ADMIN that loading
- * it without no_new_privs takes, as runc does: then it holds for
- * capset's own calls too.
+ * capset, confine, then scfilter; without noNewPrivileges, the filter is
+ * loaded first, while capset has not yet dropped the CAP_SYS_ADMIN that
+ * loading it without no_new_privs takes, as runc does: then it holds for
+ * capset's and confine's own calls too.
+ *
+ * confine sets the AppArmor profile or SELinux context of the next exec
+ * (the kernel forgets it at that exec): the steps after it, scfilter and
+ * conch init, already run under the label, as PROG does. runc sets it
+ * for PROG's exec alone; here the profile must also let them execute
+ * the carried copies (a memfd's /proc/self/fd/N), which `file,` does.
  */
 static void
 steps_late(const struct chain *c, const struct namer *n, struct strv *v)
@@ -269,6 +280,11 @@ steps_late(const struct chain *c, const struct namer *n, struct strv *v)
 	if (c->capset.n > 0) {
 		tool(v, n, "capset", FD_CAPSET);
 		strv_addv(v, &c->capset);
+		strv_add(v, "--");
+	}
+	if (c->confine.n > 0) {
+		tool(v, n, "confine", FD_CONFINE);
+		strv_addv(v, &c->confine);
 		strv_add(v, "--");
 	}
 	if (c->seccomp != NULL && nnp)

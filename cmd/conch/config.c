@@ -395,6 +395,7 @@ config_free(struct chain *c)
 	strv_free(&c->sysctl);
 	strv_free(&c->pivot);
 	strv_free(&c->capset);
+	strv_free(&c->confine);
 	strv_free(&c->init);
 	strv_free(&c->args);
 	json_decref(c->config);

@@ -2,7 +2,8 @@
  * process: what becomes of the container's process. rlimits and
  * oomScoreAdj go to rlimit(1); user, additionalGids, capabilities and
  * noNewPrivileges to capset(1), exactly (each set as listed, none
- * implied); env, cwd, umask and args to conch init, the last step.
+ * implied); apparmorProfile and selinuxLabel to confine(1); env, cwd,
+ * umask and args to conch init, the last step.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -230,6 +231,20 @@ strings_read(json_t *o, const char *key, const struct jpath *p,
 	}
 }
 
+/*
+ * apparmorProfile, selinuxLabel: confine's label of the next exec. An
+ * empty one asks for none, as runc reads it.
+ */
+static void
+label_read(json_t *proc, const char *key, const struct jpath *p,
+    const char *opt, struct chain *c)
+{
+	const char *label = jstr(proc, key, p);
+
+	if (label != NULL && label[0] != '\0')
+		strv_addf(&c->confine, "%s=%s", opt, label);
+}
+
 static void
 terminal_read(json_t *proc, const struct jpath *p, struct chain *c)
 {
@@ -251,10 +266,10 @@ process_read(json_t *proc, const struct jpath *p, struct chain *c)
 {
 	static const char *const handled[] = { "terminal", "consoleSize",
 		"cwd", "env", "args", "rlimits", "capabilities",
-		"noNewPrivileges", "oomScoreAdj", "user", NULL };
+		"noNewPrivileges", "oomScoreAdj", "user", "apparmorProfile",
+		"selinuxLabel", NULL };
 	static const char *const unsupported[] = { "commandLine",
-		"apparmorProfile", "selinuxLabel", "scheduler", "ioPriority",
-		"execCPUAffinity", NULL };
+		"scheduler", "ioPriority", "execCPUAffinity", NULL };
 	struct jpath a = { p, "args", 0 }, w = { p, "cwd", 0 }, s;
 	const char *cwd;
 	json_t *v;
@@ -272,6 +287,8 @@ process_read(json_t *proc, const struct jpath *p, struct chain *c)
 		strv_addf(&c->rlimit, "--oom-score-adj=%lld", oom);
 	if ((v = jget(proc, "rlimits", p, &s, JSON_ARRAY)) != NULL)
 		rlimits_read(v, &s, c);
+	label_read(proc, "apparmorProfile", p, "--apparmor", c);
+	label_read(proc, "selinuxLabel", p, "--selinux", c);
 	strings_read(proc, "env", p, &c->init, "--env");
 	cwd = jstr(proc, "cwd", p);
 	if (cwd == NULL)

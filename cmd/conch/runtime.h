@@ -87,6 +87,7 @@ struct chain {
 	struct strv sysctl;	/* KEY=VALUE */
 	struct strv pivot;	/* options; the root is added last */
 	struct strv capset;
+	struct strv confine;	/* --apparmor, --selinux */
 	json_t *seccomp;	/* linux.seccomp, for scfilter */
 	struct strv init;	/* conch init: --env, --cwd, --umask */
 	struct strv args;	/* process.args */
@@ -132,7 +133,7 @@ void sysctl_check(const char *key, const struct chain *c,
 
 /* chain.c: the chain in order, as conch runs it or a person types it. */
 enum { FD_SYNC, FD_INFO, FD_FIFO, FD_STDERR, FD_CONSOLE, FD_SECCOMP,
-	FD_CAPSET, FD_SCFILTER, FD_CONCH, FD_MAX };
+	FD_CAPSET, FD_CONFINE, FD_SCFILTER, FD_CONCH, FD_MAX };
 struct chainfds {
 	int fd[FD_MAX];		/* -1: none; in the chain at base + i */
 	int base;		/* the first number above the preserved fds */

@@ -183,7 +183,7 @@ cmd_features(const struct global *g, int argc, char **argv)
 	    "SCMP_ACT_TRAP", "operators", "SCMP_CMP_EQ", "SCMP_CMP_GE",
 	    "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
 	    "SCMP_CMP_NE", "archs", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
-	    "SCMP_ARCH_X32", "apparmor", "enabled", 0, "selinux", "enabled", 0,
+	    "SCMP_ARCH_X32", "apparmor", "enabled", 1, "selinux", "enabled", 1,
 	    "annotations", "org.opencontainers.conch.version", CONCH_VERSION);
 	text = f != NULL ? json_dumps(f, JSON_INDENT(4)) : NULL;
 	if (text == NULL)
