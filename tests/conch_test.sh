@@ -835,7 +835,7 @@ test_prog_reaches_no_conch() {
 	[ -z "$_skipped" ] || return 0
 	bundle b
 	local before
-	before=$(cd "$T/b/rootfs" && find . -printf '%p %s %m\n' | sort)
+	before=$(cd "$T/b/rootfs" && find . -exec stat -c '%n %s %a' {} + | sort)
 	jqset b '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW"}'
 	probe b 'ls /proc/self/fd | tr "\n" " "; echo
 		cat /proc/self/mountinfo
@@ -853,7 +853,7 @@ test_prog_reaches_no_conch() {
 	assert_not_contains "$OUT" "CONCH"
 	assert_contains "$OUT" "/bin/busybox"
 	assertEquals "memfds of PID 1" 0 "$(tail -1 <<<"$OUT")"
-	assertEquals "the root, unchanged" "$before" "$(cd "$T/b/rootfs" && find . -printf '%p %s %m\n' | sort)"
+	assertEquals "the root, unchanged" "$before" "$(cd "$T/b/rootfs" && find . -exec stat -c '%n %s %a' {} + | sort)"
 }
 
 test_preserve_fds() {
