@@ -284,7 +284,7 @@ build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/tests/fuzz/fuzz.o \
 
 # cgmake: its settings parser (FILE=VALUE), unit-tested and fuzzed.
 UNIT_OBJ_cgsettings = build/cmd/cgmake/settings.o build/cmd/cgmake/devices.o
-FUZZ_OBJ_cgsettings = build/fuzz/cmd/cgmake/settings.o
+FUZZ_OBJ_cgsettings = build/fuzz/cmd/cgmake/settings.o build/fuzz/cmd/cgmake/devices.o
 
 # scfilter: its unit tests (the BPF compiler, the profile readers) and the
 # fuzz harnesses of its readers link its files but main.c; those of the
