@@ -6,28 +6,15 @@
 # cgroup v1, so it runs with --cgroups=disabled (conch then makes no
 # cgroup but the one its device program needs).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/podman.sh"
 
 PM=
 
 oneTimeSetUp() {
 	command -v podman >/dev/null && command -v conmon >/dev/null || return 0
 	PM=$(mktemp -d /tmp/conch-podman.XXXXXX) || return 1
-	mkrootfs --busybox "$PM/rootfs" >/dev/null || return 1
-	# Empty, so that tmpcopyup of --read-only's tmpfs on /run has
-	# nothing to copy (pivot copies nothing).
-	rmdir "$PM/rootfs/run/lock"
-	tar -C "$PM/rootfs" -cf "$PM/rootfs.tar" . || return 1
-	cat >"$PM/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime_supports_json = ["crun", "runc", "conch"]
-runtime_supports_nocgroup = ["crun", "conch"]
-[engine.runtimes]
-conch = ["$CONCH_BIN/conch"]
-EOF
-	P import "$PM/rootfs.tar" conch-busybox:1 >/dev/null 2>&1 || {
-		echo "oneTimeSetUp: podman import failed" >&2
+	podman_store "$PM" conch-busybox:1 || {
+		echo "oneTimeSetUp: podman store or import failed" >&2
 		return 1
 	}
 }
@@ -42,9 +29,7 @@ one_time_tear_down() {
 
 # P ARG...: podman on this suite's own storage and configuration.
 P() {
-	CONTAINERS_CONF=$PM/containers.conf podman --root "$PM/root" \
-		--runroot "$PM/run" --tmpdir "$PM/tmp" --cgroup-manager cgroupfs \
-		--events-backend file "$@"
+	podman_at "$PM" "$@"
 }
 
 # R ARG...: podman run with conch, as this host allows it.

@@ -7,6 +7,7 @@
 # runs with podman's cgroups, under a parent named after this shell,
 # removed at the end, as tests/bench/conch.sh's runc run makes its own.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../podman.sh"
 [ "$(id -u)" -eq 0 ] || { echo "bench: podman: needs root"; exit 0; }
 for c in podman conmon runc; do
 	command -v $c >/dev/null || { echo "bench: podman: needs $c"; exit 0; }
@@ -14,9 +15,7 @@ done
 dir=$(mktemp -d /tmp/conch-bench-podman.XXXXXX)
 parent=conch-bench-$$
 P() {
-	CONTAINERS_CONF=$dir/containers.conf podman --root "$dir/root" \
-		--runroot "$dir/run" --tmpdir "$dir/tmp" --cgroup-manager cgroupfs \
-		--events-backend file "$@"
+	podman_at "$dir" "$@"
 }
 # wait_for_empty CGROUP: up to 5 s for its processes to be gone.
 wait_for_empty() {
@@ -44,19 +43,7 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
-mkrootfs --busybox "$dir/rootfs" >/dev/null || exit 1
-rmdir "$dir/rootfs/run/lock"
-tar -C "$dir/rootfs" -cf "$dir/rootfs.tar" . || exit 1
-cat >"$dir/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime_supports_json = ["crun", "runc", "conch"]
-runtime_supports_nocgroup = ["crun", "conch"]
-[engine.runtimes]
-conch = ["$CONCH_BIN/conch"]
-EOF
-P import "$dir/rootfs.tar" bench:1 >/dev/null 2>&1 || exit 1
+podman_store "$dir" bench:1 || exit 1
 pm="env CONTAINERS_CONF=$dir/containers.conf podman --root $dir/root --runroot $dir/run --tmpdir $dir/tmp --cgroup-manager cgroupfs --events-backend file run --rm --network none"
 BENCH_RUNS=${BENCH_RUNS:-40} BENCH_ROUNDS=${BENCH_ROUNDS:-4} medians \
 	"podman run --runtime runc" "$pm --runtime runc --cgroup-parent /$parent bench:1 true" \
