@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,12 +38,29 @@ is_under(const char *dir, const char *point)
 	return strncmp(dir, point, n) == 0 && (dir[n] == '\0' || dir[n] == '/');
 }
 
+/*
+ * Whether the mount M is what its mount point shows: a mount made over
+ * it later (a cgroup2 bound over /sys/fs/cgroup in a mount namespace
+ * of a hybrid host) hides it, yet mountinfo still lists it.
+ */
+static int
+is_visible(const struct mountent *m)
+{
+	struct statx sx;
+
+	if (statx(AT_FDCWD, m->point, AT_NO_AUTOMOUNT, STATX_MNT_ID,
+	    &sx) == -1)
+		return errno != ENOENT;	/* other errors: opened, and said */
+	/* Before Linux 5.8 there is no telling: the first one listed. */
+	return !(sx.stx_mask & STATX_MNT_ID) || sx.stx_mnt_id == m->id;
+}
+
 static int
 find_cgroup2(const struct mountent *m, void *arg)
 {
 	struct find_arg *a = arg;
 
-	if (strcmp(m->fstype, "cgroup2") != 0)
+	if (strcmp(m->fstype, "cgroup2") != 0 || !is_visible(m))
 		return 0;
 	if (a->want != NULL && (!is_under(a->want, m->point) ||
 	    strlen(m->point) < a->best))

@@ -546,6 +546,22 @@ test_no_cgroup2_mount() {
 		unshare -m sh -c "umount -l '$R' && exec cgmake /x"
 }
 
+# A cgroup2 mount that another mount hides (podman's view of a hybrid
+# host: the host's cgroup2 bound over /sys/fs/cgroup) is still listed in
+# mountinfo; cgmake takes the one that can be reached.
+test_hidden_cgroup2_mount_skipped() {
+	need_cg || return 0
+	cg_new A hidden
+	local d
+	d=$(mktemp -d /tmp/conch-cg2.XXXXXX)
+	defer "rmdir '$d'"
+	run unshare -m --propagation private sh -c 'mount --bind "$1" "$2" &&
+		mount -t tmpfs none "$1" && cgmake -v "/$3"' sh "$R" "$d" "$A"
+	assert_rc 0
+	assert_contains "$ERR" "cgmake: cgroup2 root $d "
+	assertTrue "made in the host's cgroup2" "[ -d '$R/$A' ]"
+}
+
 test_usage() {
 	assert_fails 125 "cgmake: missing CGROUP (see cgmake --help)" cgmake
 	assert_fails 125 "cgmake: unknown option '-x' (see cgmake --help)" cgmake -x /a
