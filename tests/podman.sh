@@ -14,7 +14,8 @@ podman_at() {
 
 # podman_store DIR IMAGE: DIR's containers.conf (conch registered; the
 # ulimits this host's podman needs, since root's bounding set lacks
-# CAP_SYS_RESOURCE) and a busybox root imported as IMAGE.
+# CAP_SYS_RESOURCE; no default pids limit, since this host's cgroup2
+# has no pids controller) and a busybox root imported as IMAGE.
 podman_store() {
 	local dir=$1
 	mkrootfs --busybox "$dir/rootfs" >/dev/null || return 1
@@ -25,6 +26,7 @@ podman_store() {
 	cat >"$dir/containers.conf" <<EOF
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+pids_limit = 0
 [engine]
 runtime_supports_json = ["crun", "runc", "conch"]
 runtime_supports_nocgroup = ["crun", "conch"]

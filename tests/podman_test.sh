@@ -4,7 +4,9 @@
 # containers.conf this suite writes, podman's storage in a private
 # --root and --runroot. On this hybrid cgroup host podman itself uses
 # cgroup v1, so it runs with --cgroups=disabled (conch then makes no
-# cgroup but the one its device program needs).
+# cgroup but the one its device program needs), but for pause, which
+# podman does only with cgroups: that test shows podman the host's
+# cgroup2 on /sys/fs/cgroup in a mount namespace of its own (PC).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/podman.sh"
 
@@ -194,24 +196,48 @@ test_default_network() {
 
 # --- pause and unpause ----------------------------------------------------------
 
+# PC ARG...: podman with cgroups, as on a pure cgroup v2 host. podman
+# takes this hybrid host's /sys/fs/cgroup for v1 and refuses pause
+# without cgroups, so it runs in a private mount namespace where
+# /sys/fs/cgroup is the host's cgroup2. The host's mounts are untouched;
+# conmon keeps that namespace while its container lives.
+PC() {
+	unshare -m --propagation private bash -c '
+		mount --bind "$1" /sys/fs/cgroup || exit 125
+		. "$2" && shift 2 && podman_at "$@"' PC "$(cgroup2_root)" \
+		"$TOP/tests/podman.sh" "$PM" "$@"
+}
+
 test_pause_unpause() {
 	[ -z "$_skipped" ] || return 0
-	local id cg
-	id=$(R -d conch-busybox:1 sh -c 'while :; do echo tick >/dev/null; done')
-	# Without cgroups podman refuses before asking the runtime: pause
-	# through podman is tested where it has cgroups (not on this host).
-	run P pause "$id"
-	assert_contains "$ERR" "cannot pause without using Cgroups"
-	# conch pauses the cgroup its device program lives in.
-	cg=$(cgroup2_root)/conch/$id
-	assert_ok conch pause "$id"
+	local id cg ticks n parent=conch-test-$$-podman
+	id=$(PC run -d --runtime conch --network none \
+		--cgroup-parent "/$parent" conch-busybox:1 \
+		sh -c 'while :; do echo tick >>/tmp/ticks; sleep 0.05; done')
+	assertNotNull "podman run -d with cgroups" "$id" || return
+	cg=$(cgroup2_root)/$parent/libpod-$id
+	assertTrue "the container's cgroup $cg" "[ -d '$cg' ]"
+	assert_ok PC pause "$id"
+	assertEquals "podman's status" paused \
+		"$(PC inspect -f '{{.State.Status}}' "$id")"
+	assertEquals "conch's status" paused "$(conch state "$id" | jq -r .status)"
 	assertEquals "frozen" "frozen 1" "$(grep frozen "$cg/cgroup.events")"
-	assertEquals "paused" paused "$(conch state "$id" | jq -r .status)"
-	assert_ok conch resume "$id"
+	ticks=/proc/$(head -1 "$cg/cgroup.procs")/root/tmp/ticks
+	n=$(wc -l <"$ticks")
+	sleep 0.3
+	assertEquals "no tick while paused" "$n" "$(wc -l <"$ticks")"
+	assert_ok PC unpause "$id"
 	assertEquals "thawed" "frozen 0" "$(grep frozen "$cg/cgroup.events")"
-	assert_ok P exec "$id" true
-	assert_ok P rm -f -t 0 "$id"
-	nothing_of "$id"
+	assertEquals "running again" running \
+		"$(PC inspect -f '{{.State.Status}}' "$id")"
+	sleep 0.3
+	assertNotEquals "ticks again" "$n" "$(wc -l <"$ticks")"
+	assert_ok PC exec "$id" true
+	assert_ok PC rm -f -t 0 "$id"
+	assertFalse "the container's cgroup left" "[ -e '$cg' ]"
+	# podman made the parent, and conmon's cgroup in it.
+	find "$(cgroup2_root)/$parent" -depth -type d -exec rmdir {} +
+	assertFalse "state of $id left" "[ -e /run/conch/$id ]"
 }
 
 . shunit2
