@@ -230,7 +230,6 @@ container_make(const struct global *g, const struct createopts *o,
 	namespaces_made(l, c, st);
 	if (launch_wait(l, SYNC_READY) != st->pid)
 		launch_fail(l, "the container's last step is not its init");
-	state_save(st);
 	if (o->pidfile != NULL)
 		write_pidfile(o->pidfile, st->pid);
 }
