@@ -483,6 +483,115 @@ test_console_is_the_terminal_on_stdin() {
 # hostile_run PIVOT_ARGS...: pivot with a last --bind that fails after every
 # other mount (so that the namespace outlives it), then the mounts of that
 # namespace; then the same pivot, successful, running $HOSTILE_INSIDE.
+# --- --tmpfs-copyup ----------------------------------------------------------
+
+# A /run in the image with a file of another owner, set-user-ID and old,
+# a directory, a link out of the root, a FIFO.
+copyup_image() {
+	mkdir -p "$R/run/sub/deep"
+	echo hi >"$R/run/sub/f"
+	chown 7:8 "$R/run/sub/f"
+	chmod 4750 "$R/run/sub/f"
+	touch -d 2001-02-03 "$R/run/sub/f"
+	ln -s /etc/shadow "$R/run/link"
+	mkfifo "$R/run/fifo"
+	chmod 710 "$R/run"
+}
+
+COPYUP_INSIDE='stat -c "%n %a %u:%g %F" /run /run/sub /run/sub/f /run/link \
+	/run/fifo /run/sub/deep; stat -c %y /run/sub/f | cut -c1-10
+readlink /run/link; cat /run/sub/f
+awk "\$5 == \"/run\" { print \$9, \$6 }" /proc/self/mountinfo
+echo new >/run/new'
+
+test_tmpfs_copyup() {
+	need_root || return 0
+	copyup_image
+	run mntns pivot --tmpfs-copyup /run --ro "$R" /bin/sh -c "$COPYUP_INSIDE"
+	assert_rc 0
+	assert_out "/run 710 0:0 directory
+/run/sub 755 0:0 directory
+/run/sub/f 4750 7:8 regular file
+/run/link 777 0:0 symbolic link
+/run/fifo 644 0:0 fifo
+/run/sub/deep 755 0:0 directory
+2001-02-03
+/etc/shadow
+hi
+tmpfs rw,nosuid,nodev,relatime"
+	assertFalse "the image is not written" "[ -e '$R/run/new' ]"
+	# MODE and SIZE as --tmpfs takes them.
+	run mntns pivot --tmpfs-copyup /run:1777:1m "$R" /bin/sh -c \
+		'stat -c %a /run; grep " /run " /proc/self/mountinfo | grep -o "size=[0-9a-z]*"'
+	assert_out "1777
+size=1024k"
+	# Nothing there: an empty tmpfs, made where it is missing.
+	run mntns pivot --tmpfs-copyup /var/empty "$R" /bin/sh -c 'ls -A /var/empty; stat -c %a /var/empty'
+	assert_rc 0
+	assert_out "755"
+}
+
+test_tmpfs_copyup_rootless() {
+	need_user || return 0
+	copyup_image
+	chown -hR "$TEST_UID:$TEST_GID" "$R/run" "$R/var"
+	chmod 4750 "$R/run/sub/f"
+	run userns pivot --tmpfs-copyup /run "$R" /bin/sh -c "$COPYUP_INSIDE"
+	assert_rc 0
+	assert_contains "$OUT" "/run/sub/f 4750 0:0 regular file"
+	assert_contains "$OUT" "/etc/shadow
+hi"
+	# A file whose owner the user namespace does not map cannot be
+	# copied with its owner: a clear 125, nothing mounted.
+	chown 7 "$R/run/sub/f"
+	run userns pivot --tmpfs-copyup /run "$R" /bin/true
+	assert_rc 125
+	assert_err "pivot: --tmpfs-copyup /run: chown sub/f: Invalid argument (its owner is not mapped in this user namespace)"
+}
+
+test_tmpfs_copyup_failures() {
+	need_root || return 0
+	copyup_image
+	head -c 200000 /dev/zero >"$R/run/big"
+	run mntns pivot --tmpfs-copyup /run::64k "$R" /bin/true
+	assert_rc 125
+	assert_err "pivot: --tmpfs-copyup /run: copy big: No space left on device (the tmpfs is full: give it a larger SIZE)"
+	assert_fails 125 "pivot: --tmpfs-copyup /run:8: bad mode '8' (octal, as 1777)" \
+		pivot --tmpfs-copyup /run:8 /x
+	assert_fails 125 "pivot: --tmpfs-copyup: empty path" pivot --tmpfs-copyup "" /x
+	# A device node in the image: made anew as root; a user namespace
+	# cannot, and says so.
+	rm "$R/run/big"
+	mknod "$R/run/null" c 1 3
+	run mntns pivot --tmpfs-copyup /run "$R" /bin/sh -c 'stat -c "%F %t:%T" /run/null'
+	assert_out "character special file 1:3"
+	need_user || return 0
+	chown -hR "$TEST_UID:$TEST_GID" "$R/run"
+	run userns pivot --tmpfs-copyup /run "$R" /bin/true
+	assert_rc 125
+	assert_err "pivot: --tmpfs-copyup /run: mknod null: Operation not permitted (a user namespace cannot make device nodes)"
+}
+
+# The directory is resolved inside the root: a link to /etc copies the
+# image's /etc, never the host's; a link to a file is refused.
+test_hostile_tmpfs_copyup_links() {
+	need_root || return 0
+	set_up_hostile
+	assertTrue "the host has /etc/debian_version" "[ -e /etc/debian_version ]"
+	rm -rf "$R/run" && ln -s /etc "$R/run"
+	echo image >"$R/etc/mine"
+	HOSTILE_INSIDE='ls /run; cat /run/mine'
+	hostile_run --tmpfs-copyup /run
+	assert_host_untouched
+	assert_contains "$OUT" "mine"
+	assert_contains "$OUT" "passwd"
+	assert_contains "$OUT" "image"
+	assert_not_contains "$OUT" "debian_version"
+	ln -s /etc/passwd "$R/file"
+	hostile_run --tmpfs-copyup /file
+	assert_err "pivot: --tmpfs-copyup /file: open /file: Not a directory"
+}
+
 hostile_run() {
 	run mntns -p sh -c "pivot $* --bind $T/absent:/zz $R /bin/true 2>/dev/null
 		echo rc=\$?; cat /proc/self/mountinfo >$T/ns-mountinfo

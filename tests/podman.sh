@@ -19,9 +19,6 @@ podman_at() {
 podman_store() {
 	local dir=$1
 	mkrootfs --busybox "$dir/rootfs" >/dev/null || return 1
-	# Empty, so that tmpcopyup of --read-only's tmpfs on /run has
-	# nothing to copy (pivot copies nothing).
-	rmdir "$dir/rootfs/run/lock"
 	tar -C "$dir/rootfs" -cf "$dir/rootfs.tar" . || return 1
 	cat >"$dir/containers.conf" <<EOF
 [containers]

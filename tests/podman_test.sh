@@ -141,13 +141,14 @@ test_read_only_tmpfs_volume() {
 	[ -z "$_skipped" ] || return 0
 	mkdir -p "$T/vol"
 	echo host >"$T/vol/f"
-	# podman's --read-only tmpfs on /run copies the image's /run up:
-	# this image's is empty.
+	# podman's --read-only tmpfs on /run copies the image's /run up
+	# (tmpcopyup): its /run/lock is there.
 	run R --rm --read-only --tmpfs /scratch -v "$T/vol:/vol" \
 		conch-busybox:1 sh -c 'touch /x 2>&1; touch /scratch/y && echo scratch
-		touch /tmp/z /var/tmp/w && echo tmp; cat /vol/f; echo c >/vol/g'
+		touch /tmp/z /var/tmp/w && echo tmp; cat /vol/f; echo c >/vol/g
+		touch /run/lock/l && grep " /run " /proc/self/mountinfo | cut -d" " -f9'
 	assert_rc 0
-	assert_out "$(printf 'touch: /x: Read-only file system\nscratch\ntmp\nhost')"
+	assert_out "$(printf 'touch: /x: Read-only file system\nscratch\ntmp\nhost\ntmpfs')"
 	assertEquals "written through the volume" c "$(cat "$T/vol/g")"
 }
 

@@ -258,44 +258,19 @@ has_option(json_t *m, const char *opt)
 }
 
 /*
- * tmpcopyup (runc's and crun's): the image's files at DST are copied
- * into the new tmpfs. pivot copies nothing, so it is only honoured
- * where there is nothing to copy: DST missing or empty in the image.
- */
-static void
-tmpcopyup_check(json_t *m, const struct jpath *p, int rootfd,
-    const char *dst)
-{
-	struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT };
-	struct dirent *e;
-	DIR *d;
-	int fd;
-
-	if (!has_option(m, "tmpcopyup"))
-		return;
-	fd = syscall(SYS_openat2, rootfd, dst, &how, sizeof(how));
-	if (fd == -1 && (errno == ENOENT || errno == ENOTDIR))
-		return;
-	if (fd == -1 || (d = fdopendir(fd)) == NULL)
-		die_field(p, "tmpcopyup: %s: %s", dst, strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			die_field(p, "tmpcopyup: %s holds files in the image, "
-			    "which pivot cannot copy into the tmpfs", dst);
-	closedir(d);
-}
-
-/*
  * A tmpfs of the config's: mode=MODE, else the kernel's 1777, and
- * size=SIZE, as pivot's --tmpfs DST:MODE:SIZE.
+ * size=SIZE, as pivot's --tmpfs DST:MODE:SIZE. With tmpcopyup (runc's
+ * and crun's), pivot's --tmpfs-copyup, which copies the image's files
+ * at DST in; without mode=, its root keeps the mode of the directory it
+ * covers, as runc's does.
  */
 static void
 tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
     struct chain *c)
 {
 	json_t *opts = json_object_get(m, "options"), *v;
-	const char *mode = "1777", *size = NULL, *w;
+	bool copyup = has_option(m, "tmpcopyup");
+	const char *mode = copyup ? "" : "1777", *size = NULL, *w;
 	size_t i;
 
 	options_check(m, p, "nosuid,nodev,rw,private,rprivate,tmpcopyup",
@@ -310,7 +285,8 @@ tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
 	if (strchr(dst, ':') != NULL)
 		die_field(p, "%s: pivot takes DST:MODE, and DST may not hold a "
 		    "colon", dst);
-	strv_addf(&c->pivot, "--tmpfs=%s:%s%s%s", dst, mode,
+	strv_addf(&c->pivot, "--tmpfs%s=%s%s%s%s%s", copyup ? "-copyup" : "",
+	    dst, mode[0] != '\0' || size != NULL ? ":" : "", mode,
 	    size != NULL ? ":" : "", size != NULL ? size : "");
 }
 
@@ -341,16 +317,16 @@ mount_read(json_t *m, const struct jpath *p, int rootfd, int seen,
 		die_field(&d, "%s: not a clean path", dst);
 	if (type == NULL)
 		type = "";
-	if (!is_bind(m, type) && (sm = std_of(dst, type)) != NULL) {
+	/* pivot's own /tmp is empty: one to copy into is the config's. */
+	if (!is_bind(m, type) && (sm = std_of(dst, type)) != NULL &&
+	    !(sm->bit == M_TMP && has_option(m, "tmpcopyup"))) {
 		if (seen & sm->bit)
 			die_field(&d, "%s mounted twice", dst);
 		snprintf(what, sizeof(what), "%s on %s", type, dst);
 		options_check(m, p, sm->options, what);
-		tmpcopyup_check(m, p, rootfd, dst);
 		return sm->bit;
 	}
 	dest_check(rootfd, dst, &d);
-	tmpcopyup_check(m, p, rootfd, dst);
 	if (is_bind(m, type))
 		bind_read(m, p, dst, c);
 	else if (strcmp(type, "tmpfs") == 0)

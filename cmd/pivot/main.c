@@ -36,6 +36,8 @@ static const char usage[] =
 "  -r, --ro-bind SRC:DST[:FLAGS]  the same, read-only\n"
 "  -t, --tmpfs DST[:MODE[:SIZE]]  mount a new tmpfs on DST (mode 755, or\n"
 "                         octal MODE; SIZE as 64m, or half the RAM)\n"
+"      --tmpfs-copyup DST[:MODE[:SIZE]]  the same, holding a copy of what\n"
+"                         NEWROOT has at DST (its mode and owner without MODE)\n"
 "  -R, --ro               make the root read-only once all is mounted\n"
 "  -w, --chdir DIR        run PROG in DIR of the new root (default /)\n"
 "      --idmap            show NEWROOT and the binds through idmapped mounts:\n"
@@ -64,12 +66,14 @@ static const char usage[] =
 enum {
 	OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP,
 	OPT_MASK, OPT_RO_PATH, OPT_UNMASK, OPT_IDMAP, OPT_MQUEUE,
+	OPT_TMPFS_COPYUP,
 };
 
 static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "ro-bind", required_argument, NULL, 'r' },
 	{ "tmpfs", required_argument, NULL, 't' },
+	{ "tmpfs-copyup", required_argument, NULL, OPT_TMPFS_COPYUP },
 	{ "ro", no_argument, NULL, 'R' },
 	{ "chdir", required_argument, NULL, 'w' },
 	{ "no-proc", no_argument, NULL, OPT_NO_PROC },
@@ -122,12 +126,18 @@ size_ok(const char *size)
 	    (strchr("kKmMgG", size[n]) != NULL && size[n + 1] == '\0'));
 }
 
-/* DST:MODE:SIZE of --tmpfs; mode 755 and no size without them. */
+/*
+ * DST:MODE:SIZE of --tmpfs; mode 755 and no size without them. Of
+ * --tmpfs-copyup, an empty MODE: the mode of the directory it covers.
+ */
 static void
 tmpfs_mode(struct usermount *m, const char *name)
 {
 	char *colon = strchr(m->dst, ':'), *size;
 	char mode[32] = "755";
+
+	if (m->kind == 'c')
+		mode[0] = '\0';
 
 	if (colon != NULL) {
 		snprintf(mode, sizeof(mode), "%s", colon + 1);
@@ -140,8 +150,8 @@ tmpfs_mode(struct usermount *m, const char *name)
 			    "64m)", name, m->arg, size);
 		snprintf(m->size, sizeof(m->size), "%s", size);
 	}
-	if (mode[0] == '\0' || mode[strspn(mode, "01234567")] != '\0' ||
-	    strlen(mode) > 5)
+	if ((mode[0] == '\0' && m->kind != 'c') ||
+	    mode[strspn(mode, "01234567")] != '\0' || strlen(mode) > 5)
 		die("%s %s: bad mode '%s' (octal, as 1777)", name, m->arg,
 		    mode);
 	snprintf(m->mode, sizeof(m->mode), "%s", mode);
@@ -157,7 +167,7 @@ add_mount(struct opts *o, int kind, const char *name, char *arg)
 
 	m->kind = kind;
 	m->arg = arg;
-	if (kind == 't') {
+	if (kind == 't' || kind == 'c') {
 		if (arg[0] == '\0')
 			die("%s: empty path", name);
 		m->dst = arg;
@@ -197,6 +207,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			add_mount(o, c, "--tmpfs", optarg);
+			break;
+		case OPT_TMPFS_COPYUP:
+			add_mount(o, 'c', "--tmpfs-copyup", optarg);
 			break;
 		case 'R':
 			o->ro = true;

@@ -68,7 +68,7 @@ point_hint(int err)
  * component at a time, each relative to its parent as resolved inside
  * the root; a symlink made meanwhile resolves inside the root too.
  */
-static int
+int
 mount_point(const struct newroot *r, const char *path, bool dir)
 {
 	char buf[PATH_MAX], *name, *next, save;
@@ -299,7 +299,8 @@ mount_tmp(const struct newroot *r)
 static const char *
 optname(int kind)
 {
-	return kind == 'b' ? "--bind" : kind == 'r' ? "--ro-bind" : "--tmpfs";
+	return kind == 'b' ? "--bind" : kind == 'r' ? "--ro-bind" :
+	    kind == 'c' ? "--tmpfs-copyup" : "--tmpfs";
 }
 
 /* --bind, --ro-bind (read-only before it is ever attached), --tmpfs. */
@@ -310,6 +311,10 @@ mount_user(const struct newroot *r, const struct usermount *m)
 	struct stat st;
 	int tree, at;
 
+	if (m->kind == 'c') {
+		mount_copyup(r, m);
+		return;
+	}
 	if (m->kind == 't') {
 		const char *const options[] = { "mode", m->mode,
 			m->size[0] != '\0' ? "size" : NULL, m->size, NULL };

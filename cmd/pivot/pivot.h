@@ -12,12 +12,13 @@
 
 /* A --bind, --ro-bind or --tmpfs, in command-line order. */
 struct usermount {
-	int kind;		/* 'b', 'r' or 't', as the short option */
+	int kind;		/* 'b', 'r' or 't', as the short option;
+				 * 'c' for --tmpfs-copyup */
 	const char *arg;	/* as given, for messages */
 	char *src;		/* on the host; NULL for a tmpfs */
 	const char *dst;	/* inside the new root */
 	unsigned int attr;	/* a bind's MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC */
-	char mode[8];		/* a tmpfs's, octal */
+	char mode[8];		/* a tmpfs's, octal; "" for copyup's default */
 	char size[24];		/* a tmpfs's, "" for the kernel's default */
 };
 
@@ -66,6 +67,7 @@ const char *kernel_hint(int err);
 #define die_mount(...) die_err(errno, kernel_hint(errno), __VA_ARGS__)
 const char *point_hint(int err);
 int open_in_root(const struct newroot *r, const char *path, int flags);
+int mount_point(const struct newroot *r, const char *path, bool dir);
 void attach(int mnt, int dirfd, const char *name, const char *path);
 int new_fs(const char *type, const char *const *options, unsigned int attr,
     char *why, size_t size);
@@ -80,6 +82,9 @@ void mount_proc(const struct newroot *r);
 void mount_sys(const struct newroot *r);
 void mount_tmp(const struct newroot *r);
 void mount_user(const struct newroot *r, const struct usermount *m);
+
+/* copyup.c: --tmpfs-copyup, a tmpfs holding a copy of what it covers. */
+void mount_copyup(const struct newroot *r, const struct usermount *m);
 
 /* dev.c: /dev, a tmpfs with the host's basic nodes. */
 void mount_dev(const struct newroot *r, bool mqueue);
