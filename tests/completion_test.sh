@@ -168,7 +168,8 @@ test_conch() {
 	assert_offers conch --root /x ru :: run
 	assert_offers conch create --b :: --bundle
 	assert_offers conch run -- :: --detach --preserve-fds --no-new-keyring
-	assert_offers conch exec -- :: --process --tty --console-socket
+	assert_offers conch exec -- :: --process --tty --console-socket --cap --apparmor --process-label
+	assert_offers conch --root "$T/root" exec --cap CAP_KILL box1 ech :: echo
 	assert_offers conch list --format "" :: table json
 	mkdir -p "$T/root/box1" "$T/root/box2"
 	assert_offers conch --root "$T/root" state b :: box1 box2

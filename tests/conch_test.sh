@@ -606,6 +606,15 @@ test_apparmor_absent() {
 	assert_rc 125
 	assert_contains "$ERR" "confine: --apparmor conch-none: AppArmor is not enabled in this kernel"
 	assertFalse "no state left" "[ -e '$u/state/a3' ]"
+	# exec --apparmor: confine's 125 too, and the container goes on.
+	bundle d
+	args d sleep 100
+	assert_ok C run -d -b "$T/d" a4
+	run C exec --apparmor conch-none a4 true
+	assert_rc 125
+	assert_contains "$ERR" "confine: --apparmor conch-none: AppArmor is not enabled in this kernel"
+	assertEquals "still running" running "$(C state a4 | jq -r .status)"
+	assert_ok C delete -f a4
 }
 
 test_selinux_absent() {
@@ -617,6 +626,14 @@ test_selinux_absent() {
 	jqset b '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
 	lsm_refused b s1 "confine: --selinux system_u:system_r:container_t:s0: "
 	assert_contains "$ERR" "SELinux is not enabled"
+	bundle d
+	args d sleep 100
+	assert_ok C run -d -b "$T/d" s2
+	run C exec --process-label system_u:system_r:container_t:s0 s2 true
+	assert_rc 125
+	assert_contains "$ERR" "confine: --selinux system_u:system_r:container_t:s0: "
+	assert_contains "$ERR" "SELinux is not enabled"
+	assert_ok C delete -f s2
 }
 
 # In the VM: a loaded profile that denies one file of the root. PROG runs
@@ -658,6 +675,9 @@ test_apparmor_profile_applies() {
 	jq '.apparmorProfile = ""' "$T/process.json" >"$T/p.json"
 	assert_ok C exec --process "$T/p.json" p2
 	assert_out "unconfined"
+	# runc's exec --apparmor: the container's process, another profile.
+	assert_ok C exec --apparmor "$profile" p2 cat /proc/self/attr/current
+	assert_out "$profile (enforce)"
 	assert_ok C delete -f p2
 	nothing_left b p2
 	jqset b '.process.apparmorProfile = "conch-no-such-profile"'
@@ -763,6 +783,15 @@ test_exec() {
 	assertEquals "in the container's pid namespace" "$(readlink "/proc/$(C state c1 | jq .pid)/ns/pid")" \
 		"$(readlink "/proc/$(cat "$T/xpid")/ns/pid")"
 	assert_fails 127 'conch: exec: "nope": executable file not found in $PATH' C exec c1 nope
+	# --cap: added to every set of the container's (kill,
+	# net_bind_service, audit_write; ambient none), as runc 1.1's exec adds it.
+	run C exec --cap CAP_NET_RAW -c CAP_KILL c1 grep -E '^Cap(Eff|Bnd|Amb)' /proc/self/status
+	assert_rc 0
+	assert_out "$(printf 'CapEff:\t0000000020002420\nCapBnd:\t0000000020002420\nCapAmb:\t0000000000002020')"
+	assert_fails 125 "conch: config.json: process.capabilities.bounding[3]: unknown capability 'CAP_NOPE'" \
+		C exec --cap CAP_NOPE c1 true
+	assert_fails 125 "conch: exec: --process gives the whole process: no PROG, --cwd, --env, --user, --cap, --no-new-privs, --apparmor or --process-label with it" \
+		C exec --process "$T/process.json" -e X=1 c1
 	assert_ok C delete -f c1
 	nothing_left b c1
 }

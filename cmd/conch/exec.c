@@ -17,13 +17,14 @@
 #include "runtime.h"
 
 struct execopts {
-	const char *process, *pidfile, *console, *cwd, *user;
+	const char *process, *pidfile, *console, *cwd, *user, *apparmor,
+	    *label;
 	struct strv env, caps;
 	int preserve;
 	bool detach, tty, nnp;
 };
 
-enum { X_CONSOLE = 256, X_PIDFILE, X_NNP, X_PRESERVE };
+enum { X_CONSOLE = 256, X_PIDFILE, X_NNP, X_PRESERVE, X_APPARMOR, X_LABEL };
 
 static void
 exec_args(int argc, char **argv, struct execopts *o)
@@ -40,6 +41,8 @@ exec_args(int argc, char **argv, struct execopts *o)
 		{ "cap", required_argument, NULL, 'c' },
 		{ "no-new-privs", no_argument, NULL, X_NNP },
 		{ "preserve-fds", required_argument, NULL, X_PRESERVE },
+		{ "apparmor", required_argument, NULL, X_APPARMOR },
+		{ "process-label", required_argument, NULL, X_LABEL },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long n;
@@ -59,6 +62,8 @@ exec_args(int argc, char **argv, struct execopts *o)
 		case 'u': o->user = optarg; break;
 		case 'c': strv_add(&o->caps, optarg); break;
 		case X_NNP: o->nnp = true; break;
+		case X_APPARMOR: o->apparmor = optarg; break;
+		case X_LABEL: o->label = optarg; break;
 		case X_PRESERVE:
 			if (parse_ulong(optarg, 1024, &n) == -1)
 				die("--preserve-fds '%s': not a number up to "
@@ -70,6 +75,12 @@ exec_args(int argc, char **argv, struct execopts *o)
 	}
 	if (optind == argc)
 		die("exec: expected ID [PROG [ARG]...] (see conch --help)");
+	if (o->process != NULL && (o->cwd != NULL || o->env.n > 0 ||
+	    o->user != NULL || o->caps.n > 0 || o->nnp || o->apparmor !=
+	    NULL || o->label != NULL || optind + 1 < argc))
+		die("exec: --process gives the whole process: no PROG, --cwd, "
+		    "--env, --user, --cap, --no-new-privs, --apparmor or "
+		    "--process-label with it");
 }
 
 static json_t *
@@ -84,6 +95,43 @@ load_process(const char *path)
 	if (!json_is_object(p))
 		die("--process %s: expected a JSON object", path);
 	return p;
+}
+
+/*
+ * --cap CAP: added to every set, as runc 1.1's exec adds it (the
+ * process reader checks the names, capset applies them).
+ */
+static void
+caps_add(json_t *p, const struct strv *caps)
+{
+	static const char *const sets[] = { "bounding", "effective",
+		"inheritable", "permitted", "ambient" };
+	json_t *c = json_object_get(p, "capabilities"), *set, *v;
+	size_t i, j, k;
+	bool have;
+
+	if (caps->n == 0)
+		return;
+	if (!json_is_object(c)) {
+		c = json_object();
+		json_object_set_new(p, "capabilities", c);
+	}
+	for (i = 0; i < LEN(sets); i++) {
+		set = json_object_get(c, sets[i]);
+		if (!json_is_array(set)) {
+			set = json_array();
+			json_object_set_new(c, sets[i], set);
+		}
+		for (j = 0; j < caps->n; j++) {
+			have = false;
+			json_array_foreach(set, k, v)
+				have |= json_is_string(v) && strcmp(
+				    json_string_value(v), caps->v[j]) == 0;
+			if (!have)
+				json_array_append_new(set,
+				    json_string(caps->v[j]));
+		}
+	}
 }
 
 /* The container's process, changed by the command line's options. */
@@ -115,8 +163,12 @@ process_from_args(json_t *config, const struct execopts *o, char **args)
 	}
 	if (o->nnp)
 		json_object_set_new(p, "noNewPrivileges", json_true());
-	if (o->caps.n > 0)
-		die("exec: --cap: give a --process with its capabilities");
+	if (o->apparmor != NULL)
+		json_object_set_new(p, "apparmorProfile",
+		    json_string(o->apparmor));
+	if (o->label != NULL)
+		json_object_set_new(p, "selinuxLabel", json_string(o->label));
+	caps_add(p, &o->caps);
 	return p;
 }
 
