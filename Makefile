@@ -306,6 +306,11 @@ FUZZ_LDLIBS_scfilter_json = $(LDLIBS_scfilter)
 bench: deps all static
 	tests/bench.sh
 
+# conch run against runc and crun on a pure cgroup v2 kernel under qemu
+# (TCG: every number ten times the host's, the ratios comparable).
+bench-vm: deps static testprogs
+	CONCH_VM_BENCH=conch.sh CONCH_VM_BENCH_RUNS=$${BENCH_RUNS:-100} tests/vm/run
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) \
@@ -344,7 +349,7 @@ uninstall:
 clean:
 	rm -rf build bin static
 
-.PHONY: all static testprogs deps demo check installcheck check-vm fuzz bench install uninstall clean
+.PHONY: all static testprogs deps demo check installcheck check-vm fuzz bench bench-vm install uninstall clean
 
 -include $(LIBOBJ:.o=.d) $(TOOLSRC:%.c=build/%.d) $(UNITS:%=build/tests/unit/%_test.d)
 -include $(MUSL_LIBOBJ:.o=.d) $(TOOLSRC:%.c=build/musl/%.d)

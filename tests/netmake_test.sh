@@ -41,7 +41,7 @@ snapshot() {
 	nft list tables 2>&1
 	nft list table inet conch 2>/dev/null
 	ls /run/netns 2>/dev/null | grep "$P"
-	ls /run/conch/net 2>/dev/null
+	ls /run/netmake 2>/dev/null
 }
 
 # net NAME ARG...: netmake NAME ARG..., removed at tearDown.
@@ -196,7 +196,7 @@ test_prog_after_the_network() {
 		sh -c "nsjoin --net=/run/netns/p$P ip -o -4 addr show eth0 | awk '{ print \$4 }'; exit 7"
 	assert_rc 7
 	assert_out "10.231.13.2/24"
-	assertTrue "kept" "[ -e /run/conch/net/p$P ]"
+	assertTrue "kept" "[ -e /run/netmake/p$P ]"
 	assert_fails 127 "netmake: exec nosuchprog$P: No such file or directory (not found in PATH)" \
 		netmake "q$P" -b "nb$P" -- "nosuchprog$P"
 	defer "netmake -d q$P 2>/dev/null; true"
@@ -279,11 +279,11 @@ test_bad_input() {
 		netmake "n$P" -b "nb$P" --addr 10.231.10.1/24
 	assert_fails 125 "netmake: --addr 10.231.10.2/24: network bad$P has it" \
 		netmake "n$P" -b "nb$P" --addr 10.231.10.2/24
-	assert_fails 125 "netmake: network bad$P exists (/run/conch/net/bad$P is there; netmake -d bad$P removes what netmake made)" \
+	assert_fails 125 "netmake: network bad$P exists (/run/netmake/bad$P is there; netmake -d bad$P removes what netmake made)" \
 		netmake "bad$P"
 	assert_fails 125 "netmake: --bridge 'abcdefghijklmnop': longer than 15 bytes (IFNAMSIZ)" \
 		netmake "n$P" -b abcdefghijklmnop
-	assert_fails 125 "netmake: -d nope$P: no such network (no /run/conch/net/nope$P)" \
+	assert_fails 125 "netmake: -d nope$P: no such network (no /run/netmake/nope$P)" \
 		netmake -d "nope$P"
 	assert_fails 125 "netmake: NAME '1x': a letter, then letters, digits, '_', '.' or '-' (64 at most)" \
 		netmake 1x
@@ -412,7 +412,7 @@ test_rootless_pasta() {
 	assert_contains "$OUT" "pasta $pasta running"
 	assert_ok as_rootless netmake -d "rl$P"
 	assertFalse "pin gone" "[ -e $pin ]"
-	assertEquals "state gone" "" "$(ls "$T/run/conch/net")"
+	assertEquals "state gone" "" "$(ls "$T/run/netmake")"
 	wait_for "! [ -d /proc/$pasta ] || grep -q '^State:.*Z' /proc/$pasta/status"
 	assertTrue "pasta gone" "! [ -d /proc/$pasta ] || grep -q '^State:.*Z' /proc/$pasta/status"
 }
@@ -431,7 +431,7 @@ test_rootless_refusals() {
 		as_rootless netmake "rl$P" --addr 10.0.2.5/24
 	assert_fails 125 "netmake: XDG_RUNTIME_DIR is not set (rootless networks live there: log in through pam_systemd, or set it to a directory of your own, mode 0700)" \
 		as_rootless env -u XDG_RUNTIME_DIR netmake "rl$P"
-	assertEquals "nothing left" "" "$(ls -A "$T/run" 2>/dev/null | grep -v '^conch$')"
+	assertEquals "nothing left" "" "$(ls -A "$T/run" 2>/dev/null | grep -v '^netmake$')"
 }
 
 . shunit2

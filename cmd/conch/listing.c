@@ -173,8 +173,8 @@ cmd_list(const struct global *g, int argc, char **argv)
 	if (n == -1 && errno != ENOENT)
 		die_sys("list %s", g->root);
 	for (i = 0; i < n; i++) {
-		/* Only containers: other tools keep files here too (netmake's
-		 * /run/conch/net). */
+		/* Only containers: --root may be a directory that holds
+		 * other files too. */
 		if (names[i]->d_name[0] != '.' && is_container(g->root,
 		    names[i]->d_name))
 			json_array_append_new(all, list_entry(g,

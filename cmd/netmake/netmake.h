@@ -23,7 +23,7 @@
 #define DEFAULT_SUBNET "10.88.0.1/16"
 #define DEFAULT_SUBNETS 12	/* 10.88.0.0/16 to 10.99.0.0/16 */
 #define NETNS_DIR "/run/netns"		/* ip-netns(8)'s */
-#define STATE_DIR "/run/conch/net"
+#define STATE_DIR "/run/netmake"	/* its own: /run/conch is the runtime's */
 #define BRIDGE_ALIAS "conch: made by netmake"
 
 /* addr.c: IPv4 addresses, subnets, published ports. */
@@ -68,8 +68,8 @@ struct opts {
 
 /*
  * state.c: what one network is, as its state file says (written
- * atomically, read by -s and -d): /run/conch/net/NAME as root,
- * $XDG_RUNTIME_DIR/conch/net/NAME rootless.
+ * atomically, read by -s and -d): /run/netmake/NAME as root,
+ * $XDG_RUNTIME_DIR/netmake/NAME rootless.
  */
 struct proc_ref {
 	pid_t pid;

@@ -52,7 +52,7 @@ paths_init(struct paths *p, const char *name, bool rootless)
 			die("XDG_RUNTIME_DIR is not set (rootless networks "
 			    "live there: log in through pam_systemd, or set "
 			    "it to a directory of your own, mode 0700)");
-		snprintf(p->statedir, sizeof(p->statedir), "%s/conch/net",
+		snprintf(p->statedir, sizeof(p->statedir), "%s/netmake",
 		    run);
 		snprintf(p->pin, sizeof(p->pin), "%s/netns/%s", run, name);
 	}
