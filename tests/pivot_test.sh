@@ -577,16 +577,14 @@ test_tmpfs_copyup_failures() {
 test_hostile_tmpfs_copyup_links() {
 	need_root || return 0
 	set_up_hostile
-	assertTrue "the host has /etc/debian_version" "[ -e /etc/debian_version ]"
 	rm -rf "$R/run" && ln -s /etc "$R/run"
 	echo image >"$R/etc/mine"
+	assertNotEquals "the host's /etc is not the image's" "$(ls /etc)" "$(ls "$R/etc")"
 	HOSTILE_INSIDE='ls /run; cat /run/mine'
 	hostile_run --tmpfs-copyup /run
 	assert_host_untouched
-	assert_contains "$OUT" "mine"
-	assert_contains "$OUT" "passwd"
-	assert_contains "$OUT" "image"
-	assert_not_contains "$OUT" "debian_version"
+	assert_contains "$OUT" "$(ls "$R/etc")
+image"
 	ln -s /etc/passwd "$R/file"
 	hostile_run --tmpfs-copyup /file
 	assert_err "pivot: --tmpfs-copyup /file: open /file: Not a directory"
