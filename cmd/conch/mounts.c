@@ -13,7 +13,6 @@
  * Every destination is resolved in the root before anything is made:
  * one that leads out of it through a symbolic link is refused.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
