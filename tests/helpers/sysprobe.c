@@ -35,7 +35,7 @@ static const struct {
 	S(quotactl), S(acct), S(open_by_handle_at), S(pidfd_open),
 	S(pidfd_send_signal), S(open_tree), S(close_range), S(openat2),
 	S(faccessat2), S(finit_module), S(delete_module), S(process_madvise),
-	S(quotactl_fd), S(clock_settime), S(settimeofday),
+	S(quotactl_fd), S(clock_settime), S(settimeofday), S(ioctl),
 #ifdef SYS_ioperm
 	S(ioperm), S(iopl),
 #endif
