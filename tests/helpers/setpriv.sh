@@ -6,6 +6,9 @@
 # its Sources index). Best effort: when it cannot, it says why and leaves
 # no binary, and the test is skipped with that reason.
 set -u
+# The project's flags are not util-linux's: CI's CFLAGS=-Werror (exported,
+# and in MAKEFLAGS when given to make) fails its build on warnings.
+unset CFLAGS CPPFLAGS LDFLAGS MAKEFLAGS MFLAGS MAKELEVEL
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/tests/setpriv-seccomp
 work=$top/build/util-linux
