@@ -391,26 +391,31 @@ f"
 }
 
 # What an OCI config's mounts ask beyond that: bind flags, a tmpfs mode,
-# /dev/mqueue, a noexec /dev of 64 MiB; and as rootless.
+# a noexec tmpfs, /dev/mqueue, a noexec /dev of 64 MiB, a /dev/shm of
+# docker's --shm-size; and as rootless.
 test_bind_flags_tmpfs_mode_mqueue() {
 	need_root || return 0
 	mkdir -p "$T/rw"
 	cp "$R/bin/busybox" "$T/rw/prog"
 	run mntns -p -i pivot --mqueue --bind "$T/rw:/mnt/rw:nosuid,noexec" \
-		--ro-bind "$T/rw:/mnt/ro:nodev" --tmpfs /run:1777:1m "$R" /bin/sh -c '
-		for m in /mnt/rw /mnt/ro /dev /dev/mqueue; do
+		--ro-bind "$T/rw:/mnt/ro:nodev" --tmpfs /run:1777:1m \
+		--tmpfs /srv:755::noexec --shm-size 2m "$R" /bin/sh -c '
+		for m in /mnt/rw /mnt/ro /dev /dev/mqueue /srv; do
 			grep " $m " /proc/self/mountinfo | cut -d" " -f5,6; done
 		grep -E " /(dev|dev/shm|run) " /proc/self/mountinfo | grep -o "size=[0-9a-z]*"
-		stat -c %a /run; /mnt/rw/prog true 2>&1 | sed "s/.*: //"'
+		stat -c %a /run; /mnt/rw/prog true 2>&1 | sed "s/.*: //"
+		cp /mnt/rw/prog /srv && /srv/prog true 2>&1 | sed "s/.*: //"'
 	assert_rc 0
 	assert_out "/mnt/rw rw,nosuid,noexec,relatime
 /mnt/ro ro,nodev,relatime
 /dev rw,nosuid,nodev,noexec,relatime
 /dev/mqueue rw,nosuid,nodev,noexec,relatime
+/srv rw,nosuid,nodev,noexec,relatime
 size=65536k
-size=65536k
+size=2048k
 size=1024k
 1777
+Permission denied
 Permission denied"
 	need_user || return 0
 	chown -R "$TEST_UID:$TEST_GID" "$R"
@@ -432,8 +437,14 @@ test_bind_flags_tmpfs_mode_mqueue_errors() {
 		pivot --tmpfs /run: /x
 	assert_fails 125 "pivot: --tmpfs /run:755:1x: bad size '1x' (a number with k, m or g, as 64m)" \
 		pivot --tmpfs /run:755:1x /x
-	assert_fails 125 "pivot: --tmpfs /run:755:: bad size '' (a number with k, m or g, as 64m)" \
-		pivot --tmpfs /run:755: /x
+	assert_fails 125 "pivot: --tmpfs /run:755::exec: unknown flag 'exec' (nosuid, nodev, noexec)" \
+		pivot --tmpfs /run:755::exec /x
+	assert_fails 125 "pivot: --tmpfs-copyup /run:::: unknown flag '' (nosuid, nodev, noexec)" \
+		pivot --tmpfs-copyup /run::: /x
+	assert_fails 125 "pivot: --shm-size 1x: bad size (a number with k, m or g, as 64m)" \
+		pivot --shm-size 1x /x
+	assert_fails 125 "pivot: --shm-size with --no-dev: /dev/shm is pivot's /dev's" \
+		pivot --no-dev --shm-size 1m /x
 	assert_fails 125 "pivot: --mqueue with --no-dev: the queues are mounted in pivot's /dev" \
 		pivot --no-dev --mqueue /x
 }

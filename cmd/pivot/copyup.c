@@ -196,7 +196,8 @@ mount_copyup(const struct newroot *r, const struct usermount *m)
 	from = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (from == -1 || fstat(from, &st) == -1)
 		copy_fail(&c, "open");
-	mnt = new_fs("tmpfs", options, ATTR_TMP, why, sizeof(why));
+	mnt = new_fs("tmpfs", options, ATTR_TMP | m->attr, why,
+	    sizeof(why));
 	if (mnt == -1)
 		die_err(errno, fs_hint("tmpfs", errno, why), "mount tmpfs on %s",
 		    m->dst);

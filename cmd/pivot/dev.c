@@ -77,14 +77,14 @@ bind_console(int dev)
  * the links to /proc/self/fd.
  */
 void
-mount_dev(const struct newroot *r, bool mqueue)
+mount_dev(const struct newroot *r, bool mqueue, const char *shm_size)
 {
-	/* Empty files and links: 64 MiB as every runtime's /dev; shm as
-	 * docker's and containerd's. */
+	/* Empty files and links: 64 MiB as every runtime's /dev; shm 64 MiB
+	 * by default, as docker's and containerd's. */
 	static const char *const dev_options[] = { "mode", "755", "size",
 		"65536k", NULL };
-	static const char *const shm_options[] = { "mode", "1777", "size",
-		"65536k", NULL };
+	const char *const shm_options[] = { "mode", "1777", "size",
+		shm_size != NULL ? shm_size : "65536k", NULL };
 	static const char *const nodes[] = {
 		"null", "zero", "full", "random", "urandom", "tty",
 	};

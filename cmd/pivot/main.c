@@ -34,10 +34,12 @@ static const char usage[] =
 "  -b, --bind SRC:DST[:FLAGS]  bind the host's SRC on DST in NEWROOT\n"
 "                         (recursive); FLAGS: nosuid,nodev,noexec\n"
 "  -r, --ro-bind SRC:DST[:FLAGS]  the same, read-only\n"
-"  -t, --tmpfs DST[:MODE[:SIZE]]  mount a new tmpfs on DST (mode 755, or\n"
-"                         octal MODE; SIZE as 64m, or half the RAM)\n"
-"      --tmpfs-copyup DST[:MODE[:SIZE]]  the same, holding a copy of what\n"
-"                         NEWROOT has at DST (its mode and owner without MODE)\n"
+"  -t, --tmpfs DST[:MODE[:SIZE[:FLAGS]]]  mount a new tmpfs on DST (mode\n"
+"                         755, or octal MODE; SIZE as 64m, or half the RAM;\n"
+"                         nosuid,nodev, and FLAGS: noexec)\n"
+"      --tmpfs-copyup DST[:MODE[:SIZE[:FLAGS]]]  the same, holding a copy of\n"
+"                         what NEWROOT has at DST (its mode and owner without\n"
+"                         MODE)\n"
 "  -R, --ro               make the root read-only once all is mounted\n"
 "  -w, --chdir DIR        run PROG in DIR of the new root (default /)\n"
 "      --idmap            show NEWROOT and the binds through idmapped mounts:\n"
@@ -47,6 +49,7 @@ static const char usage[] =
 "      --no-sys           no read-only /sys\n"
 "      --no-dev           no /dev\n"
 "      --no-tmp           no tmpfs on /tmp\n"
+"      --shm-size SIZE    the size of /dev/shm (default 64m)\n"
 "      --mqueue           a POSIX message queue file system on /dev/mqueue\n"
 "      --mask PATH        mask PATH too: an empty read-only tmpfs on a\n"
 "                         directory, /dev/null on a file\n"
@@ -66,7 +69,7 @@ static const char usage[] =
 enum {
 	OPT_NO_PROC = 256, OPT_NO_SYS, OPT_NO_DEV, OPT_NO_TMP,
 	OPT_MASK, OPT_RO_PATH, OPT_UNMASK, OPT_IDMAP, OPT_MQUEUE,
-	OPT_TMPFS_COPYUP,
+	OPT_TMPFS_COPYUP, OPT_SHM_SIZE,
 };
 
 static const struct option longopts[] = {
@@ -81,6 +84,7 @@ static const struct option longopts[] = {
 	{ "no-dev", no_argument, NULL, OPT_NO_DEV },
 	{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
 	{ "mqueue", no_argument, NULL, OPT_MQUEUE },
+	{ "shm-size", required_argument, NULL, OPT_SHM_SIZE },
 	{ "mask", required_argument, NULL, OPT_MASK },
 	{ "ro-path", required_argument, NULL, OPT_RO_PATH },
 	{ "unmask", required_argument, NULL, OPT_UNMASK },
@@ -91,9 +95,12 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* FLAGS of SRC:DST:FLAGS, what an OCI config's bind options may add. */
+/*
+ * FLAGS of SRC:DST:FLAGS and DST:MODE:SIZE:FLAGS, what an OCI config's
+ * bind and tmpfs options may add.
+ */
 static void
-bind_flags(struct usermount *m, const char *name, const char *flags)
+mount_flags(struct usermount *m, const char *name, const char *flags)
 {
 	static const struct { const char *word; unsigned int attr; } known[] = {
 		{ "nosuid", MOUNT_ATTR_NOSUID }, { "nodev", MOUNT_ATTR_NODEV },
@@ -127,34 +134,35 @@ size_ok(const char *size)
 }
 
 /*
- * DST:MODE:SIZE of --tmpfs; mode 755 and no size without them. Of
- * --tmpfs-copyup, an empty MODE: the mode of the directory it covers.
+ * DST:MODE:SIZE:FLAGS of --tmpfs; mode 755, the kernel's size and only
+ * nosuid,nodev without them. Of --tmpfs-copyup, an empty MODE: the mode
+ * of the directory it covers. An empty SIZE is the kernel's.
  */
 static void
-tmpfs_mode(struct usermount *m, const char *name)
+tmpfs_fields(struct usermount *m, const char *name)
 {
-	char *colon = strchr(m->dst, ':'), *size;
-	char mode[32] = "755";
-
-	if (m->kind == 'c')
-		mode[0] = '\0';
+	char *colon = strchr(m->dst, ':'), *fields, *size = NULL, *flags = NULL;
+	const char *mode = m->kind == 'c' ? "" : "755";
 
 	if (colon != NULL) {
-		snprintf(mode, sizeof(mode), "%s", colon + 1);
 		m->dst = xstrndup(m->dst, colon - m->dst);
-	}
-	if ((size = strchr(mode, ':')) != NULL) {
-		*size++ = '\0';
-		if (!size_ok(size))
-			die("%s %s: bad size '%s' (a number with k, m or g, as "
-			    "64m)", name, m->arg, size);
-		snprintf(m->size, sizeof(m->size), "%s", size);
+		mode = fields = xstrdup(colon + 1);
+		if ((size = strchr(fields, ':')) != NULL)
+			*size++ = '\0';
+		if (size != NULL && (flags = strchr(size, ':')) != NULL)
+			*flags++ = '\0';
 	}
 	if ((mode[0] == '\0' && m->kind != 'c') ||
 	    mode[strspn(mode, "01234567")] != '\0' || strlen(mode) > 5)
 		die("%s %s: bad mode '%s' (octal, as 1777)", name, m->arg,
 		    mode);
 	snprintf(m->mode, sizeof(m->mode), "%s", mode);
+	if (size != NULL && size[0] != '\0' && !size_ok(size))
+		die("%s %s: bad size '%s' (a number with k, m or g, as 64m)",
+		    name, m->arg, size);
+	snprintf(m->size, sizeof(m->size), "%s", size != NULL ? size : "");
+	if (flags != NULL)
+		mount_flags(m, name, flags);
 	if (m->dst[0] == '\0')
 		die("%s: empty path", name);
 }
@@ -171,7 +179,7 @@ add_mount(struct opts *o, int kind, const char *name, char *arg)
 		if (arg[0] == '\0')
 			die("%s: empty path", name);
 		m->dst = arg;
-		tmpfs_mode(m, name);
+		tmpfs_fields(m, name);
 		return;
 	}
 	colon = strchr(arg, ':');
@@ -181,7 +189,7 @@ add_mount(struct opts *o, int kind, const char *name, char *arg)
 	m->dst = colon + 1;
 	if ((colon = strchr(m->dst, ':')) != NULL) {
 		m->dst = xstrndup(m->dst, colon - m->dst);
-		bind_flags(m, name, colon + 1);
+		mount_flags(m, name, colon + 1);
 	}
 	if (m->dst[strspn(m->dst, "/")] == '\0')
 		die("%s %s: DST is the new root itself", name, arg);
@@ -232,6 +240,12 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_MQUEUE:
 			o->mqueue = true;
 			break;
+		case OPT_SHM_SIZE:
+			if (!size_ok(optarg))
+				die("--shm-size %s: bad size (a number with k, "
+				    "m or g, as 64m)", optarg);
+			o->shm_size = optarg;
+			break;
 		case OPT_MASK:
 			add_mask(o, optarg, true, true);
 			break;
@@ -255,6 +269,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->mqueue && !o->dev)
 		die("--mqueue with --no-dev: the queues are mounted in "
 		    "pivot's /dev");
+	if (o->shm_size != NULL && !o->dev)
+		die("--shm-size with --no-dev: /dev/shm is pivot's /dev's");
 }
 
 /* /proc, /sys, /dev and /tmp, then the command line's, in its order. */
@@ -268,7 +284,7 @@ mount_all(const struct newroot *r, const struct opts *o)
 	if (o->sys)
 		mount_sys(r);
 	if (o->dev)
-		mount_dev(r, o->mqueue);
+		mount_dev(r, o->mqueue, o->shm_size);
 	if (o->tmp)
 		mount_tmp(r);
 	for (i = 0; i < o->nmounts; i++)

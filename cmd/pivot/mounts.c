@@ -319,7 +319,8 @@ mount_user(const struct newroot *r, const struct usermount *m)
 		const char *const options[] = { "mode", m->mode,
 			m->size[0] != '\0' ? "size" : NULL, m->size, NULL };
 
-		close(mount_fs(r, m->dst, "tmpfs", options, ATTR_TMP));
+		close(mount_fs(r, m->dst, "tmpfs", options,
+		    ATTR_TMP | m->attr));
 		return;
 	}
 	trace("bind %s on %s%s", m->src, m->dst, ro ? " (read-only)" : "");

@@ -17,7 +17,7 @@ struct usermount {
 	const char *arg;	/* as given, for messages */
 	char *src;		/* on the host; NULL for a tmpfs */
 	const char *dst;	/* inside the new root */
-	unsigned int attr;	/* a bind's MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC */
+	unsigned int attr;	/* MOUNT_ATTR_NOSUID, _NODEV, _NOEXEC asked */
 	char mode[8];		/* a tmpfs's, octal; "" for copyup's default */
 	char size[24];		/* a tmpfs's, "" for the kernel's default */
 };
@@ -32,6 +32,7 @@ struct maskpath {
 struct opts {
 	bool proc, sys, dev, tmp, ro, idmap, mqueue;
 	const char *chdir;
+	const char *shm_size;	/* /dev/shm's, as tmpfs takes it; or NULL */
 	struct usermount *mounts;
 	size_t nmounts;
 	struct maskpath *masks;
@@ -87,7 +88,7 @@ void mount_user(const struct newroot *r, const struct usermount *m);
 void mount_copyup(const struct newroot *r, const struct usermount *m);
 
 /* dev.c: /dev, a tmpfs with the host's basic nodes. */
-void mount_dev(const struct newroot *r, bool mqueue);
+void mount_dev(const struct newroot *r, bool mqueue, const char *shm_size);
 
 /* masks.c: the masked and read-only paths. */
 void add_default_masks(struct opts *o, int argc);
