@@ -342,6 +342,41 @@ test_tmpcopyup() {
 	assert_contains "$(cat "$T/chain")" "--tmpfs-copyup=/etc --tmpfs-copyup=/tmp:1777"
 }
 
+# docker's mounts: tmpfs noexec unless asked with exec (the last of the
+# two wins), a size in bytes on /dev/shm (--shm-size), pivot's --shm-size
+# when it is not pivot's 64 MiB.
+test_tmpfs_noexec_and_shm_size() {
+	[ -z "$_skipped" ] || return 0
+	bundle b
+	jqset b '.mounts |= map(if .destination == "/dev/shm" then
+			.options = ["nosuid", "noexec", "nodev", "mode=1777", "size=2097152"]
+		else . end) |
+		.mounts += [{destination: "/x", type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", "size=4m"]},
+		{destination: "/y", type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", "exec"]}]'
+	probe b 'for m in /x /y /dev/shm; do
+			grep " $m " /proc/self/mountinfo | awk "{ print \$5, \$6, \$NF }"
+		done
+		cp /bin/busybox /x && /x/busybox true 2>&1
+		cp /bin/busybox /y && /y/busybox echo exec'
+	assert_ok C run -b "$T/b" c1
+	assert_out "$(printf '%s\n' '/x rw,nosuid,nodev,noexec,relatime rw,size=4096k' \
+		'/y rw,nosuid,nodev,relatime rw' \
+		'/dev/shm rw,nosuid,nodev,noexec,relatime rw,size=2048k' \
+		'sh: /x/busybox: Permission denied' exec)"
+	C chain "$T/b" >"$T/chain"
+	assert_contains "$(cat "$T/chain")" "--shm-size=2097152 --tmpfs=/x:1777:4m:noexec --tmpfs=/y:1777"
+	# 64 MiB, however written, is pivot's own.
+	jqset b '.mounts |= map(if .destination == "/dev/shm" then
+		.options = ["mode=1777", "size=67108864"] else . end)'
+	C chain "$T/b" >"$T/chain"
+	assert_not_contains "$(cat "$T/chain")" "--shm-size"
+	jqset b '.mounts |= map(if .destination == "/dev/shm" then
+		.options = ["mode=1777", "size=1q"] else . end)'
+	assert_fails 125 "conch: config.json: mounts[3].options[1]: 'size=1q': pivot cannot give tmpfs on /dev/shm this option" \
+		C run -b "$T/b" c2
+	nothing_left b c2
+}
+
 test_mount_errors() {
 	[ -z "$_skipped" ] || return 0
 	bundle b
@@ -954,6 +989,15 @@ test_terminal_console_socket() {
 	assert_fails 125 "conch: process.terminal: the terminal's master needs --console-socket" \
 		C create -b "$T/b" c3
 	nothing_left b c3
+	# The process's stderr is the pty: create's own (a pipe that
+	# containerd's shim reads to its end before start) is not held.
+	console_receiver "$T/console4.sock" >/dev/null
+	{ C create -b "$T/b" --console-socket "$T/console4.sock" c4 2>&1; } |
+		{ timeout 10 cat; echo "read to the end: $?"; } >"$T/pipe.out"
+	assertEquals "create's stderr" "read to the end: 0" "$(tail -1 "$T/pipe.out")"
+	assertEquals "created" created "$(C state c4 | jq -r .status)"
+	assert_ok C delete -f c4
+	wait
 }
 
 # --- the chain --------------------------------------------------------------

@@ -132,7 +132,7 @@ chain_fds(const struct global *g, const struct createopts *o,
 			die_sys("open %s", fifo);
 	}
 	if (o->console != NULL)
-		l->fds.fd[FD_CONSOLE] = console_connect(o->console);
+		launch_console(l, o->console);
 	if (c->seccomp != NULL) {
 		text = json_dumps(c->seccomp, JSON_COMPACT);
 		if (text == NULL)

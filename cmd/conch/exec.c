@@ -197,7 +197,7 @@ exec_fds(const struct global *g, const struct execopts *o,
 	if (!c->terminal && o->console != NULL)
 		die("exec: --console-socket without a terminal (--tty)");
 	if (o->console != NULL)
-		l->fds.fd[FD_CONSOLE] = console_connect(o->console);
+		launch_console(l, o->console);
 	if (c->seccomp != NULL) {
 		text = json_dumps(c->seccomp, JSON_COMPACT);
 		if (text == NULL)

@@ -147,6 +147,19 @@ launch_sockets(struct launch *l)
 	l->errfd = fd_high(l->errfd, high);
 }
 
+/*
+ * A terminal, from --console-socket SOCKET: the process's stderr is then
+ * the pty, and the caller's is not held past create, since containerd's
+ * shim reads that to its end before it starts the container.
+ */
+void
+launch_console(struct launch *l, const char *socket)
+{
+	l->fds.fd[FD_CONSOLE] = console_connect(socket);
+	close(l->fds.fd[FD_STDERR]);
+	l->fds.fd[FD_STDERR] = -1;
+}
+
 void
 launch_start(struct launch *l, char **argv)
 {

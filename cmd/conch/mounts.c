@@ -40,8 +40,7 @@ static const struct stdmount {
 	    "size=65536k,rw" },
 	{ "/dev/pts", "devpts", M_PTS, "nosuid,noexec,newinstance,"
 	    "ptmxmode=0666,mode=620,mode=0620,gid=5,rw" },
-	{ "/dev/shm", "tmpfs", M_SHM, "nosuid,nodev,noexec,mode=1777,rw,"
-	    "size=65536k" },
+	{ "/dev/shm", "tmpfs", M_SHM, "nosuid,nodev,noexec,mode=1777,rw" },
 	{ "/tmp", "tmpfs", M_TMP, "nosuid,nodev,mode=1777,mode=01777,rw,"
 	    "private,rprivate,tmpcopyup" },
 	{ "/sys/fs/cgroup", "cgroup", M_CGROUP, "nosuid,nodev,noexec,ro,"
@@ -78,29 +77,44 @@ in_opts(const char *list, const char *opt)
 	return false;
 }
 
-/* mode=OCTAL or size=N[kmg], as a tmpfs takes them and pivot gives. */
-static bool
-tmpfs_option(const char *opt)
-{
-	size_t n;
+/* What options_check takes beyond its list: any mode=OCTAL, size=N[kmg]. */
+enum { ANY_MODE = 1, ANY_SIZE = 2 };
 
-	if (strncmp(opt, "mode=", 5) == 0)
-		return opt[5] != '\0' && strlen(opt + 5) <= 5 &&
-		    opt[5 + strspn(opt + 5, "01234567")] == '\0';
-	if (strncmp(opt, "size=", 5) != 0)
+/* size=N[kmg], as a tmpfs takes it and pivot gives; N in bytes to *BYTES. */
+static bool
+size_option(const char *opt, unsigned long long *bytes)
+{
+	const char *units = "kKmMgG", *u;
+	unsigned long long n;
+	char *end;
+
+	if (strncmp(opt, "size=", 5) != 0 || opt[5] < '0' || opt[5] > '9' ||
+	    strspn(opt + 5, "0123456789") > 18)
 		return false;
-	n = strspn(opt + 5, "0123456789");
-	return n > 0 && n <= 18 && (opt[5 + n] == '\0' ||
-	    (strchr("kKmMgG", opt[5 + n]) != NULL && opt[6 + n] == '\0'));
+	n = strtoull(opt + 5, &end, 10);
+	if (end[0] != '\0' && ((u = strchr(units, end[0])) == NULL ||
+	    end[1] != '\0'))
+		return false;
+	*bytes = end[0] == '\0' ? n : n << (10 * ((u - units) / 2 + 1));
+	return true;
 }
 
-/* Every option of mounts[i] must be in ALLOWED (or an atime one). */
+static bool
+mode_option(const char *opt)
+{
+	return strncmp(opt, "mode=", 5) == 0 && opt[5] != '\0' &&
+	    strlen(opt + 5) <= 5 && opt[5 + strspn(opt + 5, "01234567")] == '\0';
+}
+
+/* Every option of mounts[i] must be in ALLOWED, an atime one or ANY_. */
 static void
 options_check(json_t *m, const struct jpath *p, const char *allowed,
-    const char *what)
+    int any, const char *what)
 {
 	struct jpath o = { p, "options", 0 }, e = { &o, NULL, 0 };
 	json_t *opts = jget(m, "options", p, &o, JSON_ARRAY), *v;
+	unsigned long long bytes;
+	const char *w;
 	char word[128];
 	size_t i;
 
@@ -108,14 +122,14 @@ options_check(json_t *m, const struct jpath *p, const char *allowed,
 		e.index = i;
 		if (!json_is_string(v))
 			die_field(&e, "expected a string");
-		snprintf(word, sizeof(word), ",%s,", json_string_value(v));
-		if (in_opts(allowed, json_string_value(v)) ||
-		    (strcmp(what, "a tmpfs") == 0 &&
-		    tmpfs_option(json_string_value(v))) ||
-		    strstr(atime_opts, word) != NULL)
+		w = json_string_value(v);
+		snprintf(word, sizeof(word), ",%s,", w);
+		if (in_opts(allowed, w) || strstr(atime_opts, word) != NULL ||
+		    ((any & ANY_MODE) && mode_option(w)) ||
+		    ((any & ANY_SIZE) && size_option(w, &bytes)))
 			continue;
-		die_field(&e, "'%s': pivot cannot give %s this option",
-		    json_string_value(v), what);
+		die_field(&e, "'%s': pivot cannot give %s this option", w,
+		    what);
 	}
 }
 
@@ -182,7 +196,7 @@ bind_read(json_t *m, const struct jpath *p, const char *dst, struct chain *c)
 	json_t *v;
 
 	options_check(m, p, "bind,rbind,ro,rw,private,rprivate,nosuid,nodev,"
-	    "noexec", "a bind");
+	    "noexec", 0, "a bind");
 	json_array_foreach(opts, i, v) {
 		w = json_string_value(v);
 		ro = strcmp(w, "ro") == 0 ? true : strcmp(w, "rw") == 0 ? false :
@@ -257,11 +271,11 @@ has_option(json_t *m, const char *opt)
 }
 
 /*
- * A tmpfs of the config's: mode=MODE, else the kernel's 1777, and
- * size=SIZE, as pivot's --tmpfs DST:MODE:SIZE. With tmpcopyup (runc's
- * and crun's), pivot's --tmpfs-copyup, which copies the image's files
- * at DST in; without mode=, its root keeps the mode of the directory it
- * covers, as runc's does.
+ * A tmpfs of the config's: mode=MODE, else the kernel's 1777, size=SIZE
+ * and noexec (or exec), as pivot's --tmpfs DST:MODE:SIZE:noexec. With tmpcopyup
+ * (runc's and crun's), pivot's --tmpfs-copyup, which copies the image's
+ * files at DST in; without mode=, its root keeps the mode of the
+ * directory it covers, as runc's does.
  */
 static void
 tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
@@ -269,13 +283,18 @@ tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
 {
 	json_t *opts = json_object_get(m, "options"), *v;
 	bool copyup = has_option(m, "tmpcopyup");
-	const char *mode = copyup ? "" : "1777", *size = NULL, *w;
-	size_t i;
+	const char *mode = copyup ? "" : "1777", *size = "", *w;
+	bool noexec = false;
+	char arg[PATH_MAX + 64];
+	size_t i, n;
 
-	options_check(m, p, "nosuid,nodev,rw,private,rprivate,tmpcopyup",
-	    "a tmpfs");
+	options_check(m, p, "nosuid,nodev,noexec,exec,rw,private,rprivate,"
+	    "tmpcopyup", ANY_MODE | ANY_SIZE, "a tmpfs");
 	json_array_foreach(opts, i, v) {
 		w = json_string_value(v);
+		/* the last of the two, as mount(8) takes them */
+		noexec = strcmp(w, "noexec") == 0 ? true :
+		    strcmp(w, "exec") == 0 ? false : noexec;
 		if (strncmp(w, "mode=", 5) == 0)
 			mode = w + 5;
 		if (strncmp(w, "size=", 5) == 0)
@@ -284,9 +303,30 @@ tmpfs_read(json_t *m, const struct jpath *p, const char *dst,
 	if (strchr(dst, ':') != NULL)
 		die_field(p, "%s: pivot takes DST:MODE, and DST may not hold a "
 		    "colon", dst);
-	strv_addf(&c->pivot, "--tmpfs%s=%s%s%s%s%s", copyup ? "-copyup" : "",
-	    dst, mode[0] != '\0' || size != NULL ? ":" : "", mode,
-	    size != NULL ? ":" : "", size != NULL ? size : "");
+	/* DST:MODE:SIZE:FLAGS, the empty fields at its end left out */
+	snprintf(arg, sizeof(arg), "%s:%s:%s:%s", dst, mode, size,
+	    noexec ? "noexec" : "");
+	for (n = strlen(arg); arg[n - 1] == ':'; n--)
+		arg[n - 1] = '\0';
+	strv_addf(&c->pivot, "--tmpfs%s=%s", copyup ? "-copyup" : "", arg);
+}
+
+/*
+ * /dev/shm, which pivot makes: with mode 1777, as every runtime's, and a
+ * size of the config's (docker's --shm-size) when not pivot's 64 MiB.
+ */
+static void
+shm_read(json_t *m, struct chain *c)
+{
+	json_t *opts = json_object_get(m, "options"), *v;
+	unsigned long long bytes;
+	size_t i;
+
+	json_array_foreach(opts, i, v)
+		if (size_option(json_string_value(v), &bytes) &&
+		    bytes != 64ULL << 20)
+			strv_addf(&c->pivot, "--shm-size=%s",
+			    json_string_value(v) + 5);
 }
 
 /* mounts[i]: which standard mount it is (its bit), or 0 once handled. */
@@ -322,7 +362,10 @@ mount_read(json_t *m, const struct jpath *p, int rootfd, int seen,
 		if (seen & sm->bit)
 			die_field(&d, "%s mounted twice", dst);
 		snprintf(what, sizeof(what), "%s on %s", type, dst);
-		options_check(m, p, sm->options, what);
+		options_check(m, p, sm->options,
+		    sm->bit == M_SHM ? ANY_SIZE : 0, what);
+		if (sm->bit == M_SHM)
+			shm_read(m, c);
 		return sm->bit;
 	}
 	dest_check(rootfd, dst, &d);

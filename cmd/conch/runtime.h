@@ -240,6 +240,7 @@ struct launch {
 void launch_init(struct launch *l, const struct global *g, int preserve);
 int fd_high(int fd, int min);
 int memfd_text(const char *name, const char *text);
+void launch_console(struct launch *l, const char *socket);
 void launch_start(struct launch *l, char **argv);
 pid_t launch_wait(struct launch *l, const char *want);
 void launch_go(struct launch *l);
