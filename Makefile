@@ -56,7 +56,7 @@ DEPS = gcc make libc6-dev libcap-dev libseccomp-dev libjansson-dev \
 	musl-tools runc jq python3 libcap2-bin strace clang libclang-rt-14-dev \
 	apparmor nettle-dev zlib1g-dev libzstd-dev umoci skopeo time \
 	libmnl-dev libnftables-dev nftables passt iperf3 slirp4netns \
-	s6 podman containerd crun
+	s6 podman containerd crun docker.io
 
 all: $(BINS)
 

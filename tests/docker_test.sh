@@ -1,0 +1,277 @@
+#!/bin/bash
+# docker (Debian's docker.io 20.10, offline) runs its containers with
+# conch: a dockerd of this suite's own (socket, data-root, exec-root and
+# the containerd it starts, all in a temporary directory), conch added
+# with --add-runtime, a busybox image made by docker import. The host's
+# network is left as it is: no bridge, no iptables, no ip_forward.
+# dockerd reads the cgroup version off /sys/fs/cgroup: on this hybrid
+# host it runs in a mount namespace of its own where that is the host's
+# cgroup2, and the containers' cgroups are cgroup2 ones under a parent
+# named after this shell, removed at the end. A containerd socket of the
+# host's is hidden there too, so that dockerd starts its own.
+# shellcheck disable=SC2016 # expanded by the sh of the container
+. "$(dirname "$0")/lib.sh"
+
+DK=
+DK_PID=
+DOCKER=
+PARENT=conch-test-$$-docker
+
+# dockerd_ns CGROUP2 ARG...: ARG... (dockerd) with CGROUP2 on /sys/fs/cgroup
+# and no host containerd, in a private mount namespace: ARG... is this
+# shell's child, as $!.
+dockerd_ns() {
+	exec unshare -m --propagation private sh -c '
+		if [ "$1" != /sys/fs/cgroup ]; then
+			mount --bind "$1" /sys/fs/cgroup || exit 125
+		fi
+		if [ -d /run/containerd ]; then
+			mount -t tmpfs -o mode=700 conch-test /run/containerd ||
+				exit 125
+		fi
+		shift
+		exec "$@"' dockerd-ns "$@"
+}
+
+oneTimeSetUp() {
+	command -v dockerd >/dev/null || return 0
+	is_root || return 0
+	# docker.io's own client: another (newer) one may come first in PATH.
+	DOCKER=$(command -v /usr/bin/docker docker | head -1)
+	DK=$(mktemp -d /tmp/conch-docker.XXXXXX) || return 1
+	echo '{}' >"$DK/daemon.json"
+	dockerd_ns "$(cgroup2_root)" dockerd --config-file "$DK/daemon.json" \
+		--data-root "$DK/data" --exec-root "$DK/exec" \
+		--pidfile "$DK/docker.pid" --host "unix://$DK/docker.sock" \
+		--bridge none --iptables=false --ip6tables=false \
+		--ip-forward=false --ip-masq=false --userland-proxy=false \
+		--storage-driver vfs --exec-opt native.cgroupdriver=cgroupfs \
+		--cgroup-parent "$PARENT" --add-runtime "conch=$CONCH_BIN/conch" \
+		>"$DK/dockerd.log" 2>&1 &
+	DK_PID=$!
+	wait_for "D version >/dev/null 2>&1" || {
+		echo "oneTimeSetUp: dockerd did not start:" >&2
+		tail -5 "$DK/dockerd.log" >&2
+		return 1
+	}
+	mkrootfs --busybox "$DK/rootfs" >/dev/null &&
+		tar -C "$DK/rootfs" -cf "$DK/rootfs.tar" . &&
+		D import "$DK/rootfs.tar" conch-busybox:1 >/dev/null || {
+		echo "oneTimeSetUp: docker import failed" >&2
+		return 1
+	}
+}
+
+one_time_tear_down() {
+	[ -n "$DK" ] || return 0
+	local ids
+	mapfile -t ids < <(D ps -aq 2>/dev/null)
+	[ "${#ids[@]}" -eq 0 ] || D rm -f "${ids[@]}" >/dev/null 2>&1
+	if [ -n "$DK_PID" ]; then
+		kill "$DK_PID" 2>/dev/null
+		wait "$DK_PID" 2>/dev/null
+	fi
+	rm -rf "$DK"
+	[ ! -d "$(cgroup2_root)/$PARENT" ] ||
+		find "$(cgroup2_root)/$PARENT" -depth -type d -exec rmdir {} +
+}
+
+# D ARG...: docker on this suite's dockerd; its client configuration too.
+D() {
+	DOCKER_CONFIG=$DK/client "$DOCKER" --host "unix://$DK/docker.sock" "$@"
+}
+
+# R ARG...: docker run with conch.
+R() {
+	D run --runtime conch --network none "$@"
+}
+
+set_up() {
+	need_root || return 0
+	[ -n "$DK" ] || skip "dockerd is not installed (Debian's docker.io)"
+}
+
+# nothing_of ID: no container, no conch state, no cgroup of ID left.
+nothing_of() {
+	assertEquals "docker lists none" "" "$(D ps -aq)"
+	assertEquals "conch lists none" "" \
+		"$(conch --root "$DK/exec/runtime-runc/moby" list -q 2>/dev/null)"
+	assertFalse "cgroup of $1 left" "[ -e '$(cgroup2_root)/$PARENT/$1' ]"
+}
+
+# --- run: the status passed through ------------------------------------------
+
+test_run_status() {
+	[ -z "$_skipped" ] || return 0
+	assert_ok R --rm conch-busybox:1 echo hello
+	assert_out "hello"
+	run R --rm conch-busybox:1 sh -c 'exit 7'
+	assert_rc 7
+	run R --rm conch-busybox:1 nosuch
+	assert_rc 127
+	assert_contains "$ERR" 'exec: "nosuch": executable file not found in $PATH'
+	run R --rm conch-busybox:1 /etc/passwd
+	assert_rc 126
+	nothing_of none
+}
+
+# --- run -d: exec, logs, stop, kill, rm -f ------------------------------------
+
+test_detached_lifecycle() {
+	[ -z "$_skipped" ] || return 0
+	local id
+	id=$(R -d conch-busybox:1 sh -c 'echo started; trap "echo term; exit 3" TERM
+		while :; do sleep 0.1; done')
+	assertEquals "runs" running "$(D inspect -f '{{.State.Status}}' "$id")"
+	assertEquals "conch's state" running "$(conch --root \
+		"$DK/exec/runtime-runc/moby" state "$id" | jq -r .status)"
+	assertEquals "in its cgroup" "0::/" "$(D exec "$id" cat /proc/self/cgroup |
+		grep '^0::')"
+	assertNotNull "its cgroup2 cgroup" \
+		"$(cat "$(cgroup2_root)/$PARENT/$id/cgroup.procs")"
+	run D exec "$id" sh -c 'echo "in $(hostname)"; exit 5'
+	assert_rc 5
+	assert_out "in ${id:0:12}"
+	run D exec -u 1000:1000 -w /tmp -e X=y "$id" sh -c 'id -u; pwd; echo $X'
+	assert_out "$(printf '1000\n/tmp\ny')"
+	# docker prints the runtime's error on its standard output.
+	run D exec "$id" nosuch
+	assert_rc 126
+	assert_contains "$OUT" 'exec: "nosuch": executable file not found'
+	# stop: SIGTERM, which the trap turns into status 3.
+	assert_ok D stop -t 5 "$id"
+	assertEquals "status" 3 "$(D inspect -f '{{.State.ExitCode}}' "$id")"
+	run D logs "$id"
+	assert_out "$(printf 'started\nterm')"
+	assert_ok D rm "$id"
+	# stop when SIGTERM is ignored: SIGKILL after the timeout.
+	id=$(R -d conch-busybox:1 sh -c 'trap "" TERM; while :; do sleep 0.1; done')
+	assert_ok D stop -t 1 "$id"
+	assertEquals "killed" 137 "$(D inspect -f '{{.State.ExitCode}}' "$id")"
+	assert_ok D rm "$id"
+	# kill, and rm -f of a running one.
+	id=$(R -d conch-busybox:1 sleep 100)
+	assert_ok D kill "$id"
+	assertEquals "killed" 137 "$(D inspect -f '{{.State.ExitCode}}' "$id")"
+	assert_ok D rm "$id"
+	id=$(R -d conch-busybox:1 sleep 100)
+	assert_ok D rm -f "$id"
+	nothing_of "$id"
+}
+
+# --- -it: the pty, sent to containerd's shim ----------------------------------
+
+# The shim reads create's output to its end before it starts the
+# container: a create whose container held it would hang here.
+test_terminal() {
+	[ -z "$_skipped" ] || return 0
+	need_cmd script || return 0
+	local d="DOCKER_CONFIG=$DK/client $DOCKER --host unix://$DK/docker.sock" id
+	run timeout 60 script -qec "$d run --rm -it --runtime conch --network none \
+		conch-busybox:1 sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both; exit 4'" \
+		/dev/null </dev/null
+	assert_rc 4
+	assert_contains "$OUT" "/dev/pts/0"
+	assert_contains "$OUT" "both"
+	id=$(R -d conch-busybox:1 sleep 100)
+	run timeout 60 script -qec "$d exec -it $id sh -c 'tty; exit 6'" \
+		/dev/null </dev/null
+	assert_rc 6
+	assert_contains "$OUT" "/dev/pts/"
+	assert_ok D rm -f "$id"
+	nothing_of "$id"
+}
+
+# --- what docker's options ask of conch ---------------------------------------
+
+test_capabilities_user_env() {
+	[ -z "$_skipped" ] || return 0
+	assert_ok R --rm --cap-drop all --cap-add net_raw conch-busybox:1 \
+		grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status
+	assert_out "$(printf 'CapPrm:\t0000000000002000\nCapEff:\t0000000000002000\nCapBnd:\t0000000000002000')"
+	assert_ok R --rm --user 1000:1000 -w /tmp -e FOO=bar conch-busybox:1 \
+		sh -c 'id -u; id -g; pwd; echo $FOO; grep ^CapEff /proc/self/status'
+	assert_out "$(printf '1000\n1000\n/tmp\nbar\nCapEff:\t0000000000000000')"
+}
+
+# docker's tmpfs are noexec unless asked with exec; its /dev/shm has the
+# size of --shm-size, in bytes.
+test_read_only_tmpfs_shm_volume() {
+	[ -z "$_skipped" ] || return 0
+	mkdir -p "$T/vol"
+	echo host >"$T/vol/f"
+	run R --rm --read-only --tmpfs /scratch --tmpfs /run:exec,size=4m,mode=700 \
+		--shm-size 2m -v "$T/vol:/vol" conch-busybox:1 sh -c '
+		touch /x 2>&1; touch /scratch/y && echo scratch
+		cp /bin/busybox /scratch && /scratch/busybox true 2>&1
+		cp /bin/busybox /run && /run/busybox echo exec
+		for m in /scratch /run /dev/shm; do
+			grep " $m " /proc/self/mountinfo | awk "{ print \$6, \$NF }"
+		done
+		stat -c %a /run; cat /vol/f; echo c >/vol/g'
+	assert_rc 0
+	assert_out "$(printf '%s\n' 'touch: /x: Read-only file system' scratch \
+		'sh: /scratch/busybox: Permission denied' exec \
+		'rw,nosuid,nodev,noexec,relatime rw' \
+		'rw,nosuid,nodev,relatime rw,size=4096k,mode=700' \
+		'rw,nosuid,nodev,noexec,relatime rw,size=2048k' 700 host)"
+	assertEquals "written through the volume" c "$(cat "$T/vol/g")"
+}
+
+test_seccomp_and_no_new_privileges() {
+	[ -z "$_skipped" ] || return 0
+	cat >"$T/profile.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+EOF
+	run R --rm --security-opt seccomp="$T/profile.json" conch-busybox:1 \
+		sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; mkdir /tmp/d'
+	assert_rc 1
+	assert_out "$(printf 'NoNewPrivs:\t0\nSeccomp:\t2')"
+	assert_contains "$ERR" "Operation not permitted"
+	# docker's default profile, with no_new_privs asked for.
+	run R --rm --security-opt no-new-privileges conch-busybox:1 \
+		sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; unshare -U true'
+	assert_rc 1
+	assert_out "$(printf 'NoNewPrivs:\t1\nSeccomp:\t2')"
+	assert_contains "$ERR" "Operation not permitted"
+}
+
+# --hostname, --network none, --init (docker's tini, bound in as PID 1),
+# and the device rule: a node made is not opened.
+test_hostname_init_devices() {
+	[ -z "$_skipped" ] || return 0
+	assert_ok R --rm --hostname boxy --init conch-busybox:1 sh -c \
+		'hostname; ls /sys/class/net; tr "\0" " " </proc/1/cmdline; echo'
+	assert_out "$(printf 'boxy\nlo\n/sbin/docker-init -- sh -c %s ' \
+		'hostname; ls /sys/class/net; tr "\0" " " </proc/1/cmdline; echo')"
+	run R --rm conch-busybox:1 sh -c 'mknod /tmp/mem c 1 1 && head -c1 /tmp/mem'
+	assert_rc 1
+	assert_contains "$ERR" "Operation not permitted"
+}
+
+# --- pause and unpause: cgroup.freeze -----------------------------------------
+
+test_pause_unpause() {
+	[ -z "$_skipped" ] || return 0
+	local id cg ticks n
+	id=$(R -d conch-busybox:1 sh -c 'while :; do echo tick >>/tmp/ticks; sleep 0.05; done')
+	cg=$(cgroup2_root)/$PARENT/$id
+	assert_ok D pause "$id"
+	assertEquals "docker's status" paused "$(D inspect -f '{{.State.Status}}' "$id")"
+	assertEquals "conch's status" paused "$(conch --root \
+		"$DK/exec/runtime-runc/moby" state "$id" | jq -r .status)"
+	assertEquals "frozen" "frozen 1" "$(grep frozen "$cg/cgroup.events")"
+	ticks=/proc/$(head -1 "$cg/cgroup.procs")/root/tmp/ticks
+	n=$(wc -l <"$ticks")
+	sleep 0.3
+	assertEquals "no tick while paused" "$n" "$(wc -l <"$ticks")"
+	assert_ok D unpause "$id"
+	assertEquals "thawed" "frozen 0" "$(grep frozen "$cg/cgroup.events")"
+	sleep 0.3
+	assertNotEquals "ticks again" "$n" "$(wc -l <"$ticks")"
+	assert_ok D rm -f "$id"
+	nothing_of "$id"
+}
+
+. shunit2
