@@ -1,84 +1,33 @@
 #!/bin/bash
 # docker (Debian's docker.io 20.10, offline) runs its containers with
-# conch: a dockerd of this suite's own (socket, data-root, exec-root and
-# the containerd it starts, all in a temporary directory), conch added
-# with --add-runtime, a busybox image made by docker import. The host's
-# network is left as it is: no bridge, no iptables, no ip_forward.
-# dockerd reads the cgroup version off /sys/fs/cgroup: on this hybrid
-# host it runs in a mount namespace of its own where that is the host's
-# cgroup2, and the containers' cgroups are cgroup2 ones under a parent
-# named after this shell, removed at the end. A containerd socket of the
-# host's is hidden there too, so that dockerd starts its own.
+# conch: a dockerd of this suite's own (tests/docker.sh says how it is
+# kept from the host's network and cgroups), conch added with
+# --add-runtime, a busybox image made by docker import. Its containers'
+# cgroups are cgroup2 ones under a parent named after this shell.
 # shellcheck disable=SC2016 # expanded by the sh of the container
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/docker.sh"
 
 DK=
-DK_PID=
-DOCKER=
 PARENT=conch-test-$$-docker
-
-# dockerd_ns CGROUP2 ARG...: ARG... (dockerd) with CGROUP2 on /sys/fs/cgroup
-# and no host containerd, in a private mount namespace: ARG... is this
-# shell's child, as $!.
-dockerd_ns() {
-	exec unshare -m --propagation private sh -c '
-		if [ "$1" != /sys/fs/cgroup ]; then
-			mount --bind "$1" /sys/fs/cgroup || exit 125
-		fi
-		if [ -d /run/containerd ]; then
-			mount -t tmpfs -o mode=700 conch-test /run/containerd ||
-				exit 125
-		fi
-		shift
-		exec "$@"' dockerd-ns "$@"
-}
 
 oneTimeSetUp() {
 	command -v dockerd >/dev/null || return 0
 	is_root || return 0
-	# docker.io's own client: another (newer) one may come first in PATH.
-	DOCKER=$(command -v /usr/bin/docker docker | head -1)
 	DK=$(mktemp -d /tmp/conch-docker.XXXXXX) || return 1
-	echo '{}' >"$DK/daemon.json"
-	dockerd_ns "$(cgroup2_root)" dockerd --config-file "$DK/daemon.json" \
-		--data-root "$DK/data" --exec-root "$DK/exec" \
-		--pidfile "$DK/docker.pid" --host "unix://$DK/docker.sock" \
-		--bridge none --iptables=false --ip6tables=false \
-		--ip-forward=false --ip-masq=false --userland-proxy=false \
-		--storage-driver vfs --exec-opt native.cgroupdriver=cgroupfs \
-		--cgroup-parent "$PARENT" --add-runtime "conch=$CONCH_BIN/conch" \
-		>"$DK/dockerd.log" 2>&1 &
-	DK_PID=$!
-	wait_for "D version >/dev/null 2>&1" || {
-		echo "oneTimeSetUp: dockerd did not start:" >&2
-		tail -5 "$DK/dockerd.log" >&2
-		return 1
-	}
-	mkrootfs --busybox "$DK/rootfs" >/dev/null &&
-		tar -C "$DK/rootfs" -cf "$DK/rootfs.tar" . &&
-		D import "$DK/rootfs.tar" conch-busybox:1 >/dev/null || {
-		echo "oneTimeSetUp: docker import failed" >&2
+	dockerd_start "$DK" "$(cgroup2_root)" "$PARENT" || {
+		echo "oneTimeSetUp: dockerd or docker import failed" >&2
 		return 1
 	}
 }
 
 one_time_tear_down() {
-	[ -n "$DK" ] || return 0
-	local ids
-	mapfile -t ids < <(D ps -aq 2>/dev/null)
-	[ "${#ids[@]}" -eq 0 ] || D rm -f "${ids[@]}" >/dev/null 2>&1
-	if [ -n "$DK_PID" ]; then
-		kill "$DK_PID" 2>/dev/null
-		wait "$DK_PID" 2>/dev/null
-	fi
-	rm -rf "$DK"
-	[ ! -d "$(cgroup2_root)/$PARENT" ] ||
-		find "$(cgroup2_root)/$PARENT" -depth -type d -exec rmdir {} +
+	[ -z "$DK" ] || dockerd_stop "$DK" "$(cgroup2_root)" "$PARENT"
 }
 
-# D ARG...: docker on this suite's dockerd; its client configuration too.
+# D ARG...: docker on this suite's dockerd.
 D() {
-	DOCKER_CONFIG=$DK/client "$DOCKER" --host "unix://$DK/docker.sock" "$@"
+	docker_at "$DK" "$@"
 }
 
 # R ARG...: docker run with conch.
@@ -166,7 +115,7 @@ test_detached_lifecycle() {
 test_terminal() {
 	[ -z "$_skipped" ] || return 0
 	need_cmd script || return 0
-	local d="DOCKER_CONFIG=$DK/client $DOCKER --host unix://$DK/docker.sock" id
+	local d="DOCKER_CONFIG=$DK/client /usr/bin/docker --host unix://$DK/docker.sock" id
 	run timeout 60 script -qec "$d run --rm -it --runtime conch --network none \
 		conch-busybox:1 sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both; exit 4'" \
 		/dev/null </dev/null
