@@ -23,7 +23,7 @@ jpath_str(const struct jpath *p, char *buf, size_t size)
 {
 	char up[1024];
 
-	if (p == NULL) {
+	if (p == NULL || (p->up == NULL && p->index == JPATH_DOC)) {
 		buf[0] = '\0';
 		return;
 	}
@@ -38,14 +38,18 @@ jpath_str(const struct jpath *p, char *buf, size_t size)
 void
 die_field(const struct jpath *p, const char *fmt, ...)
 {
+	const struct jpath *top = p;
 	char path[1024], msg[1024];
 	va_list ap;
 
+	while (top->up != NULL)
+		top = top->up;
 	jpath_str(p, path, sizeof(path));
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	die("config.json: %s: %s", path, msg);
+	die("%s: %s%s%s", top->index == JPATH_DOC ? top->key : "config.json",
+	    path, path[0] != '\0' ? ": " : "", msg);
 }
 
 static const char *

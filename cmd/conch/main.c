@@ -20,6 +20,7 @@ static const char usage[] =
 "       conch [OPTION]... delete [-f] ID\n"
 "       conch [OPTION]... exec [EXEC OPTION]... ID [PROG [ARG]...]\n"
 "       conch [OPTION]... ps [--format table|json] ID\n"
+"       conch [OPTION]... update [-r FILE|-] [UPDATE OPTION]... ID\n"
 "       conch [OPTION]... list [--format table|json] [-q]\n"
 "       conch [OPTION]... features\n"
 "       conch [OPTION]... spec [-b DIR] [--rootless]\n"
@@ -60,6 +61,11 @@ static const char usage[] =
 "      --apparmor PROFILE, --process-label LABEL\n"
 "                            change the container's process (not --process)\n"
 "\n"
+"UPDATE OPTION (runc's, over the -r, --resources LinuxResources JSON):\n"
+"  --memory, --memory-reservation, --memory-swap SIZE, --pids-limit N,\n"
+"  --cpu-quota, --cpu-period, --cpu-share N, --cpuset-cpus, --cpuset-mems\n"
+"  LIST, --blkio-weight N (-1: no limit)\n"
+"\n"
 "kill: -a, --all every process of the container; SIGNAL a name or a\n"
 "number (default TERM). delete: -f, --force kills it first. list: -q,\n"
 "--quiet the IDs alone. spec: --rootless maps the caller to root.\n";
@@ -74,7 +80,7 @@ static const struct command commands[] = {
 	{ "state", cmd_state }, { "kill", cmd_kill }, { "delete", cmd_delete },
 	{ "exec", cmd_exec }, { "pause", cmd_pause }, { "resume", cmd_resume },
 	{ "ps", cmd_ps }, { "list", cmd_list }, { "features", cmd_features },
-	{ "spec", cmd_spec }, { "chain", cmd_chain },
+	{ "spec", cmd_spec }, { "chain", cmd_chain }, { "update", cmd_update },
 };
 
 enum { G_ROOT = 256, G_LOG, G_LOG_FORMAT, G_DEBUG, G_SYSTEMD, G_CGMGR };

@@ -1,7 +1,9 @@
 /*
  * linux.resources, as cgroup v2 files for cgmake(1): memory, pids, cpu
  * (shares to weight as crun and runc convert them), cpuset, io (blkio
- * weights converted the same way), hugetlb and unified. The cgroup v1
+ * weights converted the same way), hugetlb and unified. A zero limit,
+ * share, quota, period or weight is one not given, as runc takes it:
+ * engines send whole structures of zeros (docker's update does). The cgroup v1
  * knobs v2 does not have (kernel memory, swappiness, net_cls...) are
  * errors naming the field. Device rules become cgmake's devices.allow
  * and devices.deny, its BPF_CGROUP_DEVICE program.
@@ -37,12 +39,12 @@ memory_read(json_t *m, const struct jpath *p, struct chain *c)
 	bool has_limit;
 
 	jknown(m, p, handled, unsupported);
-	has_limit = jint(m, "limit", p, -1, LLONG_MAX, &limit);
+	has_limit = jint(m, "limit", p, -1, LLONG_MAX, &limit) && limit != 0;
 	if (has_limit)
 		setting(c, "memory.max", limit, true);
-	if (jint(m, "reservation", p, -1, LLONG_MAX, &v))
+	if (jint(m, "reservation", p, -1, LLONG_MAX, &v) && v != 0)
 		setting(c, "memory.low", v, true);
-	if (!jint(m, "swap", p, -1, LLONG_MAX, &v))
+	if (!jint(m, "swap", p, -1, LLONG_MAX, &v) || v == 0)
 		return;
 	/* v1's swap is memory plus swap; v2's swap.max is swap alone. */
 	if (v == -1)
@@ -71,8 +73,11 @@ cpu_read(json_t *cpu, const struct jpath *p, struct chain *c)
 	if (jint(cpu, "shares", p, 0, 262144, &shares) && shares != 0)
 		setting(c, "cpu.weight", 1 + ((shares < 2 ? 2 : shares) - 2) *
 		    9999 / 262142, false);
-	has_quota = jint(cpu, "quota", p, -1, LLONG_MAX, &quota);
-	has_period = jint(cpu, "period", p, 1, LLONG_MAX, &period);
+	has_quota = jint(cpu, "quota", p, -1, LLONG_MAX, &quota) && quota != 0;
+	has_period = jint(cpu, "period", p, 0, LLONG_MAX, &period) &&
+	    period != 0;
+	if (!has_period)
+		period = 100000;
 	if (has_quota || has_period) {
 		if (quota <= 0)
 			strv_addf(&c->cgmake, "cpu.max=max %lld", period);
@@ -301,8 +306,8 @@ resources_read(json_t *res, const struct jpath *p, struct chain *c)
 	if ((o = jget(res, "cpu", p, &s, JSON_OBJECT)) != NULL)
 		cpu_read(o, &s, c);
 	if ((o = jget(res, "pids", p, &s, JSON_OBJECT)) != NULL &&
-	    jint(o, "limit", &s, LLONG_MIN, LLONG_MAX, &v))
-		setting(c, "pids.max", v <= 0 ? -1 : v, true);
+	    jint(o, "limit", &s, LLONG_MIN, LLONG_MAX, &v) && v != 0)
+		setting(c, "pids.max", v < 0 ? -1 : v, true);
 	if ((o = jget(res, "blockIO", p, &s, JSON_OBJECT)) != NULL)
 		blockio_read(o, &s, c);
 	if ((o = jget(res, "hugepageLimits", p, &s, JSON_ARRAY)) != NULL)

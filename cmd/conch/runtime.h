@@ -100,12 +100,17 @@ struct chain {
 	bool pidns;		/* a pid namespace, new or joined */
 	bool detach;		/* nsnew --detach: the caller reaps init */
 };
-/* Reading JSON with the field's path in every message. */
+/*
+ * Reading JSON with the field's path in every message. The outermost
+ * may name the document instead (its index JPATH_DOC): config.json
+ * without one.
+ */
 struct jpath {
 	const struct jpath *up;
 	const char *key;	/* or NULL with an index */
 	size_t index;
 };
+#define JPATH_DOC ((size_t)-1)
 void jpath_str(const struct jpath *p, char *buf, size_t size);
 noreturn void die_field(const struct jpath *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -218,6 +223,7 @@ int cmd_exec(const struct global *g, int argc, char **argv);
 int cmd_features(const struct global *g, int argc, char **argv);
 int cmd_spec(const struct global *g, int argc, char **argv);
 int cmd_chain(const struct global *g, int argc, char **argv);
+int cmd_update(const struct global *g, int argc, char **argv);
 
 /*
  * launch.c: a chain started, followed to "ready", and undone when it
