@@ -7,14 +7,17 @@
 # shellcheck disable=SC2016 # expanded by the sh of the container
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/docker.sh"
+. "$(dirname "$0")/engine.sh"
 
 DK=
+CONCH_ROOT=
 PARENT=conch-test-$$-docker
 
 oneTimeSetUp() {
 	command -v dockerd >/dev/null || return 0
 	is_root || return 0
 	DK=$(mktemp -d /tmp/conch-docker.XXXXXX) || return 1
+	CONCH_ROOT=$DK/exec/runtime-runc/moby
 	dockerd_start "$DK" "$(cgroup2_root)" "$PARENT" || {
 		echo "oneTimeSetUp: dockerd or docker import failed" >&2
 		return 1
@@ -44,7 +47,7 @@ set_up() {
 nothing_of() {
 	assertEquals "docker lists none" "" "$(D ps -aq)"
 	assertEquals "conch lists none" "" \
-		"$(conch --root "$DK/exec/runtime-runc/moby" list -q 2>/dev/null)"
+		"$(conch --root "$CONCH_ROOT" list -q 2>/dev/null)"
 	assertFalse "cgroup of $1 left" "[ -e '$(cgroup2_root)/$PARENT/$1' ]"
 }
 
@@ -52,15 +55,7 @@ nothing_of() {
 
 test_run_status() {
 	[ -z "$_skipped" ] || return 0
-	assert_ok R --rm conch-busybox:1 echo hello
-	assert_out "hello"
-	run R --rm conch-busybox:1 sh -c 'exit 7'
-	assert_rc 7
-	run R --rm conch-busybox:1 nosuch
-	assert_rc 127
-	assert_contains "$ERR" 'exec: "nosuch": executable file not found in $PATH'
-	run R --rm conch-busybox:1 /etc/passwd
-	assert_rc 126
+	engine_run_status R
 	nothing_of none
 }
 
@@ -69,41 +64,17 @@ test_run_status() {
 test_detached_lifecycle() {
 	[ -z "$_skipped" ] || return 0
 	local id
-	id=$(R -d conch-busybox:1 sh -c 'echo started; trap "echo term; exit 3" TERM
-		while :; do sleep 0.1; done')
-	assertEquals "runs" running "$(D inspect -f '{{.State.Status}}' "$id")"
-	assertEquals "conch's state" running "$(conch --root \
-		"$DK/exec/runtime-runc/moby" state "$id" | jq -r .status)"
+	engine_lifecycle D R
+	id=$(R -d conch-busybox:1 sleep 100)
 	assertEquals "in its cgroup" "0::/" "$(D exec "$id" cat /proc/self/cgroup |
 		grep '^0::')"
 	assertNotNull "its cgroup2 cgroup" \
 		"$(cat "$(cgroup2_root)/$PARENT/$id/cgroup.procs")"
-	run D exec "$id" sh -c 'echo "in $(hostname)"; exit 5'
-	assert_rc 5
-	assert_out "in ${id:0:12}"
-	run D exec -u 1000:1000 -w /tmp -e X=y "$id" sh -c 'id -u; pwd; echo $X'
-	assert_out "$(printf '1000\n/tmp\ny')"
 	# docker prints the runtime's error on its standard output.
 	run D exec "$id" nosuch
 	assert_rc 126
 	assert_contains "$OUT" 'exec: "nosuch": executable file not found'
-	# stop: SIGTERM, which the trap turns into status 3.
-	assert_ok D stop -t 5 "$id"
-	assertEquals "status" 3 "$(D inspect -f '{{.State.ExitCode}}' "$id")"
-	run D logs "$id"
-	assert_out "$(printf 'started\nterm')"
-	assert_ok D rm "$id"
-	# stop when SIGTERM is ignored: SIGKILL after the timeout.
-	id=$(R -d conch-busybox:1 sh -c 'trap "" TERM; while :; do sleep 0.1; done')
-	assert_ok D stop -t 1 "$id"
-	assertEquals "killed" 137 "$(D inspect -f '{{.State.ExitCode}}' "$id")"
-	assert_ok D rm "$id"
-	# kill, and rm -f of a running one.
-	id=$(R -d conch-busybox:1 sleep 100)
-	assert_ok D kill "$id"
-	assertEquals "killed" 137 "$(D inspect -f '{{.State.ExitCode}}' "$id")"
-	assert_ok D rm "$id"
-	id=$(R -d conch-busybox:1 sleep 100)
+	# rm -f of a running one.
 	assert_ok D rm -f "$id"
 	nothing_of "$id"
 }
@@ -135,12 +106,7 @@ test_terminal() {
 
 test_capabilities_user_env() {
 	[ -z "$_skipped" ] || return 0
-	assert_ok R --rm --cap-drop all --cap-add net_raw conch-busybox:1 \
-		grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status
-	assert_out "$(printf 'CapPrm:\t0000000000002000\nCapEff:\t0000000000002000\nCapBnd:\t0000000000002000')"
-	assert_ok R --rm --user 1000:1000 -w /tmp -e FOO=bar conch-busybox:1 \
-		sh -c 'id -u; id -g; pwd; echo $FOO; grep ^CapEff /proc/self/status'
-	assert_out "$(printf '1000\n1000\n/tmp\nbar\nCapEff:\t0000000000000000')"
+	engine_caps_user_env R
 }
 
 # docker's tmpfs are noexec unless asked with exec; its /dev/shm has the
@@ -170,20 +136,10 @@ test_read_only_tmpfs_shm_volume() {
 
 test_seccomp_and_no_new_privileges() {
 	[ -z "$_skipped" ] || return 0
-	cat >"$T/profile.json" <<'EOF'
-{"defaultAction": "SCMP_ACT_ALLOW",
- "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
-EOF
-	run R --rm --security-opt seccomp="$T/profile.json" conch-busybox:1 \
-		sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; mkdir /tmp/d'
+	engine_seccomp R
+	# docker's default profile refuses a user namespace, with no_new_privs.
+	run R --rm --security-opt no-new-privileges conch-busybox:1 unshare -U true
 	assert_rc 1
-	assert_out "$(printf 'NoNewPrivs:\t0\nSeccomp:\t2')"
-	assert_contains "$ERR" "Operation not permitted"
-	# docker's default profile, with no_new_privs asked for.
-	run R --rm --security-opt no-new-privileges conch-busybox:1 \
-		sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; unshare -U true'
-	assert_rc 1
-	assert_out "$(printf 'NoNewPrivs:\t1\nSeccomp:\t2')"
 	assert_contains "$ERR" "Operation not permitted"
 }
 

@@ -9,8 +9,10 @@
 # cgroup2 on /sys/fs/cgroup in a mount namespace of its own (PC).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/podman.sh"
+. "$(dirname "$0")/engine.sh"
 
 PM=
+CONCH_ROOT=/run/conch
 
 oneTimeSetUp() {
 	command -v podman >/dev/null && command -v conmon >/dev/null || return 0
@@ -55,15 +57,7 @@ nothing_of() {
 
 test_run_status() {
 	[ -z "$_skipped" ] || return 0
-	assert_ok R --rm conch-busybox:1 echo hello
-	assert_out "hello"
-	run R --rm conch-busybox:1 sh -c 'exit 7'
-	assert_rc 7
-	run R --rm conch-busybox:1 nosuch
-	assert_rc 127
-	assert_contains "$ERR" 'exec: "nosuch": executable file not found in $PATH'
-	run R --rm conch-busybox:1 /etc/passwd
-	assert_rc 126
+	engine_run_status R
 	assertEquals "podman lists none" "" "$(P ps -aq)"
 	assertEquals "conch lists none" "" "$(conch list -q 2>/dev/null)"
 }
@@ -73,32 +67,8 @@ test_run_status() {
 test_detached_lifecycle() {
 	[ -z "$_skipped" ] || return 0
 	local id
-	id=$(R -d conch-busybox:1 sh -c 'echo started; trap "echo term; exit 3" TERM
-		while :; do sleep 0.1; done')
-	assertEquals "runs" running "$(P inspect -f '{{.State.Status}}' "$id")"
-	assertEquals "conch's state" running "$(conch state "$id" | jq -r .status)"
-	run P exec "$id" sh -c 'echo "in $(hostname)"; exit 5'
-	assert_rc 5
-	assert_out "in ${id:0:12}"
-	run P exec -u 1000:1000 -w /tmp -e X=y "$id" sh -c 'id -u; pwd; echo $X'
-	assert_out "$(printf '1000\n/tmp\ny')"
-	# stop: SIGTERM, which the trap turns into status 3.
-	assert_ok P stop -t 5 "$id"
-	assertEquals "status" 3 "$(P inspect -f '{{.State.ExitCode}}' "$id")"
-	run P logs "$id"
-	assert_out "$(printf 'started\nterm')"
-	assert_ok P rm "$id"
-	nothing_of "$id"
-	# stop when SIGTERM is ignored: SIGKILL after the timeout.
-	id=$(R -d conch-busybox:1 sh -c 'trap "" TERM; while :; do sleep 0.1; done')
-	assert_ok P stop -t 1 "$id"
-	assertEquals "killed" 137 "$(P inspect -f '{{.State.ExitCode}}' "$id")"
-	assert_ok P rm "$id"
-	# kill, and rm -f of a running one.
-	id=$(R -d conch-busybox:1 sleep 100)
-	assert_ok P kill "$id"
-	assertEquals "killed" 137 "$(P inspect -f '{{.State.ExitCode}}' "$id")"
-	assert_ok P rm "$id"
+	engine_lifecycle P R
+	# rm -f of a running one; sleep, PID 1, ignores SIGTERM: no timeout.
 	id=$(R -d conch-busybox:1 sleep 100)
 	assert_ok P rm -f -t 0 "$id"
 	nothing_of "$id"
@@ -121,20 +91,9 @@ test_terminal() {
 
 # --- what podman's options ask of conch ---------------------------------------
 
-test_capabilities() {
+test_capabilities_user_env() {
 	[ -z "$_skipped" ] || return 0
-	assert_ok R --rm --cap-drop all --cap-add net_raw conch-busybox:1 \
-		grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status
-	assert_out "$(printf 'CapPrm:\t0000000000002000\nCapEff:\t0000000000002000\nCapBnd:\t0000000000002000')"
-	assert_ok R --rm --cap-drop chown conch-busybox:1 sh -c 'chown 1 /tmp 2>&1; echo $?'
-	assert_contains "$OUT" "Operation not permitted"
-}
-
-test_user_workdir_env() {
-	[ -z "$_skipped" ] || return 0
-	assert_ok R --rm --user 1000:1000 -w /tmp -e FOO=bar conch-busybox:1 \
-		sh -c 'id -u; id -g; pwd; echo $FOO; grep ^CapEff /proc/self/status'
-	assert_out "$(printf '1000\n1000\n/tmp\nbar\nCapEff:\t0000000000000000')"
+	engine_caps_user_env R
 }
 
 test_read_only_tmpfs_volume() {
@@ -154,19 +113,7 @@ test_read_only_tmpfs_volume() {
 
 test_seccomp_and_no_new_privileges() {
 	[ -z "$_skipped" ] || return 0
-	cat >"$T/profile.json" <<'EOF'
-{"defaultAction": "SCMP_ACT_ALLOW",
- "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
-EOF
-	run R --rm --security-opt seccomp="$T/profile.json" conch-busybox:1 \
-		sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; mkdir /tmp/d'
-	assert_rc 1
-	assert_out "$(printf 'NoNewPrivs:\t0\nSeccomp:\t2')"
-	assert_contains "$ERR" "Operation not permitted"
-	# podman's default profile, with no_new_privs asked for.
-	assert_ok R --rm --security-opt no-new-privileges conch-busybox:1 \
-		grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status
-	assert_out "$(printf 'NoNewPrivs:\t1\nSeccomp:\t2')"
+	engine_seccomp R
 }
 
 test_hostname_network_devices() {
