@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
@@ -84,8 +85,9 @@ enum { ANY_MODE = 1, ANY_SIZE = 2 };
 static bool
 size_option(const char *opt, unsigned long long *bytes)
 {
-	const char *units = "kKmMgG", *u;
+	const char *units = "kKmMgG", *u = NULL;
 	unsigned long long n;
+	int shift;
 	char *end;
 
 	if (strncmp(opt, "size=", 5) != 0 || opt[5] < '0' || opt[5] > '9' ||
@@ -95,7 +97,10 @@ size_option(const char *opt, unsigned long long *bytes)
 	if (end[0] != '\0' && ((u = strchr(units, end[0])) == NULL ||
 	    end[1] != '\0'))
 		return false;
-	*bytes = end[0] == '\0' ? n : n << (10 * ((u - units) / 2 + 1));
+	shift = end[0] == '\0' ? 0 : 10 * ((u - units) / 2 + 1);
+	if (n > ULLONG_MAX >> shift)
+		return false;
+	*bytes = n << shift;
 	return true;
 }
 
@@ -272,10 +277,10 @@ has_option(json_t *m, const char *opt)
 
 /*
  * A tmpfs of the config's: mode=MODE, else the kernel's 1777, size=SIZE
- * and noexec (or exec), as pivot's --tmpfs DST:MODE:SIZE:noexec. With tmpcopyup
- * (runc's and crun's), pivot's --tmpfs-copyup, which copies the image's
- * files at DST in; without mode=, its root keeps the mode of the
- * directory it covers, as runc's does.
+ * and noexec (or exec), as pivot's --tmpfs DST:MODE:SIZE:noexec. With
+ * tmpcopyup (runc's and crun's), pivot's --tmpfs-copyup, which copies
+ * the image's files at DST in; without mode=, its root keeps the mode of
+ * the directory it covers, as runc's does.
  */
 static void
 tmpfs_read(json_t *m, const struct jpath *p, const char *dst,

@@ -3,10 +3,10 @@
  * (shares to weight as crun and runc convert them), cpuset, io (blkio
  * weights converted the same way), hugetlb and unified. A zero limit,
  * share, quota, period or weight is one not given, as runc takes it:
- * engines send whole structures of zeros (docker's update does). The cgroup v1
- * knobs v2 does not have (kernel memory, swappiness, net_cls...) are
- * errors naming the field. Device rules become cgmake's devices.allow
- * and devices.deny, its BPF_CGROUP_DEVICE program.
+ * engines send whole structures of zeros (docker's update does). The
+ * cgroup v1 knobs v2 does not have (kernel memory, swappiness,
+ * net_cls...) are errors naming the field. Device rules become cgmake's
+ * devices.allow and devices.deny, its BPF_CGROUP_DEVICE program.
  *
  * And linux.sysctl: only the keys that belong to a namespace the
  * container has of its own, as runc allows them, since any other would
