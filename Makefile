@@ -16,7 +16,7 @@ ZSHCOMPDIR = $(PREFIX)/share/zsh/vendor-completions
 DESTDIR =
 
 CC = cc
-CFLAGS = -O2 -g
+CFLAGS ?= -O2 -g
 CPPFLAGS =
 LDFLAGS =
 
