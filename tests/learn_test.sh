@@ -73,10 +73,15 @@ test_enforced_with_errno_and_log() {
 	assertTrue "[ -d '$T/d' ]"
 }
 
-PY='import socket, threading
+# Threads (clone3), a socket of one family, and a fork (a plain clone,
+# with its flags): python's own calls, whichever python3 PATH gives.
+PY='import os, socket, threading
 def work():
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.close()
 t = threading.Thread(target=work); t.start(); t.join()
+pid = os.fork()
+if pid == 0: os._exit(0)
+os.waitpid(pid, 0)
 print("ok")'
 
 test_python_threads_and_a_socket() {
