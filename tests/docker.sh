@@ -65,12 +65,16 @@ dockerd_start() {
 # dockerd_stop DIR CGROUP2 PARENT: its containers, dockerd (and with it
 # its containerd), DIR and the cgroups under PARENT go.
 dockerd_stop() {
-	local dir=$1 ids pid
+	local dir=$1 ids pid i
 	mapfile -t ids < <(docker_at "$dir" ps -aq 2>/dev/null)
 	[ "${#ids[@]}" -eq 0 ] || docker_at "$dir" rm -f "${ids[@]}" >/dev/null 2>&1
 	if pid=$(cat "$dir/docker.pid" 2>/dev/null); then
 		kill "$pid" 2>/dev/null
-		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ "$i" -lt 100 ] || kill -9 "$pid" 2>/dev/null
 	fi
 	rm -rf "$dir"
 	[ ! -d "$2/$3" ] || find "$2/$3" -depth -type d -exec rmdir {} +
