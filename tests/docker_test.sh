@@ -156,6 +156,30 @@ test_hostname_init_devices() {
 	assert_contains "$ERR" "Operation not permitted"
 }
 
+# A user network of docker's (a bridge it makes; no iptables): the
+# container joins, by path, the network namespace docker made, docker's
+# prestart hook runs, and docker's embedded DNS names the peer.
+test_user_network() {
+	[ -z "$_skipped" ] || return 0
+	local net=cdt$$ id
+	if ip link show "$net" >/dev/null 2>&1 || ip route | grep -q '^10\.213\.0\.'; then
+		skip "$net or 10.213.0.0/24 is in use here"
+		return 0
+	fi
+	assert_ok D network create --driver bridge --subnet 10.213.0.0/24 \
+		-o com.docker.network.bridge.name="$net" "$net"
+	defer "D network rm $net >/dev/null 2>&1"
+	id=$(D run -d --runtime conch --network "$net" --name "peer$$" \
+		conch-busybox:1 sleep 100)
+	defer "D rm -f $id >/dev/null 2>&1"
+	assert_ok D run --rm --runtime conch --network "$net" conch-busybox:1 sh -c \
+		'ip -4 -o addr show eth0 | cut -d" " -f7; ping -c1 -W2 peer'"$$"' >/dev/null && echo reached'
+	assert_out "$(printf '10.213.0.3/24\nreached')"
+	assert_ok D rm -f "$id"
+	assert_ok D network rm "$net"
+	assertFalse "the bridge left" "ip link show $net"
+}
+
 # --- pause and unpause: cgroup.freeze -----------------------------------------
 
 test_pause_unpause() {
