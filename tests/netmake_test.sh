@@ -13,7 +13,13 @@ P=$$
 # itself) and leaves it; the suites after this one find it as they would
 # have: undone at the end when it was no mount point before.
 NETNS_MOUNTED=$(awk '$5 == "/run/netns"' /proc/self/mountinfo)
+# --nat leaves net.ipv4.ip_forward on, as docker does; the host gets
+# back what it had.
+IP_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)
 one_time_tear_down() {
+	if is_root && [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$IP_FORWARD" ]; then
+		echo "$IP_FORWARD" >/proc/sys/net/ipv4/ip_forward
+	fi
 	if [ -z "$NETNS_MOUNTED" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
 		while awk '$5 == "/run/netns" { f = 1 } END { exit !f }' /proc/self/mountinfo; do
 			umount /run/netns || break
