@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
@@ -81,27 +80,21 @@ in_opts(const char *list, const char *opt)
 /* What options_check takes beyond its list: any mode=OCTAL, size=N[kmg]. */
 enum { ANY_MODE = 1, ANY_SIZE = 2 };
 
-/* size=N[kmg], as a tmpfs takes it and pivot gives; N in bytes to *BYTES. */
+/*
+ * size=N[kmg], as a tmpfs takes it and pivot gives (no t: pivot's SIZE
+ * has none); N in bytes to *BYTES, by lib's parse_size.
+ */
 static bool
 size_option(const char *opt, unsigned long long *bytes)
 {
-	const char *units = "kKmMgG", *u = NULL;
-	unsigned long long n;
-	int shift;
-	char *end;
+	size_t n;
 
-	if (strncmp(opt, "size=", 5) != 0 || opt[5] < '0' || opt[5] > '9' ||
-	    strspn(opt + 5, "0123456789") > 18)
+	if (strncmp(opt, "size=", 5) != 0)
 		return false;
-	n = strtoull(opt + 5, &end, 10);
-	if (end[0] != '\0' && ((u = strchr(units, end[0])) == NULL ||
-	    end[1] != '\0'))
-		return false;
-	shift = end[0] == '\0' ? 0 : 10 * ((u - units) / 2 + 1);
-	if (n > ULLONG_MAX >> shift)
-		return false;
-	*bytes = n << shift;
-	return true;
+	n = strspn(opt + 5, "0123456789");
+	return n > 0 && n <= 18 && (opt[5 + n] == '\0' ||
+	    strchr("kKmMgG", opt[5 + n]) != NULL) &&
+	    parse_size(opt + 5, bytes) == 0;
 }
 
 static bool
